@@ -1,0 +1,82 @@
+/**
+ * A small typed event emitter. The event map is an interface, so a listener's
+ * payload type follows from the event name. Emitting sites check
+ * {@link Emitter.hasListeners} first, so an event nobody listens to costs one
+ * branch and no payload object is built.
+ *
+ * Listener errors: every listener of an event runs, in subscription order, after
+ * the operation's state is already consistent; then the first error thrown by a
+ * listener propagates to the caller of the operation. The allocator is never
+ * left half-updated by a throwing listener.
+ *
+ * @module
+ */
+
+/** A function receiving one event's payload. */
+export type Listener<T> = (payload: T) => void;
+
+/** Publishes the events of an event map `M` (name → payload type). */
+export class Emitter<M extends object> {
+  // One array per event name; `undefined` when nobody listens, so the hot-path check is a single load and compare.
+  private readonly listeners: { [K in keyof M]?: Listener<M[K]>[] | undefined } = {};
+
+  /**
+   * Subscribes `listener` to `name`.
+   * @returns a function that unsubscribes it (calling it twice is harmless)
+   */
+  on<K extends keyof M>(name: K, listener: Listener<M[K]>): () => void {
+    if (typeof listener !== "function") {
+      throw new TypeError(`listener for ${String(name)} must be a function, got ${typeof listener}`);
+    }
+    const list = this.listeners[name];
+    // Copy on write: an emit in progress keeps iterating the array it started with.
+    this.listeners[name] = list === undefined ? [listener] : [...list, listener];
+    let subscribed = true;
+    return () => {
+      if (!subscribed) return;
+      subscribed = false;
+      const current = this.listeners[name];
+      if (current === undefined) return;
+      const i = current.indexOf(listener);
+      if (i < 0) return;
+      const next = current.filter((_, j) => j !== i);
+      this.listeners[name] = next.length === 0 ? undefined : next;
+    };
+  }
+
+  /** Like {@link Emitter.on}, but the listener is removed after its first call. */
+  once<K extends keyof M>(name: K, listener: Listener<M[K]>): () => void {
+    const off = this.on(name, (payload) => {
+      off();
+      listener(payload);
+    });
+    return off;
+  }
+
+  /** True when at least one listener is subscribed to `name`. Emitting sites test this before building a payload. */
+  hasListeners<K extends keyof M>(name: K): boolean {
+    return this.listeners[name] !== undefined;
+  }
+
+  /**
+   * Calls every listener of `name` with `payload`. All listeners run; the first
+   * error one of them throws is rethrown after the last has run.
+   */
+  emit<K extends keyof M>(name: K, payload: M[K]): void {
+    const list = this.listeners[name];
+    if (list === undefined) return;
+    let failed = false;
+    let error: unknown;
+    for (const listener of list) {
+      try {
+        listener(payload);
+      } catch (e) {
+        if (!failed) {
+          failed = true;
+          error = e;
+        }
+      }
+    }
+    if (failed) throw error;
+  }
+}

@@ -1,0 +1,741 @@
+/**
+ * RawAllocator: the "system" beneath pymalloc. It owns the one resizable
+ * ArrayBuffer every layer shares, serves large requests (CPython's
+ * `PyMem_RawMalloc`, i.e. libc malloc) and page-aligned regions for arenas
+ * (the model's mmap).
+ *
+ * It is a two-level segregated fit allocator: O(1) malloc and free, immediate
+ * coalescing, 16-byte alignment. Every block starts with a 16-byte header in
+ * the buffer, so the bytes a teaching tool reads are the allocator's real state:
+ *
+ * ```
+ *  block b (16-aligned)                            payload = b + 16
+ *  +-------------------+-------------------+-------------------+-------------------+------
+ *  | size | FREE bit   | previous block    | used: request     | used: 0           | ...
+ *  | (u32, bytes incl. | in address order  | free: next free   | free: previous    |
+ *  |  this header)     | (u32, 0 = first)  |   in its bin      |   free in its bin |
+ *  +-------------------+-------------------+-------------------+-------------------+------
+ * ```
+ *
+ * Address 0..15 is reserved so that 0 is never a block (NULL). The heap ends
+ * with a 16-byte sentinel header of size 0 marked used, which stops coalescing
+ * and becomes the start of the new free space when the buffer grows.
+ *
+ * Checked mode (the default) keeps two bitmaps outside the buffer, one bit per
+ * 16 bytes: payloads that are live, and payloads that were freed and not handed
+ * out since. They turn frees of foreign, interior or already-freed addresses
+ * into typed errors before anything changes.
+ *
+ * @module
+ */
+
+import { checkAddress, checkPowerOfTwo, checkSize, MAX_ADDRESS } from "../arguments.js";
+import { DoubleFreeError, HeapCorruptionError, InvalidAddressError, OutOfMemoryError } from "../errors.js";
+import { Emitter } from "../events.js";
+import { Memory } from "./memory.js";
+import { BIN_COUNT, binForRequest, binOfSize, FL_COUNT, ffs, GRANULE, SL_COUNT } from "./tlsf.js";
+
+/** Bytes of block header before every payload. */
+export const RAW_HEADER = 16;
+/** The smallest block: a header and one granule, enough to hold the free-list links. */
+const MIN_BLOCK = RAW_HEADER + GRANULE;
+/** Low bit of a header's size word: the block is free. */
+const FREE = 1;
+/** The buffer grows in multiples of this (the WebAssembly page size, a natural unit for ArrayBuffers). */
+const GROW_UNIT = 65536;
+/** Growth adds at least the current size up to this cap, so repeated growth is amortised O(1) without doubling huge heaps. */
+const GROW_STEP_MAX = 64 * 1024 * 1024;
+/** First block's address: 0..15 stay reserved so that 0 means NULL. */
+const FIRST_BLOCK = 16;
+
+/** Options for {@link RawAllocator}. */
+export interface RawAllocatorOptions {
+  /** Initial buffer size in bytes (default 1 MiB). At least 64. */
+  initialBytes?: number;
+  /** The buffer never grows beyond this many bytes (default 2^31, at most 2^32). */
+  maxBytes?: number;
+  /** Detect invalid and double frees with side bitmaps (default true). `false` trades the checks for speed. */
+  checked?: boolean;
+}
+
+/** Events of {@link RawAllocator}. */
+export interface RawEvents {
+  /** A block was handed out by malloc, calloc, allocAligned or a moving realloc. */
+  "raw:alloc": { address: number; size: number; usable: number };
+  /** A block was released by free or by a moving realloc. */
+  "raw:free": { address: number; usable: number };
+  /** realloc finished: `address` is the result, `oldAddress` the argument (equal when resized in place). */
+  "raw:realloc": { address: number; oldAddress: number; size: number; usable: number };
+  /** The buffer grew. */
+  "raw:grow": { oldBytes: number; newBytes: number };
+}
+
+/** Numbers describing a {@link RawAllocator}'s heap at one moment. */
+export interface RawStats {
+  /** Current buffer size. */
+  heapBytes: number;
+  /** The buffer's limit. */
+  maxBytes: number;
+  /** Live blocks. */
+  liveBlocks: number;
+  /** Bytes the live blocks' callers asked for. */
+  requestedBytes: number;
+  /** Bytes of the live blocks, headers included. */
+  bytesInUse: number;
+  /** Highest bytesInUse so far. */
+  peakBytesInUse: number;
+  /** Bytes in free blocks, headers included. */
+  freeBytes: number;
+  /** Free blocks. */
+  freeBlocks: number;
+  /** The largest free block, header included. */
+  largestFreeBlock: number;
+  /**
+   * External fragmentation: `1 - largestFreeBlock / freeBytes`, 0 when all
+   * free memory is one block (or there is none), near 1 when it is in crumbs.
+   */
+  fragmentation: number;
+}
+
+/**
+ * A general-purpose allocator over one resizable ArrayBuffer.
+ *
+ * @example
+ * ```ts
+ * import { RawAllocator } from "pymem";
+ *
+ * const raw = new RawAllocator({ maxBytes: 1 << 24 });
+ * const p = raw.malloc(100);
+ * raw.u8.fill(7, p, p + 100);
+ * const q = raw.realloc(p, 4000); // contents kept
+ * raw.free(q);
+ * raw.validate();
+ * ```
+ */
+export class RawAllocator extends Emitter<RawEvents> {
+  /** Word access and views over the buffer. */
+  readonly memory: Memory;
+  /** Whether invalid and double frees are detected. */
+  readonly checked: boolean;
+
+  private readonly u32: Uint32Array;
+  // Head block of each bin (0 = empty): TLSF's two-level free lists.
+  private readonly heads = new Uint32Array(BIN_COUNT);
+  // Bit per first-level class with a non-empty bin, and per class a bit per non-empty bin.
+  private flBitmap = 0;
+  private readonly slBitmaps = new Uint32Array(FL_COUNT);
+  // Address of the sentinel header that ends the heap.
+  private sentinel = 0;
+  // Checked mode: one bit per 16 bytes of buffer, indexed by payload address / 16.
+  private live: Uint32Array;
+  private freed: Uint32Array;
+
+  private nLive = 0;
+  private nFree = 0;
+  private requested = 0;
+  private inUse = 0;
+  private peakInUse = 0;
+
+  constructor(options: RawAllocatorOptions = {}) {
+    super();
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`options must be an object, got ${String(options)}`);
+    }
+    const maxBytes = checkSize(options.maxBytes ?? 2 ** 31, "maxBytes", 2 ** 32);
+    if (maxBytes < 64) throw new RangeError(`maxBytes must be at least 64, got ${maxBytes}`);
+    const initialBytes = checkSize(options.initialBytes ?? Math.min(1 << 20, maxBytes), "initialBytes", maxBytes);
+    if (initialBytes < 64) throw new RangeError(`initialBytes must be at least 64, got ${initialBytes}`);
+    if (options.checked !== undefined && typeof options.checked !== "boolean") {
+      throw new TypeError(`checked must be a boolean, got ${String(options.checked)}`);
+    }
+    this.checked = options.checked ?? true;
+    this.memory = new Memory(initialBytes, maxBytes);
+    this.u32 = this.memory.u32;
+    const end = floorGranule(initialBytes);
+    this.live = new Uint32Array(this.checked ? bitmapWords(end) : 0);
+    this.freed = new Uint32Array(this.checked ? bitmapWords(end) : 0);
+    // One free block from FIRST_BLOCK to the sentinel.
+    this.sentinel = end - RAW_HEADER;
+    this.writeHeader(this.sentinel, 0, 0);
+    const size = this.sentinel - FIRST_BLOCK;
+    this.writeHeader(FIRST_BLOCK, size | FREE, 0);
+    this.u32[(this.sentinel >>> 2) + 1] = FIRST_BLOCK;
+    this.insertFree(FIRST_BLOCK, size);
+  }
+
+  /** The whole buffer as bytes. Length-tracking: it stays current after growth. */
+  get u8(): Uint8Array {
+    return this.memory.u8;
+  }
+
+  /** The buffer every layer shares. */
+  get buffer(): ArrayBuffer {
+    return this.memory.buffer;
+  }
+
+  /** The buffer's current size in bytes. */
+  get heapBytes(): number {
+    return this.memory.byteLength;
+  }
+
+  /** The most bytes the buffer may grow to. */
+  get maxBytes(): number {
+    return this.memory.maxByteLength;
+  }
+
+  /**
+   * Allocates at least `size` bytes, 16-byte aligned, and returns the address.
+   * `malloc(0)` returns a unique block, as `PyMem_RawMalloc(0)` does.
+   * @throws RangeError / TypeError for a size that is not a non-negative integer
+   * @throws OutOfMemoryError when the buffer cannot grow enough
+   */
+  malloc(size: number): number {
+    checkSize(size, "size");
+    const block = this.allocBlock(blockSizeFor(size), size);
+    if (this.hasListeners("raw:alloc")) {
+      this.emit("raw:alloc", { address: block + RAW_HEADER, size, usable: this.blockSize(block) - RAW_HEADER });
+    }
+    return block + RAW_HEADER;
+  }
+
+  /**
+   * Allocates `nelem * elsize` zeroed bytes.
+   * @throws RangeError when the product overflows the address space, naming both factors
+   */
+  calloc(nelem: number, elsize: number): number {
+    checkSize(nelem, "nelem", Number.MAX_SAFE_INTEGER);
+    checkSize(elsize, "elsize", Number.MAX_SAFE_INTEGER);
+    const size = nelem * elsize;
+    if (size > MAX_ADDRESS) {
+      throw new RangeError(`calloc(${nelem}, ${elsize}) overflows: ${nelem} * ${elsize} exceeds ${MAX_ADDRESS} bytes`);
+    }
+    const block = this.allocBlock(blockSizeFor(size), size);
+    const address = block + RAW_HEADER;
+    this.memory.u8.fill(0, address, address + size);
+    if (this.hasListeners("raw:alloc")) {
+      this.emit("raw:alloc", { address, size, usable: this.blockSize(block) - RAW_HEADER });
+    }
+    return address;
+  }
+
+  /**
+   * Allocates `size` bytes whose address is a multiple of `alignment` (a power
+   * of two, at least 16): the model's mmap, used for arenas. Free it with
+   * {@link RawAllocator.free}.
+   */
+  allocAligned(size: number, alignment = 4096): number {
+    checkSize(size, "size");
+    checkPowerOfTwo(alignment, "alignment", GRANULE, 2 ** 31);
+    const need = blockSizeFor(size);
+    // Room to slide the payload up to the boundary, leaving a gap big enough to be a free block itself.
+    const search = need + alignment + MIN_BLOCK;
+    if (search > MAX_ADDRESS)
+      throw new OutOfMemoryError(size, this.maxBytes, `aligned allocation (alignment ${alignment})`);
+    let block = this.findFree(search);
+    if (block === 0) block = this.growFor(search, size);
+    const blockSize = this.blockSize(block);
+    this.removeFree(block, blockSize);
+    const payload = block + RAW_HEADER;
+    let aligned = alignUp(payload, alignment);
+    if (aligned !== payload && aligned - payload < MIN_BLOCK) aligned = alignUp(payload + MIN_BLOCK, alignment);
+    let start = block;
+    let startSize = blockSize;
+    if (aligned !== payload) {
+      // Return the leading gap to the free lists; its left neighbour is used (free blocks never touch).
+      const gap = aligned - payload;
+      start = block + gap;
+      startSize = blockSize - gap;
+      this.writeHeader(block, gap | FREE, this.prevPhys(block));
+      this.writeHeader(start, startSize, block);
+      this.setPrevPhys(start + startSize, start);
+      this.insertFree(block, gap);
+    }
+    this.u32[start >>> 2] = startSize;
+    this.carve(start, startSize, need);
+    this.markAllocated(start, size);
+    const address = start + RAW_HEADER;
+    if (this.hasListeners("raw:alloc")) {
+      this.emit("raw:alloc", { address, size, usable: this.blockSize(start) - RAW_HEADER });
+    }
+    return address;
+  }
+
+  /**
+   * Resizes the block at `address` to `size` bytes, keeping its contents up to
+   * the smaller size. In place when shrinking or when the next block is free
+   * and big enough; otherwise the new block is allocated before the old one is
+   * released, so a failure leaves the old block intact. `realloc(0, n)` is malloc.
+   */
+  realloc(address: number, size: number): number {
+    checkAddress(address);
+    checkSize(size, "size");
+    if (address === 0) return this.malloc(size);
+    this.checkLive(address);
+    const block = address - RAW_HEADER;
+    const need = blockSizeFor(size);
+    const cur = this.blockSize(block);
+    let result = address;
+    if (need <= cur) {
+      this.shrinkInPlace(block, cur, need);
+    } else {
+      const next = block + cur;
+      const nextWord = this.u32[next >>> 2] as number;
+      const nextSize = nextWord & ~FREE;
+      if ((nextWord & FREE) !== 0 && cur + nextSize >= need) {
+        this.removeFree(next, nextSize);
+        const merged = cur + nextSize;
+        this.u32[block >>> 2] = merged;
+        this.setPrevPhys(block + merged, block);
+        this.carve(block, merged, need);
+      } else {
+        const fresh = this.allocBlock(need, size);
+        result = fresh + RAW_HEADER;
+        this.memory.u8.copyWithin(result, address, address + cur - RAW_HEADER);
+        this.releaseBlock(block);
+        if (this.hasListeners("raw:free")) this.emit("raw:free", { address, usable: cur - RAW_HEADER });
+        if (this.hasListeners("raw:alloc")) {
+          this.emit("raw:alloc", { address: result, size, usable: this.blockSize(fresh) - RAW_HEADER });
+        }
+      }
+    }
+    const now = result - RAW_HEADER;
+    const nowSize = this.blockSize(now);
+    this.requested += size - (this.u32[(now >>> 2) + 2] as number);
+    this.inUse += nowSize - (result === address ? cur : nowSize);
+    if (this.inUse > this.peakInUse) this.peakInUse = this.inUse;
+    this.u32[(now >>> 2) + 2] = size;
+    if (this.hasListeners("raw:realloc")) {
+      this.emit("raw:realloc", { address: result, oldAddress: address, size, usable: nowSize - RAW_HEADER });
+    }
+    return result;
+  }
+
+  /**
+   * Releases the block at `address`, coalescing with free neighbours. `free(0)` does nothing.
+   * @throws InvalidAddressError for an address that is not a live block (checked mode)
+   * @throws DoubleFreeError for a block already freed (checked mode)
+   */
+  free(address: number): void {
+    checkAddress(address);
+    if (address === 0) return;
+    this.checkLive(address);
+    const block = address - RAW_HEADER;
+    const usable = this.blockSize(block) - RAW_HEADER;
+    this.releaseBlock(block);
+    if (this.hasListeners("raw:free")) this.emit("raw:free", { address, usable });
+  }
+
+  /** Bytes usable at `address` (at least what was asked for). */
+  usableSize(address: number): number {
+    checkAddress(address);
+    this.checkLive(address);
+    return this.blockSize(address - RAW_HEADER) - RAW_HEADER;
+  }
+
+  /** Whether `address` is a live block's address. Exact in checked mode; in unchecked mode it reads the header and can be fooled. */
+  isLive(address: number): boolean {
+    if (!Number.isInteger(address) || address < FIRST_BLOCK + RAW_HEADER || address >= this.sentinel) return false;
+    if (address % GRANULE !== 0) return false;
+    if (this.checked) return testBit(this.live, address);
+    return ((this.u32[(address - RAW_HEADER) >>> 2] as number) & FREE) === 0;
+  }
+
+  /** The heap's numbers now. Walks the largest free bin; everything else is kept as counters. */
+  stats(): RawStats {
+    const heapBytes = this.memory.byteLength;
+    const freeBytes = this.sentinel - FIRST_BLOCK - this.inUse;
+    const largest = this.largestFree();
+    return {
+      heapBytes,
+      maxBytes: this.maxBytes,
+      liveBlocks: this.nLive,
+      requestedBytes: this.requested,
+      bytesInUse: this.inUse,
+      peakBytesInUse: this.peakInUse,
+      freeBytes,
+      freeBlocks: this.nFree,
+      largestFreeBlock: largest,
+      fragmentation: freeBytes === 0 ? 0 : 1 - largest / freeBytes,
+    };
+  }
+
+  /**
+   * Walks every block and every free list and checks the heap's invariants:
+   * block sizes and links, no two adjacent free blocks, each free block in the
+   * bin its size selects, bitmaps matching the bins, counters matching the walk.
+   * @throws HeapCorruptionError naming the first inconsistent address
+   */
+  validate(): void {
+    const u32 = this.u32;
+    const end = floorGranule(this.memory.byteLength);
+    if (this.sentinel !== end - RAW_HEADER) {
+      throw new HeapCorruptionError(this.sentinel, `sentinel is not at the end of the ${end}-byte heap`);
+    }
+    let b = FIRST_BLOCK;
+    let prev = 0;
+    let prevFree = false;
+    let nLive = 0;
+    let nFree = 0;
+    let inUse = 0;
+    let requested = 0;
+    while (b !== this.sentinel) {
+      const word = u32[b >>> 2] as number;
+      const size = word & ~FREE;
+      const free = (word & FREE) !== 0;
+      if (size < MIN_BLOCK || size % GRANULE !== 0 || b + size > this.sentinel) {
+        throw new HeapCorruptionError(
+          b,
+          `block size ${size} is not a multiple of ${GRANULE} of at least ${MIN_BLOCK} within the heap`,
+        );
+      }
+      if (this.prevPhys(b) !== prev) {
+        throw new HeapCorruptionError(b, `previous-block link is ${this.prevPhys(b)}, expected ${prev}`);
+      }
+      if (free && prevFree) throw new HeapCorruptionError(b, "two adjacent free blocks were not coalesced");
+      if (free) {
+        nFree++;
+        if (this.checked && testBit(this.live, b + RAW_HEADER)) {
+          throw new HeapCorruptionError(b, "free block is marked live");
+        }
+      } else {
+        nLive++;
+        inUse += size;
+        const req = u32[(b >>> 2) + 2] as number;
+        if (req > size - RAW_HEADER)
+          throw new HeapCorruptionError(b, `request ${req} exceeds usable ${size - RAW_HEADER}`);
+        requested += req;
+        if (this.checked && !testBit(this.live, b + RAW_HEADER)) {
+          throw new HeapCorruptionError(b, "used block is not marked live");
+        }
+      }
+      prevFree = free;
+      prev = b;
+      b += size;
+    }
+    if (this.prevPhys(this.sentinel) !== prev) {
+      throw new HeapCorruptionError(
+        this.sentinel,
+        `sentinel's previous-block link is ${this.prevPhys(this.sentinel)}, expected ${prev}`,
+      );
+    }
+    if ((u32[this.sentinel >>> 2] as number) !== 0)
+      throw new HeapCorruptionError(this.sentinel, "sentinel header changed");
+    if (nLive !== this.nLive || inUse !== this.inUse || requested !== this.requested) {
+      throw new HeapCorruptionError(
+        FIRST_BLOCK,
+        `counters say ${this.nLive} live blocks, ${this.inUse} bytes in use, ${this.requested} requested; the walk found ${nLive}, ${inUse}, ${requested}`,
+      );
+    }
+    this.validateBins(nFree);
+  }
+
+  // ---- internals ----
+
+  private validateBins(nFreeWalked: number): void {
+    const u32 = this.u32;
+    let listed = 0;
+    for (let fl = 0; fl < FL_COUNT; fl++) {
+      const flBit = (this.flBitmap >>> fl) & 1;
+      const slMap = this.slBitmaps[fl] as number;
+      if ((slMap !== 0 ? 1 : 0) !== flBit) {
+        throw new HeapCorruptionError(
+          0,
+          `first-level bitmap bit ${fl} is ${flBit} but its second-level map is ${slMap}`,
+        );
+      }
+      for (let sl = 0; sl < SL_COUNT; sl++) {
+        const bin = fl * SL_COUNT + sl;
+        const head = this.heads[bin] as number;
+        if ((head !== 0 ? 1 : 0) !== ((slMap >>> sl) & 1)) {
+          throw new HeapCorruptionError(head, `bin ${bin} head and bitmap disagree`);
+        }
+        let prev = 0;
+        for (let b = head; b !== 0; b = u32[(b >>> 2) + 2] as number) {
+          if (b < FIRST_BLOCK || b >= this.sentinel || b % GRANULE !== 0) {
+            throw new HeapCorruptionError(b, `free list of bin ${bin} points outside the heap`);
+          }
+          const word = u32[b >>> 2] as number;
+          if ((word & FREE) === 0) throw new HeapCorruptionError(b, `used block on the free list of bin ${bin}`);
+          if (binOfSize(word & ~FREE) !== bin) {
+            throw new HeapCorruptionError(b, `free block of ${word & ~FREE} bytes filed in bin ${bin}`);
+          }
+          if ((u32[(b >>> 2) + 3] as number) !== prev) throw new HeapCorruptionError(b, "free list back link is wrong");
+          prev = b;
+          if (++listed > nFreeWalked)
+            throw new HeapCorruptionError(b, "free lists hold more blocks than the heap (a cycle?)");
+        }
+      }
+    }
+    if (listed !== nFreeWalked || listed !== this.nFree) {
+      throw new HeapCorruptionError(
+        0,
+        `free lists hold ${listed} blocks, the heap walk found ${nFreeWalked}, the counter says ${this.nFree}`,
+      );
+    }
+  }
+
+  private blockSize(block: number): number {
+    return (this.u32[block >>> 2] as number) & ~FREE;
+  }
+
+  private prevPhys(block: number): number {
+    return this.u32[(block >>> 2) + 1] as number;
+  }
+
+  private setPrevPhys(block: number, prev: number): void {
+    this.u32[(block >>> 2) + 1] = prev;
+  }
+
+  private writeHeader(block: number, sizeWord: number, prev: number): void {
+    const i = block >>> 2;
+    this.u32[i] = sizeWord;
+    this.u32[i + 1] = prev;
+  }
+
+  private checkLive(address: number): void {
+    if (address % GRANULE !== 0 || address < FIRST_BLOCK + RAW_HEADER || address >= this.sentinel) {
+      throw new InvalidAddressError(address, "not a block of this RawAllocator");
+    }
+    if (!this.checked) return;
+    if (testBit(this.live, address)) return;
+    if (testBit(this.freed, address)) throw new DoubleFreeError(address);
+    throw new InvalidAddressError(
+      address,
+      "not the start of a live block of this RawAllocator (never allocated, or interior)",
+    );
+  }
+
+  /** Finds, unlinks and trims a free block of at least `need` bytes, growing the heap if necessary. */
+  private allocBlock(need: number, request: number): number {
+    let block = this.findFree(need);
+    if (block === 0) block = this.growFor(need, request);
+    const size = this.blockSize(block);
+    this.removeFree(block, size);
+    this.u32[block >>> 2] = size;
+    this.carve(block, size, need);
+    this.markAllocated(block, request);
+    return block;
+  }
+
+  private markAllocated(block: number, request: number): void {
+    this.u32[(block >>> 2) + 2] = request;
+    this.u32[(block >>> 2) + 3] = 0;
+    this.nLive++;
+    this.requested += request;
+    this.inUse += this.blockSize(block);
+    if (this.inUse > this.peakInUse) this.peakInUse = this.inUse;
+    if (this.checked) {
+      const a = block + RAW_HEADER;
+      setBit(this.live, a);
+      clearBit(this.freed, a);
+    }
+  }
+
+  /** `block` is marked used with `size` bytes; split off the tail beyond `need` as a free block if it is big enough. */
+  private carve(block: number, size: number, need: number): void {
+    const rest = size - need;
+    if (rest < MIN_BLOCK) return;
+    const tail = block + need;
+    this.u32[block >>> 2] = need;
+    this.writeHeader(tail, rest | FREE, block);
+    this.setPrevPhys(tail + rest, tail);
+    this.insertFree(tail, rest);
+  }
+
+  /** Shrinks a used block, giving the tail back (merged with a free right neighbour). */
+  private shrinkInPlace(block: number, cur: number, need: number): void {
+    const next = block + cur;
+    const nextWord = this.u32[next >>> 2] as number;
+    let rest = cur - need;
+    if ((nextWord & FREE) !== 0) {
+      const nextSize = nextWord & ~FREE;
+      this.removeFree(next, nextSize);
+      rest += nextSize;
+    } else if (rest < MIN_BLOCK) {
+      return;
+    }
+    const tail = block + need;
+    this.u32[block >>> 2] = need;
+    this.writeHeader(tail, rest | FREE, block);
+    this.setPrevPhys(tail + rest, tail);
+    this.insertFree(tail, rest);
+  }
+
+  /** Marks a used block free, coalesces it with free neighbours and files it. */
+  private releaseBlock(block: number): void {
+    const u32 = this.u32;
+    let size = this.blockSize(block);
+    this.nLive--;
+    this.requested -= u32[(block >>> 2) + 2] as number;
+    this.inUse -= size;
+    if (this.checked) {
+      const a = block + RAW_HEADER;
+      clearBit(this.live, a);
+      setBit(this.freed, a);
+    }
+    let start = block;
+    const next = block + size;
+    const nextWord = u32[next >>> 2] as number;
+    if ((nextWord & FREE) !== 0) {
+      const nextSize = nextWord & ~FREE;
+      this.removeFree(next, nextSize);
+      size += nextSize;
+    }
+    const prev = this.prevPhys(block);
+    if (prev !== 0) {
+      const prevWord = u32[prev >>> 2] as number;
+      if ((prevWord & FREE) !== 0) {
+        const prevSize = prevWord & ~FREE;
+        this.removeFree(prev, prevSize);
+        start = prev;
+        size += prevSize;
+      }
+    }
+    u32[start >>> 2] = size | FREE;
+    this.setPrevPhys(start + size, start);
+    this.insertFree(start, size);
+  }
+
+  private insertFree(block: number, size: number): void {
+    const bin = binOfSize(size);
+    const head = this.heads[bin] as number;
+    const i = block >>> 2;
+    this.u32[i + 2] = head;
+    this.u32[i + 3] = 0;
+    if (head !== 0) this.u32[(head >>> 2) + 3] = block;
+    this.heads[bin] = block;
+    const fl = bin >>> 5;
+    this.flBitmap |= 1 << fl;
+    this.slBitmaps[fl] = (this.slBitmaps[fl] as number) | (1 << (bin & 31));
+    this.nFree++;
+  }
+
+  private removeFree(block: number, size: number): void {
+    const bin = binOfSize(size);
+    const i = block >>> 2;
+    const next = this.u32[i + 2] as number;
+    const prev = this.u32[i + 3] as number;
+    if (prev !== 0) this.u32[(prev >>> 2) + 2] = next;
+    else this.heads[bin] = next;
+    if (next !== 0) this.u32[(next >>> 2) + 3] = prev;
+    if (this.heads[bin] === 0) {
+      const fl = bin >>> 5;
+      const sl = (this.slBitmaps[fl] as number) & ~(1 << (bin & 31));
+      this.slBitmaps[fl] = sl;
+      if (sl === 0) this.flBitmap &= ~(1 << fl);
+    }
+    this.nFree--;
+  }
+
+  /** Head of the first non-empty bin whose blocks all hold `need` bytes, or 0. */
+  private findFree(need: number): number {
+    const bin = binForRequest(need);
+    if (bin >= BIN_COUNT) return 0;
+    let fl = bin >>> 5;
+    let slMap = (this.slBitmaps[fl] as number) & (~0 << (bin & 31));
+    if (slMap === 0) {
+      const flMap = fl + 1 < 32 ? this.flBitmap & (~0 << (fl + 1)) : 0;
+      if (flMap === 0) return 0;
+      fl = ffs(flMap);
+      slMap = this.slBitmaps[fl] as number;
+    }
+    return this.heads[fl * SL_COUNT + ffs(slMap)] as number;
+  }
+
+  private largestFree(): number {
+    if (this.flBitmap === 0) return 0;
+    const fl = 31 - Math.clz32(this.flBitmap);
+    const slMap = this.slBitmaps[fl] as number;
+    const bin = fl * SL_COUNT + (31 - Math.clz32(slMap));
+    let largest = 0;
+    for (let b = this.heads[bin] as number; b !== 0; b = this.u32[(b >>> 2) + 2] as number) {
+      const size = this.blockSize(b);
+      if (size > largest) largest = size;
+    }
+    return largest;
+  }
+
+  /**
+   * Grows the buffer so that a free block of at least `need` bytes exists at
+   * its end, and returns that block. Checks first and throws OutOfMemoryError
+   * without touching anything when maxBytes does not allow it.
+   */
+  private growFor(need: number, request: number): number {
+    const oldEnd = floorGranule(this.memory.byteLength);
+    const old = this.sentinel;
+    const prev = this.prevPhys(old);
+    const prevWord = prev === 0 ? 0 : (this.u32[prev >>> 2] as number);
+    // A free block before the sentinel merges with the new space.
+    const reuse = (prevWord & FREE) !== 0 ? prevWord & ~FREE : 0;
+    const max = floorGranule(this.memory.maxByteLength);
+    const minEnd = old + RAW_HEADER + Math.max(0, need - reuse);
+    if (minEnd > max) throw new OutOfMemoryError(request, this.memory.maxByteLength);
+    const step = Math.min(Math.max(oldEnd, GROW_UNIT), GROW_STEP_MAX);
+    const newBytes = Math.min(max, roundUp(Math.max(minEnd, oldEnd + step), GROW_UNIT));
+    this.memory.grow(newBytes);
+    const newEnd = floorGranule(newBytes);
+    if (this.checked) {
+      this.live = growBitmap(this.live, newEnd);
+      this.freed = growBitmap(this.freed, newEnd);
+    }
+    const sentinel = newEnd - RAW_HEADER;
+    let start = old;
+    let size = sentinel - old;
+    if (reuse !== 0) {
+      this.removeFree(prev, reuse);
+      start = prev;
+      size += reuse;
+    }
+    this.writeHeader(sentinel, 0, start);
+    this.writeHeader(start, size | FREE, start === old ? prev : this.prevPhys(prev));
+    this.sentinel = sentinel;
+    this.insertFree(start, size);
+    if (this.hasListeners("raw:grow")) this.emit("raw:grow", { oldBytes: oldEnd, newBytes });
+    return start;
+  }
+}
+
+/** Block size (header included) that serves a request of `size` bytes. */
+export function blockSizeFor(size: number): number {
+  const b = roundUp(size, GRANULE) + RAW_HEADER;
+  return Math.max(b, MIN_BLOCK);
+}
+
+function roundUp(n: number, unit: number): number {
+  return Math.ceil(n / unit) * unit;
+}
+
+function alignUp(n: number, alignment: number): number {
+  return Math.ceil(n / alignment) * alignment;
+}
+
+function floorGranule(n: number): number {
+  return n - (n % GRANULE);
+}
+
+function bitmapWords(bytes: number): number {
+  return Math.ceil(bytes / GRANULE / 32);
+}
+
+function growBitmap(map: Uint32Array, bytes: number): Uint32Array {
+  const words = bitmapWords(bytes);
+  if (words <= map.length) return map;
+  const next = new Uint32Array(words);
+  next.set(map);
+  return next;
+}
+
+function testBit(map: Uint32Array, address: number): boolean {
+  const g = address / GRANULE;
+  return (((map[g >>> 5] as number) >>> (g & 31)) & 1) !== 0;
+}
+
+function setBit(map: Uint32Array, address: number): void {
+  const g = address / GRANULE;
+  map[g >>> 5] = (map[g >>> 5] as number) | (1 << (g & 31));
+}
+
+function clearBit(map: Uint32Array, address: number): void {
+  const g = address / GRANULE;
+  map[g >>> 5] = (map[g >>> 5] as number) & ~(1 << (g & 31));
+}
