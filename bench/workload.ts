@@ -3,6 +3,8 @@
  * once, replayed identically into every allocator compared.
  */
 
+import { rng } from "../test/support/random.js";
+
 /** One workload: parallel arrays, so replay loops touch no objects. */
 export interface Workload {
   /** 0 = malloc into slot, 1 = free slot, 2 = realloc slot. */
@@ -10,18 +12,6 @@ export interface Workload {
   slot: Uint32Array;
   size: Uint32Array;
   slots: number;
-}
-
-/** A splitmix-style generator: the same seed gives the same workload on every machine. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return ((z ^ (z >>> 16)) >>> 0) / 2 ** 32;
-  };
 }
 
 /**

@@ -16,6 +16,27 @@ export {
   TraceError,
 } from "./errors.js";
 export { Emitter, type Listener } from "./events.js";
+export {
+  type ArenaMap,
+  defaultProfile,
+  defineProfile,
+  type GcVariant,
+  getProfile,
+  type Profile,
+  type ProfileName,
+  profiles,
+} from "./profiles.js";
+export { Arena } from "./pymalloc/arena.js";
+export {
+  BlockAllocator,
+  type BlockAllocatorOptions,
+  type BlockEvents,
+  type BlockStats,
+} from "./pymalloc/block-allocator.js";
+export { Pool, type PoolState } from "./pymalloc/pool.js";
+export * as poolHeader from "./pymalloc/pool-header.js";
+export { blockSizeOf, blocksPerPool, poolOf, sizeClassCount, sizeClassOf } from "./pymalloc/size-class.js";
+export { type ArenaMapCounts, formatMallocStats, type MallocStats, printOne, withCommas } from "./pymalloc/stats.js";
 export { Memory } from "./raw/memory.js";
 export {
   blockSizeFor,

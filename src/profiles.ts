@@ -1,0 +1,322 @@
+/**
+ * Profiles: the parameters of one CPython release's memory manager, for every
+ * layer. A profile is a frozen plain object; `defineProfile` validates a
+ * derived one for experiments.
+ *
+ * Sources (see ../shared/cpython-memory.md for the full derivation):
+ * - 3.8, 3.9: `Objects/obmalloc.c` of 3.9.2: ARENA_SIZE 256 KiB, POOL_SIZE =
+ *   SYSTEM_PAGE_SIZE 4 KiB, `address_in_range` membership test; 3.8 lacks the
+ *   bpo-37257 rule that keeps the last wholly free arena (added in 3.9).
+ * - 3.10: `Objects/obmalloc.c` of 3.10: USE_LARGE_ARENAS / USE_LARGE_POOLS
+ *   (ARENA_BITS 20, POOL_BITS 14), radix-tree arena map with 48 address bits.
+ * - 3.11: `Objects/obmalloc.c` of 3.11.2: as 3.10 but the arena map covers all
+ *   64 address bits (IGNORE_BITS 0).
+ * - 3.12, 3.13: `Include/internal/pycore_obmalloc.h` of 3.12.1 and
+ *   `Objects/obmalloc.c` of 3.13.5: the pymalloc functions are textually those
+ *   of 3.11 (state moved into a struct); gc thresholds (700, 10, 10) in 3.12 and
+ *   (2000, 10, 10) in 3.13 (`pycore_runtime_init.h`).
+ * - 3.14: 3.14.0–3.14.4 keep 3.13's pymalloc; the gc is the incremental one
+ *   with thresholds (2000, 10, 0).
+ *
+ * @module
+ */
+
+import { checkPowerOfTwo, checkSize } from "./arguments.js";
+
+/** How pymalloc decides whether an address belongs to one of its arenas. Behaviour is the same; the stats text differs. */
+export type ArenaMap =
+  /** 3.8/3.9: read the would-be pool header's arena index and check the arena's range. */
+  | { readonly kind: "address-in-range" }
+  /** 3.10+: a three-level radix tree over the address bits above `arenaBits`. */
+  | {
+      readonly kind: "radix-tree";
+      /** Address bits the tree covers (48 in 3.10, 64 in 3.11+). */
+      readonly addressBits: number;
+      /** Bits of the root index. */
+      readonly rootBits: number;
+      /** Bits of a mid node's index. */
+      readonly midBits: number;
+      /** Bits of a bottom node's index. */
+      readonly botBits: number;
+      /** Size of one pointer slot of root and mid nodes. */
+      readonly pointerBytes: number;
+      /** Size of one bottom-node leaf (two int32 tails). */
+      readonly leafBytes: number;
+    };
+
+/** Which cyclic garbage collector the profile runs. */
+export type GcVariant =
+  /** 3.8: resurrection by a finalizer revives the whole unreachable set. */
+  | "generational-3.8"
+  /** 3.9–3.11: collection runs inside allocation when thresholds are exceeded. */
+  | "generational-3.9"
+  /** 3.12/3.13: immortal objects; automatic collection deferred to a safe point. */
+  | "generational-3.12"
+  /** 3.14.0–3.14.4: the incremental collector. */
+  | "incremental-3.14";
+
+/** The parameters of one CPython memory manager. */
+export interface Profile {
+  /** Profile name, e.g. `cpython-3.11`. */
+  readonly name: string;
+  /** The CPython release it models, e.g. `3.11`, or a free text for custom profiles. */
+  readonly python: string;
+  /** ALIGNMENT: block sizes are multiples of this. */
+  readonly alignment: number;
+  /** SMALL_REQUEST_THRESHOLD: larger requests go to the raw allocator. */
+  readonly smallRequestThreshold: number;
+  /** ARENA_SIZE in bytes. */
+  readonly arenaSize: number;
+  /** POOL_SIZE in bytes. */
+  readonly poolSize: number;
+  /** POOL_OVERHEAD: the pool header rounded up to the alignment. */
+  readonly poolOverhead: number;
+  /** INITIAL_ARENA_OBJECTS: first size of the arena objects vector (it doubles after). */
+  readonly initialArenaObjects: number;
+  /** bpo-37257 (3.9+): the wholly free arena that is last in usable_arenas is kept, not released. */
+  readonly keepLastFreeArena: boolean;
+  /** The arenas' page alignment: arenas come from mmap, so they are page-aligned and not necessarily pool-aligned. */
+  readonly arenaAlignment: number;
+  /** How membership is tested (affects only the stats text). */
+  readonly arenaMap: ArenaMap;
+  /** Bytes of the object header (ob_refcnt, ob_type). */
+  readonly objectHeaderSize: number;
+  /** Bytes of PyGC_Head before a container object. */
+  readonly gcHeadSize: number;
+  /** Default gc thresholds, as gc.get_threshold(). */
+  readonly gcThresholds: readonly [number, number, number];
+  /** The collector variant. */
+  readonly gc: GcVariant;
+}
+
+const RADIX_310: ArenaMap = Object.freeze({
+  kind: "radix-tree",
+  addressBits: 48,
+  rootBits: 10,
+  midBits: 10,
+  botBits: 8,
+  pointerBytes: 8,
+  leafBytes: 8,
+});
+
+const RADIX_311: ArenaMap = Object.freeze({
+  kind: "radix-tree",
+  addressBits: 64,
+  rootBits: 15,
+  midBits: 15,
+  botBits: 14,
+  pointerBytes: 8,
+  leafBytes: 8,
+});
+
+const ADDRESS_IN_RANGE: ArenaMap = Object.freeze({ kind: "address-in-range" });
+
+const COMMON = {
+  alignment: 16,
+  smallRequestThreshold: 512,
+  poolOverhead: 48,
+  initialArenaObjects: 16,
+  arenaAlignment: 4096,
+  objectHeaderSize: 16,
+  gcHeadSize: 16,
+} as const;
+
+function frozen(p: Profile): Profile {
+  return Object.freeze({ ...p, gcThresholds: Object.freeze([...p.gcThresholds]) as Profile["gcThresholds"] });
+}
+
+/** The built-in profiles, one per CPython release whose memory manager differs. */
+export const profiles: Readonly<Record<ProfileName, Profile>> = Object.freeze({
+  // 3.8.18 at runtime: 256 KiB arenas, 4 KiB pools; no keep-last-free-arena rule (bpo-37257 landed in 3.9).
+  "cpython-3.8": frozen({
+    ...COMMON,
+    name: "cpython-3.8",
+    python: "3.8",
+    arenaSize: 256 * 1024,
+    poolSize: 4096,
+    keepLastFreeArena: false,
+    arenaMap: ADDRESS_IN_RANGE,
+    gcThresholds: [700, 10, 10],
+    gc: "generational-3.8",
+  }),
+  // 3.9.2 obmalloc.c: 256 KiB arenas, SYSTEM_PAGE_SIZE pools, address_in_range.
+  "cpython-3.9": frozen({
+    ...COMMON,
+    name: "cpython-3.9",
+    python: "3.9",
+    arenaSize: 256 * 1024,
+    poolSize: 4096,
+    keepLastFreeArena: true,
+    arenaMap: ADDRESS_IN_RANGE,
+    gcThresholds: [700, 10, 10],
+    gc: "generational-3.9",
+  }),
+  // 3.10 obmalloc.c: ARENA_BITS 20, POOL_BITS 14, radix tree over 48 address bits.
+  "cpython-3.10": frozen({
+    ...COMMON,
+    name: "cpython-3.10",
+    python: "3.10",
+    arenaSize: 1024 * 1024,
+    poolSize: 16 * 1024,
+    keepLastFreeArena: true,
+    arenaMap: RADIX_310,
+    gcThresholds: [700, 10, 10],
+    gc: "generational-3.9",
+  }),
+  // 3.11.2 obmalloc.c: as 3.10, radix tree over all 64 address bits.
+  "cpython-3.11": frozen({
+    ...COMMON,
+    name: "cpython-3.11",
+    python: "3.11",
+    arenaSize: 1024 * 1024,
+    poolSize: 16 * 1024,
+    keepLastFreeArena: true,
+    arenaMap: RADIX_311,
+    gcThresholds: [700, 10, 10],
+    gc: "generational-3.9",
+  }),
+  // 3.12.1 pycore_obmalloc.h: 3.11's pymalloc in a state struct; gc deferred to the eval breaker, immortals.
+  "cpython-3.12": frozen({
+    ...COMMON,
+    name: "cpython-3.12",
+    python: "3.12",
+    arenaSize: 1024 * 1024,
+    poolSize: 16 * 1024,
+    keepLastFreeArena: true,
+    arenaMap: RADIX_311,
+    gcThresholds: [700, 10, 10],
+    gc: "generational-3.12",
+  }),
+  // 3.13.5 obmalloc.c (pymalloc textually 3.11's) and pycore_runtime_init.h: thresholds (2000, 10, 10).
+  "cpython-3.13": frozen({
+    ...COMMON,
+    name: "cpython-3.13",
+    python: "3.13",
+    arenaSize: 1024 * 1024,
+    poolSize: 16 * 1024,
+    keepLastFreeArena: true,
+    arenaMap: RADIX_311,
+    gcThresholds: [2000, 10, 10],
+    gc: "generational-3.12",
+  }),
+  // 3.14.0–3.14.4: 3.13's pymalloc; the incremental gc with thresholds (2000, 10, 0).
+  "cpython-3.14": frozen({
+    ...COMMON,
+    name: "cpython-3.14",
+    python: "3.14",
+    arenaSize: 1024 * 1024,
+    poolSize: 16 * 1024,
+    keepLastFreeArena: true,
+    arenaMap: RADIX_311,
+    gcThresholds: [2000, 10, 0],
+    gc: "incremental-3.14",
+  }),
+});
+
+/** Names of the built-in profiles. */
+export type ProfileName =
+  | "cpython-3.8"
+  | "cpython-3.9"
+  | "cpython-3.10"
+  | "cpython-3.11"
+  | "cpython-3.12"
+  | "cpython-3.13"
+  | "cpython-3.14";
+
+/** The profile used when none is given: the newest CPython whose pymalloc is proved against the real one here. */
+export const defaultProfile: Profile = profiles["cpython-3.11"];
+
+/** A built-in profile by name; throws RangeError naming the unknown name and listing the known ones. */
+export function getProfile(name: string): Profile {
+  if (typeof name !== "string") throw new TypeError(`profile name must be a string, got ${typeof name}`);
+  const p = (profiles as Record<string, Profile>)[name];
+  if (p === undefined) {
+    throw new RangeError(
+      `unknown profile ${JSON.stringify(name)}; known profiles: ${Object.keys(profiles).join(", ")}`,
+    );
+  }
+  return p;
+}
+
+const GC_VARIANTS: readonly GcVariant[] = [
+  "generational-3.8",
+  "generational-3.9",
+  "generational-3.12",
+  "incremental-3.14",
+];
+
+/**
+ * Validates a profile and returns it frozen. Use it to derive experiments:
+ * `defineProfile({ ...profiles["cpython-3.11"], name: "big-arenas", arenaSize: 4 << 20 })`.
+ * @throws RangeError / TypeError naming the first bad field and its value
+ */
+export function defineProfile(p: Profile): Profile {
+  if (typeof p !== "object" || p === null) throw new TypeError(`profile must be an object, got ${String(p)}`);
+  if (typeof p.name !== "string" || p.name.length === 0) {
+    throw new TypeError(`profile.name must be a non-empty string, got ${JSON.stringify(p.name)}`);
+  }
+  if (typeof p.python !== "string") throw new TypeError(`profile.python must be a string, got ${String(p.python)}`);
+  checkPowerOfTwo(p.alignment, "profile.alignment", 8, 4096);
+  checkPowerOfTwo(p.poolSize, "profile.poolSize", 256, 2 ** 24);
+  checkPowerOfTwo(p.arenaSize, "profile.arenaSize", 256, 2 ** 30);
+  checkPowerOfTwo(p.arenaAlignment, "profile.arenaAlignment", 16, 2 ** 30);
+  if (p.arenaSize < p.poolSize) {
+    throw new RangeError(`profile.arenaSize (${p.arenaSize}) must be a multiple of profile.poolSize (${p.poolSize})`);
+  }
+  checkSize(p.poolOverhead, "profile.poolOverhead", p.poolSize);
+  if (p.poolOverhead < 48 || p.poolOverhead % p.alignment !== 0) {
+    throw new RangeError(
+      `profile.poolOverhead must be a multiple of profile.alignment (${p.alignment}) holding the 48-byte pool header, got ${p.poolOverhead}`,
+    );
+  }
+  checkSize(p.smallRequestThreshold, "profile.smallRequestThreshold", p.poolSize);
+  if (p.smallRequestThreshold < p.alignment || p.smallRequestThreshold % p.alignment !== 0) {
+    throw new RangeError(
+      `profile.smallRequestThreshold must be a positive multiple of profile.alignment (${p.alignment}), got ${p.smallRequestThreshold}`,
+    );
+  }
+  // Every class needs at least two blocks per pool: a pool that was full cannot become empty on one free.
+  if (2 * p.smallRequestThreshold > p.poolSize - p.poolOverhead) {
+    throw new RangeError(
+      `profile.smallRequestThreshold (${p.smallRequestThreshold}) is too large: two blocks must fit in a pool's ${p.poolSize - p.poolOverhead} usable bytes`,
+    );
+  }
+  if (p.smallRequestThreshold / p.alignment > 0xffff) {
+    throw new RangeError(
+      `profile has ${p.smallRequestThreshold / p.alignment} size classes; at most 65535 fit a pool header`,
+    );
+  }
+  checkSize(p.initialArenaObjects, "profile.initialArenaObjects", 2 ** 20);
+  if (p.initialArenaObjects < 1) throw new RangeError(`profile.initialArenaObjects must be at least 1, got 0`);
+  if (typeof p.keepLastFreeArena !== "boolean") {
+    throw new TypeError(`profile.keepLastFreeArena must be a boolean, got ${String(p.keepLastFreeArena)}`);
+  }
+  const mapKind = (p.arenaMap as { kind?: unknown } | undefined)?.kind;
+  if (mapKind !== "address-in-range" && mapKind !== "radix-tree") {
+    throw new RangeError(`profile.arenaMap.kind must be "address-in-range" or "radix-tree", got ${String(mapKind)}`);
+  }
+  if (p.arenaMap.kind === "radix-tree") {
+    const m = p.arenaMap;
+    for (const k of ["addressBits", "rootBits", "midBits", "botBits", "pointerBytes", "leafBytes"] as const) {
+      checkSize(m[k], `profile.arenaMap.${k}`, 64);
+    }
+    const arenaBits = Math.log2(p.arenaSize);
+    if (m.rootBits + m.midBits + m.botBits + arenaBits !== m.addressBits) {
+      throw new RangeError(
+        `profile.arenaMap bits must add up: rootBits ${m.rootBits} + midBits ${m.midBits} + botBits ${m.botBits} + arena bits ${arenaBits} != addressBits ${m.addressBits}`,
+      );
+    }
+  }
+  checkSize(p.objectHeaderSize, "profile.objectHeaderSize", 4096);
+  checkSize(p.gcHeadSize, "profile.gcHeadSize", 4096);
+  if (!Array.isArray(p.gcThresholds) || p.gcThresholds.length !== 3) {
+    throw new TypeError(`profile.gcThresholds must be three integers, got ${JSON.stringify(p.gcThresholds)}`);
+  }
+  p.gcThresholds.forEach((t, i) => {
+    checkSize(t, `profile.gcThresholds[${i}]`, 2 ** 31 - 1);
+  });
+  if (!GC_VARIANTS.includes(p.gc)) {
+    throw new RangeError(`profile.gc must be one of ${GC_VARIANTS.join(", ")}, got ${JSON.stringify(p.gc)}`);
+  }
+  return frozen({ ...p, arenaMap: Object.freeze({ ...p.arenaMap }) });
+}

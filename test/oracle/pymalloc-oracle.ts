@@ -1,0 +1,176 @@
+/**
+ * The differential harness for pymalloc: replays a trace through pymem's
+ * BlockAllocator, writing the same event stream pymalloc-replay.c writes for
+ * the real libpython, and finds, builds and runs that C program.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { BlockAllocator, type Profile, RawAllocator } from "../../src/index.js";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+
+/** pymem's side of one trace: the stream lines and the arena offsets it took, in order. */
+export interface PymemRun {
+  lines: string[];
+  arenas: number[];
+}
+
+/** Replays trace text through a fresh BlockAllocator under `profile`, recording the comparison stream. */
+export function replayWithPymem(text: string, profile: Profile): PymemRun {
+  // Below 1 GiB, so that every arena fits the C harness's 1 GiB-aligned region the same way.
+  const raw = new RawAllocator({ maxBytes: 2 ** 30 - 2 ** 22 });
+  const blocks = new BlockAllocator({ raw, profile });
+  const lines: string[] = [];
+  const arenas: number[] = [];
+  blocks.on("arena:alloc", (e) => {
+    arenas.push(e.address);
+    lines.push(`+${e.address}`);
+  });
+  blocks.on("arena:free", (e) => lines.push(`-${e.address}`));
+  const ptr = new Map<number, number>();
+  const addr = (p: number) => lines.push(blocks.owns(p) ? `a ${p}` : "a raw");
+  const stats = () => {
+    lines.push("S", ...blocks.debugMallocStats().replace(/\n$/, "").split("\n"), "E");
+  };
+  for (const line of text.split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    const f = line.split(" ");
+    const id = Number(f[1]);
+    switch (f[0]) {
+      case "m":
+        ptr.set(id, blocks.malloc(Number(f[2])));
+        addr(ptr.get(id) as number);
+        break;
+      case "c":
+        ptr.set(id, blocks.calloc(Number(f[2]), Number(f[3])));
+        addr(ptr.get(id) as number);
+        break;
+      case "r":
+        ptr.set(id, blocks.realloc(ptr.get(id) ?? 0, Number(f[2])));
+        addr(ptr.get(id) as number);
+        break;
+      case "f":
+        blocks.free(ptr.get(id) ?? 0);
+        ptr.delete(id);
+        break;
+      case "s":
+        stats();
+        break;
+      default:
+        throw new Error(`bad trace line ${JSON.stringify(line)}`);
+    }
+  }
+  stats();
+  return { lines, arenas };
+}
+
+/** sha256 of a stream, for golden files. */
+export function streamHash(lines: readonly string[]): string {
+  return createHash("sha256").update(lines.join("\n")).digest("hex");
+}
+
+/** An installed CPython whose shared libpython and headers can build the harness. */
+export interface Interpreter {
+  version: string;
+  include: string;
+  libdir: string;
+  library: string;
+}
+
+/** Finds CPython `version` (e.g. "3.11"): through pyenv, else `pythonX.Y` on PATH; asks its sysconfig. */
+export function findInterpreter(version: string): Interpreter | string {
+  const candidates: string[] = [];
+  const pyenv = spawnSync("pyenv", ["prefix", version], { encoding: "utf8" });
+  if (pyenv.status === 0) candidates.push(`${pyenv.stdout.trim()}/bin/python${version}`);
+  candidates.push(`python${version}`);
+  for (const python of candidates) {
+    const r = spawnSync(
+      python,
+      [
+        "-c",
+        "import sysconfig as s; print(s.get_config_var('LIBDIR')); print(s.get_paths()['include']); print(s.get_config_var('LDLIBRARY')); print(s.get_config_var('Py_ENABLE_SHARED'))",
+      ],
+      { encoding: "utf8" },
+    );
+    if (r.status !== 0) continue;
+    const [libdir, include, ldlibrary, shared] = r.stdout.trim().split("\n");
+    if (shared !== "1" || !libdir || !include || !ldlibrary) return `CPython ${version} has no shared libpython`;
+    if (!existsSync(`${libdir}/${ldlibrary}`)) return `libpython ${libdir}/${ldlibrary} is missing`;
+    if (!existsSync(`${include}/Python.h`)) return `Python.h is missing from ${include}`;
+    return { version, include, libdir, library: `python${version}` };
+  }
+  return `CPython ${version} is not installed (neither pyenv nor python${version} on PATH)`;
+}
+
+/** Compiles pymalloc-replay.c against `py`; returns the binary's path, or why it could not. */
+export function buildReplay(py: Interpreter): string | { skip: string } {
+  if (spawnSync("gcc", ["--version"]).status !== 0) return { skip: "gcc is not installed" };
+  const dir = `${here}build`;
+  mkdirSync(dir, { recursive: true });
+  const out = `${dir}/pymalloc-replay-${py.version}`;
+  const r = spawnSync(
+    "gcc",
+    [
+      "-O2",
+      "-o",
+      out,
+      `${here}pymalloc-replay.c`,
+      `-I${py.include}`,
+      `-L${py.libdir}`,
+      `-l${py.library}`,
+      `-Wl,-rpath,${py.libdir}`,
+    ],
+    { encoding: "utf8" },
+  );
+  if (r.status !== 0) throw new Error(`building the harness for ${py.version} failed:\n${r.stderr}`);
+  return out;
+}
+
+/** One trace to send to the harness. */
+export interface OracleInput {
+  name: string;
+  text: string;
+  arenas: number[];
+}
+
+/** Runs the harness over `traces`; returns each trace's stream lines. */
+export function runReplay(binary: string, traces: readonly OracleInput[]): Map<string, string[]> {
+  const input: string[] = [];
+  for (const t of traces) {
+    input.push(`trace ${t.name}`);
+    const offsets = t.arenas.map(String);
+    input.push(`arenas ${offsets.length}`);
+    for (let i = 0; i < offsets.length; i += 200) input.push(offsets.slice(i, i + 200).join(" "));
+    input.push(t.text.trimEnd(), "end");
+  }
+  const stdout = execFileSync(binary, [], { input: `${input.join("\n")}\n`, maxBuffer: 1 << 30, encoding: "utf8" });
+  const out = new Map<string, string[]>();
+  let current: string[] | undefined;
+  for (const line of stdout.split("\n")) {
+    if (line.startsWith("trace ")) {
+      current = [];
+      out.set(line.slice(6), current);
+    } else if (line === "done") {
+      current = undefined;
+    } else if (line.startsWith("! ")) {
+      throw new Error(`harness: ${line.slice(2)}`);
+    } else if (current !== undefined) {
+      current.push(line);
+    }
+  }
+  return out;
+}
+
+/** The first difference between two streams, as a readable message, or undefined when equal. */
+export function firstDifference(expected: readonly string[], actual: readonly string[]): string | undefined {
+  const n = Math.max(expected.length, actual.length);
+  for (let i = 0; i < n; i++) {
+    if (expected[i] !== actual[i]) {
+      const from = Math.max(0, i - 3);
+      return `line ${i + 1}: real CPython ${JSON.stringify(expected[i])}, pymem ${JSON.stringify(actual[i])}\ncontext (CPython): ${JSON.stringify(expected.slice(from, i + 3))}\ncontext (pymem): ${JSON.stringify(actual.slice(from, i + 3))}`;
+    }
+  }
+  return undefined;
+}
