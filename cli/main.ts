@@ -4,12 +4,14 @@
  */
 
 import { parseArgs } from "node:util";
-import { RawAllocator, VERSION } from "../src/index.js";
+import { createHeap, profiles, VERSION } from "../src/index.js";
 
 const HELP = `pymem ${VERSION}: CPython's memory manager, simulated
 
 Usage:
-  pymem demo            run a short allocation workload and print what the heap did
+  pymem demo [--profile NAME]   a Python-like workload through pymalloc, reported
+                                as sys._debugmallocstats() reports it
+  pymem profiles        list the profiles
   pymem help            show this help
   pymem --version       print the version
 
@@ -23,7 +25,11 @@ export function main(argv: string[], out: (s: string) => void = (s) => process.s
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { version: { type: "boolean", short: "v" }, help: { type: "boolean", short: "h" } },
+      options: {
+        version: { type: "boolean", short: "v" },
+        help: { type: "boolean", short: "h" },
+        profile: { type: "string", short: "p" },
+      },
     });
   } catch (e) {
     process.stderr.write(`pymem: ${(e as Error).message}\n${HELP}`);
@@ -39,50 +45,75 @@ export function main(argv: string[], out: (s: string) => void = (s) => process.s
     return 0;
   }
   if (command === "demo" && rest.length === 0) {
-    out(demo());
+    const name = (parsed.values.profile as string | undefined) ?? "cpython-3.11";
+    if (!(name in profiles)) {
+      process.stderr.write(
+        `pymem: unknown profile ${JSON.stringify(name)}; known: ${Object.keys(profiles).join(", ")}\n`,
+      );
+      return 2;
+    }
+    out(demo(name));
+    return 0;
+  }
+  if (command === "profiles" && rest.length === 0) {
+    for (const p of Object.values(profiles)) {
+      out(
+        `${p.name.padEnd(14)} arenas ${p.arenaSize / 1024} KiB, pools ${p.poolSize / 1024} KiB, gc ${p.gc} ${p.gcThresholds.join("/")}\n`,
+      );
+    }
     return 0;
   }
   process.stderr.write(`pymem: unknown command ${JSON.stringify([command, ...rest].join(" "))}\n${HELP}`);
   return 2;
 }
 
-/** A deterministic mixed workload through RawAllocator, reported as text. */
-function demo(): string {
-  const raw = new RawAllocator({ initialBytes: 1 << 16, maxBytes: 1 << 26 });
-  let grows = 0;
-  raw.on("raw:grow", () => grows++);
-  const live: number[] = [];
+/**
+ * A deterministic, Python-like workload (many small objects, some large
+ * buffers, lists that grow by realloc) through pymalloc under `profileName`,
+ * reported as CPython reports it.
+ */
+function demo(profileName: string): string {
+  const { blocks, raw, profile } = createHeap({ profile: profileName });
+  const counts = { arenas: 0, pools: 0, large: 0 };
+  blocks.on("arena:alloc", () => counts.arenas++);
+  blocks.on("pool:init", () => counts.pools++);
+  blocks.on("large:alloc", () => counts.large++);
   let seed = 12345;
   const rand = () => {
-    seed = (seed * 1103515245 + 12345) >>> 0;
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
     return seed / 2 ** 32;
   };
-  let ops = 0;
-  for (let i = 0; i < 20000; i++, ops++) {
+  const live: number[] = [];
+  const lists: Array<[number, number]> = [];
+  const ops = 100_000;
+  for (let i = 0; i < ops; i++) {
     const r = rand();
-    if (r < 0.55 || live.length === 0) live.push(raw.malloc(Math.floor(rand() ** 3 * 16384)));
-    else if (r < 0.7) {
-      const j = Math.floor(rand() * live.length);
-      live[j] = raw.realloc(live[j] as number, Math.floor(rand() * 8192));
+    if (r < 0.5 || live.length === 0) {
+      // Objects: mostly tiny (ints, short strings, tuples), a few buffers above the threshold.
+      const size = rand() < 0.02 ? 513 + Math.floor(rand() * 8000) : 16 + Math.floor(rand() ** 3 * 496);
+      live.push(blocks.malloc(size));
+    } else if (r < 0.55) {
+      // A list's item array grows as CPython's does, by about an eighth each time.
+      if (lists.length < 50 || rand() < 0.1) lists.push([blocks.malloc(32), 32]);
+      const k = Math.floor(rand() * lists.length);
+      const [p, n] = lists[k] as [number, number];
+      const grown = n + (n >> 3) + 6 * 8;
+      lists[k] = [blocks.realloc(p, grown), grown];
     } else {
-      const j = Math.floor(rand() * live.length);
-      raw.free(live[j] as number);
-      live[j] = live[live.length - 1] as number;
+      const k = Math.floor(rand() * live.length);
+      blocks.free(live[k] as number);
+      live[k] = live[live.length - 1] as number;
       live.pop();
     }
   }
-  raw.validate();
-  const s = raw.stats();
-  const mid = `${ops} operations (malloc / realloc / free), ${s.liveBlocks} blocks live\n`;
-  for (const p of live) raw.free(p);
-  raw.validate();
-  const end = raw.stats();
+  blocks.validate();
+  const s = blocks.stats();
   return [
-    "pymem demo: RawAllocator (TLSF) under a random workload\n",
-    mid,
-    `heap ${s.heapBytes} bytes after ${grows} growth steps; in use ${s.bytesInUse}, peak ${s.peakBytesInUse}\n`,
-    `free ${s.freeBytes} bytes in ${s.freeBlocks} blocks, largest ${s.largestFreeBlock}, fragmentation ${s.fragmentation.toFixed(3)}\n`,
-    `after freeing everything: ${end.freeBlocks} free block of ${end.freeBytes} bytes; validate() passed\n`,
+    `pymem demo: ${ops} allocations, reallocs and frees through pymalloc under ${profile.name}\n`,
+    `${counts.arenas} arenas and ${counts.pools} pool initialisations; ${counts.large} requests went to the raw allocator\n`,
+    `${s.allocatedBlocks} blocks allocated now (sys.getallocatedblocks()); heap buffer ${raw.heapBytes} bytes\n\n`,
+    "sys._debugmallocstats() would print:\n\n",
+    blocks.debugMallocStats(),
   ].join("");
 }
 

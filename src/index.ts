@@ -16,6 +16,7 @@ export {
   TraceError,
 } from "./errors.js";
 export { Emitter, type Listener } from "./events.js";
+export { createHeap, type Heap, type HeapOptions } from "./heap.js";
 export {
   type ArenaMap,
   defaultProfile,

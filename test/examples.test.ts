@@ -1,4 +1,4 @@
-/** Every example and every TypeScript block of the README runs, as the docs promise. */
+/** Every file of examples/ runs, and the README shows the quick-start example as it is. */
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";

@@ -60,8 +60,12 @@ export interface BlockEvents {
   "arena:alloc": { address: number; index: number; nTotalPools: number };
   /** A wholly free arena was released to the raw allocator. */
   "arena:free": { address: number; index: number };
-  /** A pool was (re)initialised for a size class. */
-  "pool:init": { address: number; sizeClass: number; blockSize: number; arenaIndex: number };
+  /**
+   * A pool was taken for a size class: freshly carved or re-initialised
+   * (`reused: false`), or an emptied pool of the same class whose free list
+   * is kept (`reused: true`).
+   */
+  "pool:init": { address: number; sizeClass: number; blockSize: number; arenaIndex: number; reused: boolean };
   /** A pool's last free block was taken: it left its usedpools list. */
   "pool:full": { address: number; sizeClass: number };
   /** A pool's last block was freed: it went to its arena's freepools. */
@@ -87,6 +91,11 @@ export interface BlockStats extends MallocStats {
 }
 
 const NO_ARENA = -1;
+// Events raised in the middle of an allocation wait until it is complete (bits of `pending`).
+const PENDING_ARENA = 1;
+const PENDING_POOL_INIT = 2;
+const PENDING_POOL_REUSED = 4;
+const PENDING_POOL_FULL = 8;
 
 /**
  * CPython's pymalloc over simulated memory.
@@ -152,6 +161,11 @@ export class BlockAllocator extends Emitter<BlockEvents> {
 
   // Checked mode: blocks (small and large) this allocator handed out, one bit per 16 bytes.
   private live = new Uint32Array(0);
+  // Events to emit once the allocation in progress is complete, and what they are about.
+  private pending = 0;
+  private pendingArena = NO_ARENA;
+  private pendingPool = 0;
+  private pendingFullPool = 0;
 
   constructor(options: BlockAllocatorOptions = {}) {
     super();
@@ -465,10 +479,38 @@ export class BlockAllocator extends Emitter<BlockEvents> {
       if (bp === 0) return 0;
     }
     if (this.checked) this.markLive(bp);
+    const pending = this.pending;
+    if (pending !== 0) {
+      this.pending = 0;
+      this.emitSetup(pending, c);
+    }
     if (this.hasListeners("block:alloc")) {
       this.emit("block:alloc", { address: bp, size: nbytes, sizeClass: c, pool: bp - (bp % this.poolSize) });
     }
+    if (pending & PENDING_POOL_FULL) this.emit("pool:full", { address: this.pendingFullPool, sizeClass: c });
     return bp;
+  }
+
+  /** Emits the arena and pool events of the allocation that just completed, in the order they happened. */
+  private emitSetup(pending: number, c: number): void {
+    if (pending & PENDING_ARENA) {
+      const index = this.pendingArena;
+      this.emit("arena:alloc", {
+        address: this.arenaAddress[index] as number,
+        index,
+        nTotalPools: this.arenaNTotalPools[index] as number,
+      });
+    }
+    if (pending & PENDING_POOL_INIT) {
+      const pool = this.pendingPool;
+      this.emit("pool:init", {
+        address: pool,
+        sizeClass: c,
+        blockSize: this.classSize[c] as number,
+        arenaIndex: this.u32[(pool + POOL_ARENAINDEX) >>> 2] as number,
+        reused: (pending & PENDING_POOL_REUSED) !== 0,
+      });
+    }
   }
 
   /** pymalloc_pool_extend: carve one virgin block, or unlink the pool as full. */
@@ -486,7 +528,10 @@ export class BlockAllocator extends Emitter<BlockEvents> {
     }
     // Full: leave the usedpools ring (its header fields keep their stale links, as in CPython).
     this.unlinkUsed(pool, c);
-    if (this.hasListeners("pool:full")) this.emit("pool:full", { address: pool, sizeClass: c });
+    if (this.hasListeners("pool:full")) {
+      this.pending |= PENDING_POOL_FULL;
+      this.pendingFullPool = pool;
+    }
   }
 
   private unlinkUsed(pool: number, c: number): void {
@@ -543,6 +588,10 @@ export class BlockAllocator extends Emitter<BlockEvents> {
       // An empty pool's free list holds at least two blocks (a pool carves two when initialised), so no extend here.
       bp = u32[hi + 2] as number;
       u32[hi + 2] = u32[bp >>> 2] as number;
+      if (this.hasListeners("pool:init")) {
+        this.pending |= PENDING_POOL_INIT | PENDING_POOL_REUSED;
+        this.pendingPool = pool;
+      }
       return bp;
     }
     const size = this.classSize[c] as number;
@@ -555,7 +604,8 @@ export class BlockAllocator extends Emitter<BlockEvents> {
     u32[free >>> 2] = 0;
     u32[(free >>> 2) + 1] = 0;
     if (this.hasListeners("pool:init")) {
-      this.emit("pool:init", { address: pool, sizeClass: c, blockSize: size, arenaIndex: a });
+      this.pending |= PENDING_POOL_INIT;
+      this.pendingPool = pool;
     }
     return bp;
   }
@@ -590,7 +640,10 @@ export class BlockAllocator extends Emitter<BlockEvents> {
     this.arenaNFreePools[a] = nfp;
     this.arenaNTotalPools[a] = nfp;
     this.arenaPoolAddress[a] = poolAddress;
-    if (this.hasListeners("arena:alloc")) this.emit("arena:alloc", { address, index: a, nTotalPools: nfp });
+    if (this.hasListeners("arena:alloc")) {
+      this.pending |= PENDING_ARENA;
+      this.pendingArena = a;
+    }
     return a;
   }
 
@@ -629,6 +682,7 @@ export class BlockAllocator extends Emitter<BlockEvents> {
     const count = (u32[hi] as number) - 1;
     u32[hi] = count;
     if (this.checked) clearBit(this.live, p);
+    let released = -1;
     if (lastFree === 0) {
       // Was full: back to the front of its class's ring.
       const first = this.usedFirst[c] as number;
@@ -638,13 +692,21 @@ export class BlockAllocator extends Emitter<BlockEvents> {
       else this.usedLast[c] = pool;
       this.usedFirst[c] = pool;
     } else if (count === 0) {
-      this.insertToFreepool(pool, c);
+      released = this.insertToFreepool(pool, c);
     }
     if (this.hasListeners("block:free")) this.emit("block:free", { address: p, sizeClass: c, pool });
+    if (count === 0) {
+      const a = u32[(pool + POOL_ARENAINDEX) >>> 2] as number;
+      if (this.hasListeners("pool:empty")) this.emit("pool:empty", { address: pool, sizeClass: c, arenaIndex: a });
+      if (released >= 0 && this.hasListeners("arena:free")) this.emit("arena:free", { address: released, index: a });
+    }
   }
 
-  /** insert_to_freepool: an empty pool goes to its arena; the arena moves in usable_arenas or is released. */
-  private insertToFreepool(pool: number, c: number): void {
+  /**
+   * insert_to_freepool: an empty pool goes to its arena; the arena moves in
+   * usable_arenas or is released. Returns the released arena's address, or -1.
+   */
+  private insertToFreepool(pool: number, c: number): number {
     const u32 = this.u32;
     this.unlinkUsed(pool, c);
     const a = u32[(pool + POOL_ARENAINDEX) >>> 2] as number;
@@ -658,7 +720,6 @@ export class BlockAllocator extends Emitter<BlockEvents> {
     }
     const nfNew = nf + 1;
     this.arenaNFreePools[a] = nfNew;
-    const emptyEvent = this.hasListeners("pool:empty");
     const keep = this.profile.keepLastFreeArena;
     if (nfNew === this.arenaNTotalPools[a] && (!keep || this.arenaNext[a] !== NO_ARENA)) {
       // Case 1: wholly free (and, since 3.9, not the last usable arena): release it.
@@ -674,9 +735,7 @@ export class BlockAllocator extends Emitter<BlockEvents> {
       this.arenaAddress[a] = 0;
       this.nArenasCurrentlyAllocated--;
       this.raw.free(address);
-      if (emptyEvent) this.emit("pool:empty", { address: pool, sizeClass: c, arenaIndex: a });
-      if (this.hasListeners("arena:free")) this.emit("arena:free", { address, index: a });
-      return;
+      return address;
     }
     if (nfNew === 1) {
       // Case 2: the arena was full, so not in usable_arenas: it goes to the head.
@@ -701,7 +760,7 @@ export class BlockAllocator extends Emitter<BlockEvents> {
         this.arenaNext[lastnf] = a;
       }
     }
-    if (emptyEvent) this.emit("pool:empty", { address: pool, sizeClass: c, arenaIndex: a });
+    return -1;
   }
 
   private markArenaMap(base: number): void {

@@ -1,0 +1,286 @@
+import { describe, expect, it } from "vitest";
+import {
+  BlockAllocator,
+  DoubleFreeError,
+  defineProfile,
+  InvalidAddressError,
+  OutOfMemoryError,
+  type Profile,
+  profiles,
+  RawAllocator,
+} from "../../src/index.js";
+
+const P311 = profiles["cpython-3.11"];
+
+function make(profile: Profile = P311, raw = new RawAllocator()) {
+  return new BlockAllocator({ raw, profile });
+}
+
+function expectNoChange(
+  blocks: BlockAllocator,
+  f: () => unknown,
+  type: new (...a: never[]) => Error,
+  message?: RegExp,
+) {
+  const before = { stats: blocks.stats(), text: blocks.debugMallocStats(), raw: blocks.raw.stats() };
+  let thrown: unknown;
+  try {
+    f();
+  } catch (e) {
+    thrown = e;
+  }
+  expect(thrown).toBeInstanceOf(type);
+  if (message) expect((thrown as Error).message).toMatch(message);
+  expect({ stats: blocks.stats(), text: blocks.debugMallocStats(), raw: blocks.raw.stats() }).toEqual(before);
+  blocks.validate();
+}
+
+describe("BlockAllocator", () => {
+  it("carves a fresh pool lazily: the first block at the pool header's end, the next one block later", () => {
+    const blocks = make();
+    const a = blocks.malloc(24);
+    const pool = blocks.pool(a);
+    expect(pool).toBeDefined();
+    expect(a - (pool?.address as number)).toBe(48);
+    expect(blocks.malloc(30) - a).toBe(32);
+    expect(pool?.nextOffset).toBe(48 + 3 * 32);
+    expect(pool?.sizeClass).toBe(1);
+  });
+
+  it("hands out the most recently freed block first (LIFO free list)", () => {
+    const blocks = make();
+    const xs = [1, 2, 3, 4].map(() => blocks.malloc(64));
+    blocks.free(xs[1] as number);
+    blocks.free(xs[3] as number);
+    expect(
+      blocks
+        .pool(xs[0] as number)
+        ?.freeList()
+        .slice(0, 2),
+    ).toEqual([xs[3], xs[1]]);
+    expect(blocks.malloc(60)).toBe(xs[3]);
+    expect(blocks.malloc(50)).toBe(xs[1]);
+  });
+
+  it("sends 0 bytes and requests above 512 to the raw allocator, counted as allocated blocks", () => {
+    const blocks = make();
+    const zero = blocks.malloc(0);
+    const big = blocks.malloc(513);
+    const small = blocks.malloc(512);
+    expect(blocks.owns(zero)).toBe(false);
+    expect(blocks.owns(big)).toBe(false);
+    expect(blocks.owns(small)).toBe(true);
+    expect(blocks.stats().rawAllocatedBlocks).toBe(2);
+    expect(blocks.allocatedBlocks()).toBe(3);
+    blocks.free(zero);
+    blocks.free(big);
+    expect(blocks.stats().rawAllocatedBlocks).toBe(0);
+  });
+
+  it("realloc keeps a block that shrinks by less than a quarter, moves it otherwise", () => {
+    const blocks = make();
+    const a = blocks.malloc(64);
+    blocks.raw.u8.fill(7, a, a + 64);
+    expect(blocks.realloc(a, 49)).toBe(a); // 196 > 192
+    const b = blocks.realloc(a, 48); // 192 is not > 192
+    expect(b).not.toBe(a);
+    expect(blocks.raw.u8.subarray(b, b + 48).every((x) => x === 7)).toBe(true);
+    const c = blocks.realloc(b, 600); // crosses the threshold
+    expect(blocks.owns(c)).toBe(false);
+    expect(blocks.raw.u8.subarray(c, c + 48).every((x) => x === 7)).toBe(true);
+    const d = blocks.realloc(c, 16); // a raw block stays raw
+    expect(blocks.owns(d)).toBe(false);
+    expect(blocks.realloc(0, 10)).toBeGreaterThan(0);
+    blocks.validate();
+  });
+
+  it("calloc zeroes reused blocks and sends zero counts to raw calloc(1, 1)", () => {
+    const blocks = make();
+    const a = blocks.malloc(100);
+    blocks.raw.u8.fill(0xee, a, a + 100);
+    blocks.free(a);
+    const b = blocks.calloc(10, 10);
+    expect(b).toBe(a);
+    expect(blocks.raw.u8.subarray(b, b + 100).every((x) => x === 0)).toBe(true);
+    expect(blocks.owns(blocks.calloc(0, 8))).toBe(false);
+    expect(blocks.owns(blocks.calloc(8, 0))).toBe(false);
+    expectNoChange(blocks, () => blocks.calloc(2 ** 30, 2 ** 30), RangeError, /1073741824 \* 1073741824/);
+  });
+
+  it("an arena that is not pool-aligned loses its first partial pool", () => {
+    const blocks = make();
+    blocks.malloc(8);
+    const [arena] = blocks.arenas();
+    expect(arena).toBeDefined();
+    if (arena === undefined) return;
+    const aligned = arena.address % P311.poolSize === 0;
+    expect(arena.nTotalPools).toBe(aligned ? 64 : 63);
+    expect(arena.firstPool % P311.poolSize).toBe(0);
+    expect(arena.firstPool - arena.address).toBeLessThan(P311.poolSize);
+  });
+
+  it("releases a wholly free arena unless it is the last usable one (3.9+); 3.8 releases it", () => {
+    for (const [profile, kept] of [
+      [P311, 1],
+      [profiles["cpython-3.9"], 1],
+      [profiles["cpython-3.8"], 0],
+    ] as const) {
+      const blocks = make(profile);
+      const xs: number[] = [];
+      const perArena = (profile.arenaSize / profile.poolSize) * Math.floor((profile.poolSize - 48) / 512);
+      for (let i = 0; i < perArena * 3; i++) xs.push(blocks.malloc(512));
+      expect(blocks.stats().arenasAllocatedCurrent).toBeGreaterThanOrEqual(3);
+      for (const x of xs) blocks.free(x);
+      blocks.validate();
+      expect(blocks.stats().arenasAllocatedCurrent).toBe(kept);
+    }
+  });
+
+  it("keeps usable_arenas sorted by free pools, most used first", () => {
+    const blocks = make(profiles["cpython-3.8"]);
+    const xs: number[] = [];
+    for (let i = 0; i < 3000; i++) xs.push(blocks.malloc(400));
+    // Runs of different lengths empty different numbers of pools in different arenas.
+    for (const [from, to] of [
+      [0, 50],
+      [640, 800],
+      [1280, 1600],
+      [1920, 1930],
+    ] as const) {
+      for (let i = from; i < to; i++) blocks.free(xs[i] as number);
+    }
+    const order = blocks.usableArenaOrder().map((i) => blocks.arena(i)?.nFreePools as number);
+    expect(order.length).toBeGreaterThan(1);
+    expect([...order].sort((x, y) => x - y)).toEqual(order);
+    blocks.validate();
+  });
+
+  it("emits arena, pool and block events in order, after the state is consistent", () => {
+    const blocks = make();
+    const seen: string[] = [];
+    const check = () => blocks.validate();
+    blocks.on("arena:alloc", (e) => {
+      check();
+      seen.push(`arena:alloc ${e.index} ${e.nTotalPools}`);
+    });
+    blocks.on("pool:init", (e) => {
+      check();
+      seen.push(`pool:init ${e.sizeClass} ${e.blockSize} ${e.reused}`);
+    });
+    blocks.on("block:alloc", (e) => {
+      check();
+      seen.push(`block:alloc ${e.size} ${e.sizeClass}`);
+    });
+    blocks.on("pool:full", (e) => {
+      check();
+      seen.push(`pool:full ${e.sizeClass}`);
+    });
+    blocks.on("block:free", (e) => {
+      check();
+      seen.push(`block:free ${e.sizeClass}`);
+    });
+    blocks.on("pool:empty", (e) => {
+      check();
+      seen.push(`pool:empty ${e.sizeClass}`);
+    });
+    blocks.on("large:alloc", (e) => seen.push(`large:alloc ${e.size}`));
+    blocks.on("large:free", () => seen.push("large:free"));
+    const a = blocks.malloc(512);
+    expect(seen.splice(0)).toEqual([
+      expect.stringMatching(/^arena:alloc 0 6[34]$/),
+      "pool:init 31 512 false",
+      "block:alloc 512 31",
+    ]);
+    const more = Array.from({ length: 30 }, () => blocks.malloc(500));
+    expect(seen.at(-1)).toBe("pool:full 31");
+    seen.length = 0;
+    for (const p of [a, ...more]) blocks.free(p);
+    expect(seen.slice(-2)).toEqual(["block:free 31", "pool:empty 31"]);
+    seen.length = 0;
+    blocks.free(blocks.malloc(511));
+    expect(seen).toEqual(["pool:init 31 512 true", "block:alloc 511 31", "block:free 31", "pool:empty 31"]);
+    seen.length = 0;
+    blocks.free(blocks.malloc(1000));
+    expect(seen).toEqual(["large:alloc 1000", "large:free"]);
+  });
+
+  it("invalid, interior and double frees throw typed errors and change nothing", () => {
+    const blocks = make();
+    const a = blocks.malloc(100);
+    const b = blocks.malloc(100);
+    const big = blocks.malloc(5000);
+    blocks.free(a);
+    expectNoChange(blocks, () => blocks.free(a), DoubleFreeError, new RegExp(`0x${a.toString(16)}`));
+    expectNoChange(blocks, () => blocks.free(b + 8), InvalidAddressError, /not the start of a live block/);
+    expectNoChange(blocks, () => blocks.free(b + 112 * 5), InvalidAddressError);
+    expectNoChange(blocks, () => blocks.realloc(a, 10), DoubleFreeError);
+    expectNoChange(blocks, () => blocks.free(big + 16), InvalidAddressError);
+    const foreign = blocks.raw.malloc(64);
+    expectNoChange(blocks, () => blocks.free(foreign), InvalidAddressError, /did not hand out/);
+    blocks.free(big);
+    expectNoChange(blocks, () => blocks.free(big), DoubleFreeError);
+    expectNoChange(blocks, () => blocks.free(-4), RangeError, /-4/);
+    expectNoChange(blocks, () => blocks.malloc(0.5), RangeError, /0\.5/);
+    expectNoChange(blocks, () => blocks.malloc("10" as unknown as number), TypeError);
+    const arena = blocks.arenas()[0];
+    expectNoChange(blocks, () => blocks.free(arena?.address as number), InvalidAddressError);
+    blocks.free(0);
+  });
+
+  it("a failed allocation changes nothing: no arena and no raw block to be had", () => {
+    const raw = new RawAllocator({ initialBytes: 1 << 16, maxBytes: 1 << 16 });
+    const blocks = new BlockAllocator({ raw, profile: P311 });
+    // No room for a 1 MiB arena: a small request falls back to the raw allocator, as PyObject_Malloc does.
+    const p = blocks.malloc(100);
+    expect(blocks.owns(p)).toBe(false);
+    expect(blocks.stats().arenasAllocatedCurrent).toBe(0);
+    expectNoChange(blocks, () => blocks.malloc(1 << 17), OutOfMemoryError);
+    blocks.free(p);
+    blocks.validate();
+  });
+
+  it("unchecked mode gives the same addresses", () => {
+    const a = make();
+    const b = new BlockAllocator({ raw: new RawAllocator(), profile: P311, checked: false });
+    const xs: number[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const x = a.malloc((i * 13) % 700);
+      expect(b.malloc((i * 13) % 700)).toBe(x);
+      xs.push(x);
+      if (i % 3 === 0) {
+        a.free(xs[i >> 1] as number);
+        b.free(xs[i >> 1] as number);
+        xs[i >> 1] = 0;
+      }
+    }
+    a.validate();
+    b.validate();
+    expect(b.debugMallocStats()).toBe(a.debugMallocStats());
+  });
+
+  it("works with a custom profile: tiny arenas, unaligned arenas", () => {
+    const tiny = defineProfile({
+      ...P311,
+      name: "tiny",
+      arenaSize: 4096,
+      poolSize: 1024,
+      smallRequestThreshold: 128,
+      arenaAlignment: 16,
+      arenaMap: { kind: "address-in-range" },
+    });
+    const blocks = make(tiny);
+    const xs: number[] = [];
+    for (let i = 0; i < 2000; i++) xs.push(blocks.malloc(1 + (i % 128)));
+    expect(blocks.owns(blocks.malloc(129))).toBe(false);
+    blocks.validate();
+    for (const x of xs) blocks.free(x);
+    blocks.validate();
+    expect(blocks.stats().arenasAllocatedCurrent).toBe(1);
+  });
+
+  it("rejects bad options", () => {
+    expect(() => new BlockAllocator({ raw: {} as RawAllocator })).toThrow(/RawAllocator/);
+    expect(() => new BlockAllocator({ profile: { ...P311, poolSize: 1000 } })).toThrow(/poolSize/);
+    expect(() => new BlockAllocator({ checked: 1 as unknown as boolean })).toThrow(TypeError);
+  });
+});
