@@ -12,7 +12,7 @@ export default defineConfig([
     platform: "neutral",
   },
   {
-    entry: { cli: "cli/main.ts" },
+    entry: { cli: "cli/main.ts", "compare-worker": "cli/compare-worker.ts" },
     format: ["esm"],
     platform: "node",
     target: "node20",

@@ -1,121 +1,399 @@
 /**
- * The `pymem` command. Node only: it reads files and writes to the terminal;
- * the library it drives lives in src/ and runs anywhere.
+ * The `pymem` command. Node only: it reads files, starts worker threads and
+ * writes to the terminal; the library it drives lives in src/ and runs anywhere.
+ *
+ * Exit status: 0 done, 1 bad trace or failed replay (`FILE:LINE: message`), 2 usage.
  */
 
-import { parseArgs } from "node:util";
-import { createHeap, profiles, VERSION } from "../src/index.js";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { profiles, TraceError, VERSION, withCommas } from "../src/index.js";
+import { type JobResult, type JobSpec, runJob } from "./job.js";
+import { progress } from "./progress.js";
+import { checkReadable, demoTracePath } from "./read-trace.js";
 
-const HELP = `pymem ${VERSION}: CPython's memory manager, simulated
-
-Usage:
-  pymem demo [--profile NAME]   a Python-like workload through pymalloc, reported
-                                as sys._debugmallocstats() reports it
-  pymem profiles        list the profiles
-  pymem help            show this help
-  pymem --version       print the version
-
-Exit status: 0 done, 1 failed, 2 usage error.
-`;
-
-/** Runs the command with `argv` (without node and the script path) and returns the exit status. */
-export function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s)): number {
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        version: { type: "boolean", short: "v" },
-        help: { type: "boolean", short: "h" },
-        profile: { type: "string", short: "p" },
-      },
-    });
-  } catch (e) {
-    process.stderr.write(`pymem: ${(e as Error).message}\n${HELP}`);
-    return 2;
-  }
-  if (parsed.values.version) {
-    out(`${VERSION}\n`);
-    return 0;
-  }
-  const [command, ...rest] = parsed.positionals;
-  if (parsed.values.help || command === undefined || command === "help") {
-    out(HELP);
-    return 0;
-  }
-  if (command === "demo" && rest.length === 0) {
-    const name = (parsed.values.profile as string | undefined) ?? "cpython-3.11";
-    if (!(name in profiles)) {
-      process.stderr.write(
-        `pymem: unknown profile ${JSON.stringify(name)}; known: ${Object.keys(profiles).join(", ")}\n`,
-      );
-      return 2;
-    }
-    out(demo(name));
-    return 0;
-  }
-  if (command === "profiles" && rest.length === 0) {
-    for (const p of Object.values(profiles)) {
-      out(
-        `${p.name.padEnd(14)} arenas ${p.arenaSize / 1024} KiB, pools ${p.poolSize / 1024} KiB, gc ${p.gc} ${p.gcThresholds.join("/")}\n`,
-      );
-    }
-    return 0;
-  }
-  process.stderr.write(`pymem: unknown command ${JSON.stringify([command, ...rest].join(" "))}\n${HELP}`);
-  return 2;
+/** Where the command writes. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
 }
 
-/**
- * A deterministic, Python-like workload (many small objects, some large
- * buffers, lists that grow by realloc) through pymalloc under `profileName`,
- * reported as CPython reports it.
- */
-function demo(profileName: string): string {
-  const { blocks, raw, profile } = createHeap({ profile: profileName });
-  const counts = { arenas: 0, pools: 0, large: 0 };
-  blocks.on("arena:alloc", () => counts.arenas++);
-  blocks.on("pool:init", () => counts.pools++);
-  blocks.on("large:alloc", () => counts.large++);
-  let seed = 12345;
-  const rand = () => {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    return seed / 2 ** 32;
-  };
-  const live: number[] = [];
-  const lists: Array<[number, number]> = [];
-  const ops = 100_000;
-  for (let i = 0; i < ops; i++) {
-    const r = rand();
-    if (r < 0.5 || live.length === 0) {
-      // Objects: mostly tiny (ints, short strings, tuples), a few buffers above the threshold.
-      const size = rand() < 0.02 ? 513 + Math.floor(rand() * 8000) : 16 + Math.floor(rand() ** 3 * 496);
-      live.push(blocks.malloc(size));
-    } else if (r < 0.55) {
-      // A list's item array grows as CPython's does, by about an eighth each time.
-      if (lists.length < 50 || rand() < 0.1) lists.push([blocks.malloc(32), 32]);
-      const k = Math.floor(rand() * lists.length);
-      const [p, n] = lists[k] as [number, number];
-      const grown = n + (n >> 3) + 6 * 8;
-      lists[k] = [blocks.realloc(p, grown), grown];
-    } else {
-      const k = Math.floor(rand() * live.length);
-      blocks.free(live[k] as number);
-      live[k] = live[live.length - 1] as number;
-      live.pop();
+const processIo: Io = {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+};
+
+/** A failure that is the input's fault: exit status 1. */
+class InputError extends Error {}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1)
+    throw new InvalidArgumentError(`expected a positive integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function profileName(value: string, previous: string[] | undefined): string[] {
+  if (!(value in profiles)) {
+    throw new InvalidArgumentError(
+      `unknown profile ${JSON.stringify(value)}; known: ${Object.keys(profiles).join(", ")}`,
+    );
+  }
+  return [...(previous ?? []), value];
+}
+
+function oneProfile(value: string): string {
+  return profileName(value, undefined)[0] as string;
+}
+
+/** Runs the command with `argv` (without node and the script path) and resolves to the exit status. */
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const program = new Command("pymem")
+    .description("CPython's memory manager, simulated: replay allocation traces through pymalloc and compare profiles")
+    .version(VERSION, "-v, --version")
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError("(run pymem help for usage)");
+  const run: { task?: () => Promise<void> } = {};
+
+  program
+    .command("replay")
+    .description("replay a trace (plain or .gz) through pymalloc and print a summary")
+    .argument("<trace>", "trace file, trace-format v1, gzip or not")
+    .option("-p, --profile <name>", "CPython profile", oneProfile, "cpython-3.11")
+    .option("--stats", "print _PyObject_DebugMallocStats' report at the end")
+    .option("--every-checkpoint", "also print the report at each s line (implies --stats)")
+    .option("--every <n>", "sample a time series every n ops", positiveInt)
+    .option("--json", "print the result as JSON")
+    .option("-q, --quiet", "no progress bar")
+    .action((trace: string, o: ReplayOpts) => {
+      run.task = () => replayCommand(trace, o, io);
+    });
+
+  program
+    .command("compare")
+    .description("replay traces under several profiles and compare what pymalloc did")
+    .argument("<traces...>", "trace files")
+    .requiredOption("-p, --profile <name>", "a profile to compare (repeat the option)", profileName)
+    .option("-j, --jobs <n>", "worker threads (default: 1)", positiveInt, 1)
+    .option("--json", "print the rows as JSON")
+    .option("-q, --quiet", "no progress bar")
+    .action((traces: string[], o: CompareOpts) => {
+      run.task = () => compareCommand(traces, o, io);
+    });
+
+  program
+    .command("profiles")
+    .description("list the CPython profiles and their parameters")
+    .option("--json", "print them as JSON")
+    .action((o: { json?: boolean }) => {
+      run.task = async () => {
+        if (o.json) io.out(`${JSON.stringify(profiles, null, 2)}\n`);
+        else for (const p of Object.values(profiles)) io.out(`${describeProfile(p)}\n`);
+      };
+    });
+
+  program
+    .command("demo")
+    .description("replay the CPython start-up trace shipped with pymem and show what pymalloc did")
+    .option("-p, --profile <name>", "CPython profile", oneProfile, "cpython-3.11")
+    .action((o: { profile: string }) => {
+      run.task = () => demoCommand(o.profile, io);
+    });
+
+  program.helpCommand("help [command]", "show help for a command");
+
+  if (argv.length === 0) {
+    io.out(program.helpInformation());
+    return 0;
+  }
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    if (run.task === undefined) {
+      io.out(program.helpInformation());
+      return 0;
+    }
+    await run.task();
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof InputError) {
+      io.err(`${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+interface ReplayOpts {
+  profile: string;
+  stats?: boolean;
+  everyCheckpoint?: boolean;
+  every?: number;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+interface CompareOpts {
+  profile: string[];
+  jobs: number;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** Runs a job, turning trace errors into `FILE:LINE: message`. */
+async function job(spec: JobSpec, onProgress?: (ops: number) => void): Promise<JobResult> {
+  try {
+    await checkReadable(spec.trace);
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+  try {
+    return await runJob(spec, onProgress);
+  } catch (e) {
+    throw asInputError(spec.trace, e);
+  }
+}
+
+function asInputError(file: string, e: unknown): unknown {
+  if (e instanceof TraceError) return new InputError(`${file}:${e.line}: ${e.message.replace(/^line \d+: /, "")}`);
+  const err = e as { name?: string; message?: string; line?: number };
+  if (err?.name === "TraceError")
+    return new InputError(`${file}:${err.line}: ${err.message?.replace(/^line \d+: /, "")}`);
+  if (err?.message?.includes("incorrect header check") || (err as { code?: string })?.code === "Z_DATA_ERROR") {
+    return new InputError(`${file}: not a valid gzip file: ${err.message}`);
+  }
+  return e;
+}
+
+async function replayCommand(trace: string, o: ReplayOpts, io: Io): Promise<void> {
+  const total = 0;
+  const bar = progress("replay", total, o.quiet === true);
+  let result: JobResult;
+  try {
+    result = await job(
+      {
+        trace,
+        profile: o.profile,
+        ...(o.everyCheckpoint ? { everyCheckpoint: true } : {}),
+        ...(o.every === undefined ? {} : { every: o.every }),
+      },
+      (ops) => bar.update(ops),
+    );
+  } finally {
+    bar.stop();
+  }
+  const stats = o.stats || o.everyCheckpoint;
+  if (o.json) {
+    io.out(
+      `${JSON.stringify(
+        {
+          trace,
+          profile: result.profile,
+          header: result.header,
+          summary: result.summary,
+          atPeak: result.atPeak,
+          ...(stats ? { stats: result.finalStats } : {}),
+          ...(o.everyCheckpoint ? { checkpoints: result.checkpoints } : {}),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    return;
+  }
+  io.out(formatSummary(result));
+  if (o.every !== undefined) io.out(`\n${formatSeries(result)}`);
+  if (o.everyCheckpoint) {
+    for (const cp of result.checkpoints)
+      io.out(`\n--- stats at line ${cp.line} (after ${withCommas(cp.op)} ops)\n${cp.stats ?? ""}`);
+  }
+  if (stats) io.out(`\n--- stats at the end\n${result.finalStats}`);
+}
+
+function formatSummary(r: JobResult): string {
+  const s = r.summary;
+  const rows: Array<[string, string]> = [["trace", r.trace]];
+  const h = r.header;
+  if (h.python !== undefined || h.workload !== undefined) {
+    rows.push([
+      "recorded",
+      [h.python && `python ${h.python}`, h.workload && `workload ${h.workload}`].filter(Boolean).join(", "),
+    ]);
+  }
+  rows.push(["profile", r.profile]);
+  rows.push([
+    "ops",
+    `${withCommas(s.ops)} (malloc ${withCommas(s.mallocs)}, calloc ${withCommas(s.callocs)}, realloc ${withCommas(s.reallocs)}, free ${withCommas(s.frees)}, checkpoints ${withCommas(s.checkpoints)})`,
+  ]);
+  rows.push([
+    "live blocks",
+    `peak ${withCommas(s.peakLiveBlocks)} blocks holding ${withCommas(s.peakLiveBytes)} requested bytes; ${withCommas(s.liveBlocksAtEnd)} at the end`,
+  ]);
+  rows.push(["arenas", `high-water ${withCommas(s.arenasHighwater ?? 0)}`]);
+  rows.push([
+    "raw heap",
+    `peak ${withCommas(s.peakRawBytes ?? 0)} bytes held from the RawAllocator (arenas and large blocks)`,
+  ]);
+  const p = r.atPeak;
+  rows.push([
+    "at that peak",
+    `lost to quantization ${withCommas(p.quantizationBytes)}, pool headers ${withCommas(p.poolHeaderBytes)}, arena alignment ${withCommas(p.arenaAlignmentBytes)} bytes`,
+  ]);
+  rows.push(["time", `${s.elapsedMs.toFixed(0)} ms, ${s.nsPerOp.toFixed(0)} ns/op`]);
+  return `${rows.map(([k, v]) => `${k.padEnd(13)} ${v}`).join("\n")}\n`;
+}
+
+function formatSeries(r: JobResult): string {
+  const lines = ["        op   live blocks    live bytes  arenas  pools"];
+  for (const x of r.series) {
+    const pools = x.poolsPerClass.reduce((a, b) => a + b, 0);
+    lines.push(
+      `${withCommas(x.op).padStart(10)} ${withCommas(x.liveBlocks).padStart(13)} ${withCommas(x.liveBytes).padStart(13)} ${String(x.arenas).padStart(7)} ${String(pools).padStart(6)}`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+async function compareCommand(traces: string[], o: CompareOpts, io: Io): Promise<void> {
+  const specs: JobSpec[] = traces.flatMap((trace) => o.profile.map((profile) => ({ trace, profile })));
+  for (const t of traces) {
+    try {
+      await checkReadable(t);
+    } catch (e) {
+      throw new InputError((e as Error).message);
     }
   }
-  blocks.validate();
-  const s = blocks.stats();
-  return [
-    `pymem demo: ${ops} allocations, reallocs and frees through pymalloc under ${profile.name}\n`,
-    `${counts.arenas} arenas and ${counts.pools} pool initialisations; ${counts.large} requests went to the raw allocator\n`,
-    `${s.allocatedBlocks} blocks allocated now (sys.getallocatedblocks()); heap buffer ${raw.heapBytes} bytes\n\n`,
-    "sys._debugmallocstats() would print:\n\n",
-    blocks.debugMallocStats(),
-  ].join("");
+  const bar = progress("compare", specs.length, o.quiet === true);
+  let done = 0;
+  const tick = () => bar.update(++done);
+  let results: JobResult[];
+  try {
+    results = o.jobs > 1 && specs.length > 1 ? await inWorkers(specs, Math.min(o.jobs, specs.length), tick) : [];
+    if (results.length === 0) {
+      for (const spec of specs) {
+        results.push(await job(spec));
+        tick();
+      }
+    }
+  } finally {
+    bar.stop();
+  }
+  const rows = results.map((r) => ({
+    trace: r.trace,
+    profile: r.profile,
+    ops: r.summary.ops,
+    arenasHighwater: r.summary.arenasHighwater ?? 0,
+    peakRawBytes: r.summary.peakRawBytes ?? 0,
+    quantizationBytes: r.atPeak.quantizationBytes,
+    poolHeaderBytes: r.atPeak.poolHeaderBytes,
+    arenaAlignmentBytes: r.atPeak.arenaAlignmentBytes,
+    nsPerOp: Math.round(r.summary.nsPerOp),
+  }));
+  if (o.json) {
+    io.out(`${JSON.stringify(rows, null, 2)}\n`);
+    return;
+  }
+  const head = [
+    "trace",
+    "profile",
+    "arenas hw",
+    "peak raw bytes",
+    "quantization",
+    "pool headers",
+    "arena alignment",
+    "ns/op",
+  ];
+  const body = rows.map((r) => [
+    r.trace,
+    r.profile,
+    withCommas(r.arenasHighwater),
+    withCommas(r.peakRawBytes),
+    withCommas(r.quantizationBytes),
+    withCommas(r.poolHeaderBytes),
+    withCommas(r.arenaAlignmentBytes),
+    withCommas(r.nsPerOp),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] as string).length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join("  ");
+  io.out(`${[line(head), ...body.map(line)].join("\n")}\n`);
+  io.out("(bytes lost are taken when the raw allocator held the most)\n");
+}
+
+/** Runs jobs on `n` worker threads; results in the order of `specs`. */
+async function inWorkers(specs: JobSpec[], n: number, tick: () => void): Promise<JobResult[]> {
+  const built = import.meta.url.endsWith(".js");
+  const script = new URL(built ? "./compare-worker.js" : "./compare-worker-dev.mjs", import.meta.url);
+  const results: JobResult[] = new Array(specs.length);
+  let next = 0;
+  const workers = Array.from(
+    { length: Math.min(n, availableParallelism() * 2) },
+    () => new Worker(fileURLToPath(script)),
+  );
+  try {
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            const feed = () => {
+              if (next >= specs.length) return resolve();
+              const i = next++;
+              w.once(
+                "message",
+                (m: { ok: boolean; result?: JobResult; error?: { name: string; message: string; line?: number } }) => {
+                  if (!m.ok) return reject(asInputError((specs[i] as JobSpec).trace, m.error));
+                  results[i] = m.result as JobResult;
+                  tick();
+                  feed();
+                },
+              );
+              w.postMessage(specs[i]);
+            };
+            w.once("error", reject);
+            feed();
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return results;
+}
+
+async function demoCommand(profile: string, io: Io): Promise<void> {
+  const trace = await demoTracePath();
+  const r = await job({ trace, profile });
+  io.out(
+    [
+      `pymem ${VERSION}: CPython's memory manager, simulated.\n`,
+      `Replaying a trace of CPython ${r.header.python ?? "3.11"} starting up and shutting down`,
+      ` (${withCommas(r.summary.ops)} calls to its object allocator) through pymalloc under ${r.profile}.\n\n`,
+      formatSummary(r),
+      "\nWhat sys._debugmallocstats() reports at the trace's end (all blocks freed; the last arena is kept):\n\n",
+      r.finalStats,
+      "\nNext: pymem replay TRACE --stats, pymem compare TRACE -p cpython-3.9 -p cpython-3.11, pymem help\n",
+    ].join(""),
+  );
+}
+
+function describeProfile(p: (typeof profiles)[keyof typeof profiles]): string {
+  return `${p.name.padEnd(14)} arenas ${p.arenaSize / 1024} KiB, pools ${p.poolSize / 1024} KiB, pool header ${p.poolOverhead} B, threshold ${p.smallRequestThreshold} B, ${p.keepLastFreeArena ? "keeps" : "releases"} the last free arena, gc ${p.gc} (${p.gcThresholds.join(", ")})`;
 }
 
 const invokedDirectly = process.argv[1] !== undefined && /(?:^|[\\/])(?:main\.ts|cli\.js|pymem)$/.test(process.argv[1]);
-if (invokedDirectly) process.exitCode = main(process.argv.slice(2));
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (status) => {
+      process.exitCode = status;
+    },
+    (e: unknown) => {
+      process.stderr.write(`pymem: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -37,7 +37,15 @@ export {
 export { Pool, type PoolState } from "./pymalloc/pool.js";
 export * as poolHeader from "./pymalloc/pool-header.js";
 export { blockSizeOf, blocksPerPool, poolOf, sizeClassCount, sizeClassOf } from "./pymalloc/size-class.js";
-export { type ArenaMapCounts, formatMallocStats, type MallocStats, printOne, withCommas } from "./pymalloc/stats.js";
+export {
+  type ArenaMapCounts,
+  formatMallocStats,
+  type MallocByteTotals,
+  type MallocStats,
+  mallocByteTotals,
+  printOne,
+  withCommas,
+} from "./pymalloc/stats.js";
 export { Memory } from "./raw/memory.js";
 export {
   blockSizeFor,
@@ -47,4 +55,22 @@ export {
   type RawEvents,
   type RawStats,
 } from "./raw/raw-allocator.js";
+export {
+  isGzip,
+  parseTrace,
+  type Trace,
+  TraceBatch,
+  type TraceHeader,
+  TraceOp,
+  type TraceOpCode,
+  type TraceStream,
+} from "./trace/parse.js";
+export {
+  type ReplayCheckpoint,
+  type ReplayOptions,
+  type ReplaySample,
+  type ReplaySummary,
+  replayTrace,
+  type TraceAllocator,
+} from "./trace/replay.js";
 export { VERSION } from "./version.js";

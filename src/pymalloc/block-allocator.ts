@@ -370,6 +370,11 @@ export class BlockAllocator extends Emitter<BlockEvents> {
     return this.stats().allocatedBlocks;
   }
 
+  /** The quantities of the stats report, as {@link stats} without the block counts, cheaper to take often. */
+  mallocStats(): MallocStats {
+    return this.collectStats();
+  }
+
   /** The text `_PyObject_DebugMallocStats` prints for this state under this profile. */
   debugMallocStats(): string {
     return formatMallocStats(this.collectStats(), this.profile);

@@ -54,29 +54,68 @@ export function printOne(label: string, value: number): string {
   return `${label.padEnd(35)}=${withCommas(value).padStart(21)}\n`;
 }
 
-/** The report's text for `s` under `profile`. */
-export function formatMallocStats(s: MallocStats, profile: Profile): string {
-  const { alignment, poolSize, poolOverhead, arenaSize, smallRequestThreshold } = profile;
+/** The byte totals of the report: where the arenas' bytes went. */
+export interface MallocByteTotals {
+  /** `# bytes in allocated blocks` */
+  allocatedBytes: number;
+  /** `# bytes in available blocks` */
+  availableBytes: number;
+  /** `N unused pools * POOL_SIZE bytes` */
+  unusedPoolBytes: number;
+  /** `# bytes lost to pool headers` */
+  poolHeaderBytes: number;
+  /** `# bytes lost to quantization` */
+  quantizationBytes: number;
+  /** `# bytes lost to arena alignment` */
+  arenaAlignmentBytes: number;
+  /** `Total`: the arenas' bytes. */
+  totalBytes: number;
+}
+
+/** Sums `s` the way the report does. */
+export function mallocByteTotals(s: MallocStats, profile: Profile): MallocByteTotals {
+  const { alignment, poolSize, poolOverhead, smallRequestThreshold } = profile;
   const nClasses = smallRequestThreshold / alignment;
-  let out = `Small block threshold = ${smallRequestThreshold}, in ${nClasses} size classes.\n\n`;
-  out += "class   size   num pools   blocks in use  avail blocks\n";
-  out += "-----   ----   ---------   -------------  ------------\n";
-  let allocated = 0;
-  let available = 0;
-  let poolHeaders = 0;
-  let quantization = 0;
+  let allocatedBytes = 0;
+  let availableBytes = 0;
+  let poolHeaderBytes = 0;
+  let quantizationBytes = 0;
   for (let c = 0; c < nClasses; c++) {
     const pools = s.numPools[c] ?? 0;
     if (pools === 0) continue;
     const size = blockSizeOf(c, alignment);
-    const inUse = s.blocksInUse[c] ?? 0;
-    const avail = s.availBlocks[c] ?? 0;
-    out += `${String(c).padStart(5)} ${String(size).padStart(6)} ${String(pools).padStart(11)} ${String(inUse).padStart(15)} ${String(avail).padStart(13)}\n`;
-    allocated += inUse * size;
-    available += avail * size;
-    poolHeaders += pools * poolOverhead;
-    quantization += pools * ((poolSize - poolOverhead) % size);
+    allocatedBytes += (s.blocksInUse[c] ?? 0) * size;
+    availableBytes += (s.availBlocks[c] ?? 0) * size;
+    poolHeaderBytes += pools * poolOverhead;
+    quantizationBytes += pools * ((poolSize - poolOverhead) % size);
   }
+  const unusedPoolBytes = s.unusedPools * poolSize;
+  return {
+    allocatedBytes,
+    availableBytes,
+    unusedPoolBytes,
+    poolHeaderBytes,
+    quantizationBytes,
+    arenaAlignmentBytes: s.arenaAlignmentBytes,
+    totalBytes:
+      allocatedBytes + availableBytes + unusedPoolBytes + poolHeaderBytes + quantizationBytes + s.arenaAlignmentBytes,
+  };
+}
+
+/** The report's text for `s` under `profile`. */
+export function formatMallocStats(s: MallocStats, profile: Profile): string {
+  const { alignment, arenaSize, poolSize, smallRequestThreshold } = profile;
+  const nClasses = smallRequestThreshold / alignment;
+  let out = `Small block threshold = ${smallRequestThreshold}, in ${nClasses} size classes.\n\n`;
+  out += "class   size   num pools   blocks in use  avail blocks\n";
+  out += "-----   ----   ---------   -------------  ------------\n";
+  for (let c = 0; c < nClasses; c++) {
+    const pools = s.numPools[c] ?? 0;
+    if (pools === 0) continue;
+    const size = blockSizeOf(c, alignment);
+    out += `${String(c).padStart(5)} ${String(size).padStart(6)} ${String(pools).padStart(11)} ${String(s.blocksInUse[c] ?? 0).padStart(15)} ${String(s.availBlocks[c] ?? 0).padStart(13)}\n`;
+  }
+  const t = mallocByteTotals(s, profile);
   out += "\n";
   out += printOne("# arenas allocated total", s.arenasAllocatedTotal);
   out += printOne("# arenas reclaimed", s.arenasAllocatedTotal - s.arenasAllocatedCurrent);
@@ -87,16 +126,13 @@ export function formatMallocStats(s: MallocStats, profile: Profile): string {
     s.arenasAllocatedCurrent * arenaSize,
   );
   out += "\n";
-  out += printOne("# bytes in allocated blocks", allocated);
-  out += printOne("# bytes in available blocks", available);
-  out += printOne(`${s.unusedPools} unused pools * ${poolSize} bytes`, s.unusedPools * poolSize);
-  out += printOne("# bytes lost to pool headers", poolHeaders);
-  out += printOne("# bytes lost to quantization", quantization);
-  out += printOne("# bytes lost to arena alignment", s.arenaAlignmentBytes);
-  out += printOne(
-    "Total",
-    allocated + available + s.unusedPools * poolSize + poolHeaders + quantization + s.arenaAlignmentBytes,
-  );
+  out += printOne("# bytes in allocated blocks", t.allocatedBytes);
+  out += printOne("# bytes in available blocks", t.availableBytes);
+  out += printOne(`${s.unusedPools} unused pools * ${poolSize} bytes`, t.unusedPoolBytes);
+  out += printOne("# bytes lost to pool headers", t.poolHeaderBytes);
+  out += printOne("# bytes lost to quantization", t.quantizationBytes);
+  out += printOne("# bytes lost to arena alignment", t.arenaAlignmentBytes);
+  out += printOne("Total", t.totalBytes);
   const map = profile.arenaMap;
   if (map.kind === "radix-tree" && s.arenaMap !== undefined) {
     const root = 2 ** map.rootBits * map.pointerBytes;

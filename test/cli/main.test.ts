@@ -1,51 +1,161 @@
-import { describe, expect, it, vi } from "vitest";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
 import { main } from "../../cli/main.js";
 import { VERSION } from "../../src/index.js";
 
-function run(args: string[]) {
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const startup = `${root}cli/traces/startup.trace.gz`;
+const scratch = mkdtempSync(`${tmpdir()}/pymem-cli-`);
+
+async function run(args: string[]) {
   let out = "";
   let err = "";
-  const spy = vi.spyOn(process.stderr, "write").mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  try {
-    const status = main(args, (s) => {
+  const status = await main(args, {
+    out: (s: string) => {
       out += s;
-    });
-    return { status, out, err };
-  } finally {
-    spy.mockRestore();
-  }
+    },
+    err: (s: string) => {
+      err += s;
+    },
+  });
+  return { status, out, err };
+}
+
+function traceFile(name: string, text: string, gzip = false): string {
+  const path = `${scratch}/${name}`;
+  writeFileSync(path, gzip ? gzipSync(text) : text);
+  return path;
 }
 
 describe("pymem command", () => {
-  it("prints the version and the help", () => {
-    expect(run(["--version"])).toMatchObject({ status: 0, out: `${VERSION}\n` });
-    expect(run(["help"]).out).toMatch(/Usage:/);
-    expect(run([]).status).toBe(0);
+  it("prints the version and help for every command", async () => {
+    expect(await run(["--version"])).toMatchObject({ status: 0, out: `${VERSION}\n` });
+    expect((await run(["help"])).out).toMatch(/replay.*\n.*compare/s);
+    for (const c of ["replay", "compare", "profiles", "demo"]) {
+      const r = await run(["help", c]);
+      expect(r.status, c).toBe(0);
+      expect(r.out, c).toMatch(new RegExp(`Usage: pymem ${c}`));
+    }
+    expect((await run([])).status).toBe(0);
   });
 
-  it("demo runs pymalloc and prints CPython's stats report", () => {
-    const r = run(["demo", "--profile", "cpython-3.9"]);
+  it("demo replays the shipped start-up trace and prints CPython's report", async () => {
+    const r = await run(["demo", "--profile", "cpython-3.9"]);
     expect(r.status).toBe(0);
     expect(r.out).toMatch(/under cpython-3\.9/);
     expect(r.out).toMatch(/\d+ arenas \* 262144 bytes\/arena/);
   });
 
-  it("lists the profiles", () => {
-    expect(run(["profiles"]).out.split("\n").filter(Boolean)).toHaveLength(7);
+  it("lists the profiles, as text and JSON", async () => {
+    expect((await run(["profiles"])).out.split("\n").filter(Boolean)).toHaveLength(7);
+    expect(Object.keys(JSON.parse((await run(["profiles", "--json"])).out))).toContain("cpython-3.13");
   });
 
-  it("exits 2 on usage errors, naming the problem", () => {
-    expect(run(["frobnicate"])).toMatchObject({
+  it("replay prints a summary, a time series, checkpoint reports and JSON", async () => {
+    const path = traceFile("small.trace", "# python: 3.11.7\nm 0 24\nm 1 100\ns\nr 0 40\nf 1\nc 2 4 8\ns\nf 0\nf 2\n");
+    const r = await run(["replay", path, "--every", "2", "--every-checkpoint", "-q"]);
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/ops +9 \(malloc 2, calloc 1, realloc 1, free 3, checkpoints 2\)/);
+    expect(r.out).toMatch(/peak 2 blocks/);
+    expect(r.out.match(/--- stats at line \d+/g)).toHaveLength(2);
+    expect(r.out).toMatch(/--- stats at the end\nSmall block threshold/);
+    const j = JSON.parse((await run(["replay", path, "--json", "--stats"])).out);
+    expect(j.summary.ops).toBe(9);
+    expect(j.stats).toMatch(/^Small block threshold/);
+  });
+
+  it("replay reads gzip and plain traces alike", async () => {
+    const text = "m 0 10\nm 1 600\nf 0\nf 1\n";
+    const a = JSON.parse((await run(["replay", traceFile("p.trace", text), "--json"])).out);
+    const b = JSON.parse((await run(["replay", traceFile("p.trace.gz", text, true), "--json"])).out);
+    expect(a.summary.ops).toBe(4);
+    expect(b.summary.ops).toBe(4);
+    expect(b.summary.peakLiveBytes).toBe(a.summary.peakLiveBytes);
+  });
+
+  it("malformed traces exit 1 naming the file and line", async () => {
+    const cases: Array<[string, RegExp]> = [
+      ["m 0 8\nx 1 2\n", /:2: expected an op letter/],
+      ["m 0\n", /:1: expected 2 field\(s\) after 'm', got 1/],
+      ["m 0 8 9\n", /:1: expected 2 field\(s\) after 'm', got more/],
+      ["m 0 -8\n", /:1: expected a non-negative decimal integer/],
+      ["m 0 1.5\n", /:1: expected a non-negative decimal integer/],
+      ["m 0 8\nf 1\n", /:2: block 1 is not live/],
+      ["m 0 8\nm 0 8\n", /:2: block 0 is already live/],
+      ["m 0 8\nf 0\nr 0 9\n", /:3: block 0 is not live/],
+      ["m 0 99999999999\n", /:1: the allocator failed/],
+    ];
+    for (const [i, [text, message]] of cases.entries()) {
+      const path = traceFile(`bad-${i}.trace`, text);
+      const r = await run(["replay", path, "-q"]);
+      expect(r.status, text).toBe(1);
+      expect(r.err, text).toContain(path);
+      expect(r.err, text).toMatch(message);
+    }
+    const missing = await run(["replay", `${scratch}/nope.trace`]);
+    expect(missing).toMatchObject({ status: 1, err: expect.stringMatching(/nope\.trace: cannot read/) });
+    const notGzip = traceFile("fake.trace.gz", "");
+    writeFileSync(notGzip, Buffer.from([0x1f, 0x8b, 1, 2, 3]));
+    expect((await run(["replay", notGzip])).status).toBe(1);
+  });
+
+  it("exits 2 on usage errors, naming the problem", async () => {
+    expect(await run(["frobnicate"])).toMatchObject({
       status: 2,
-      err: expect.stringMatching(/unknown command "frobnicate"/),
+      err: expect.stringMatching(/unknown command 'frobnicate'/),
     });
-    expect(run(["demo", "--profile", "cpython-9"])).toMatchObject({
+    expect(await run(["demo", "--profile", "cpython-9"])).toMatchObject({
       status: 2,
       err: expect.stringMatching(/"cpython-9"/),
     });
-    expect(run(["--bogus"]).status).toBe(2);
+    expect((await run(["replay"])).status).toBe(2);
+    expect((await run(["replay", startup, "--every", "0"])).status).toBe(2);
+    expect((await run(["compare", startup])).status).toBe(2);
+    expect((await run(["--bogus"])).status).toBe(2);
   });
+
+  it("compare shows what 3.9's small arenas and pools imply against 3.11's", async () => {
+    const r = await run(["compare", startup, "-p", "cpython-3.9", "-p", "cpython-3.11", "--json"]);
+    expect(r.status).toBe(0);
+    const [r39, r311] = JSON.parse(r.out) as Array<Record<string, number | string>>;
+    expect(r39?.profile).toBe("cpython-3.9");
+    // 256 KiB arenas: more of them; 4 KiB pools are page-aligned, so nothing is lost to alignment.
+    expect(r39?.arenasHighwater as number).toBeGreaterThan(r311?.arenasHighwater as number);
+    expect(r39?.arenaAlignmentBytes).toBe(0);
+    expect(r311?.arenaAlignmentBytes as number).toBeGreaterThan(0);
+    // Four times the pools: four times the pool headers.
+    expect(r39?.poolHeaderBytes as number).toBeGreaterThan(r311?.poolHeaderBytes as number);
+    const table = await run(["compare", startup, "-p", "cpython-3.9", "-p", "cpython-3.11", "--jobs", "2"]);
+    expect(table.status).toBe(0);
+    expect(table.out).toMatch(/cpython-3\.9 .*\n.*cpython-3\.11/);
+  });
+});
+
+describe("pymem replay --stats prints the real pymalloc's report", () => {
+  for (const version of ["3.8", "3.9", "3.10", "3.11"]) {
+    const golden = JSON.parse(readFileSync(`${root}test/oracle/golden/pymalloc-${version}.json`, "utf8")) as Record<
+      string,
+      string
+    >;
+    const traces: Array<[string, string]> = [["startup", startup]];
+    for (const big of ["difflib_text", "regex_tokens"]) {
+      const path = `${root}../shared/traces/${big}.trace.gz`;
+      try {
+        readFileSync(path, { flag: "r" }).length;
+        traces.push([big, path]);
+      } catch {}
+    }
+    for (const [name, path] of traces) {
+      it(`${name} under cpython-${version} ends with the same report as libpython${version}`, async () => {
+        const r = await run(["replay", path, "--profile", `cpython-${version}`, "--stats", "-q"]);
+        expect(r.status).toBe(0);
+        const report = r.out.slice(r.out.indexOf("--- stats at the end\n") + "--- stats at the end\n".length);
+        expect(golden[`final-stats:${name}`]).toMatch(/^Small block/);
+        expect(report).toBe(golden[`final-stats:${name}`]);
+      }, 120_000);
+    }
+  }
 });

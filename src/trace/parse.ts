@@ -1,0 +1,330 @@
+/**
+ * Parsing allocation traces (trace-format v1): text, bytes, or a stream of
+ * chunks. Ops are stored column-wise in typed arrays (a {@link TraceBatch}),
+ * so millions of lines cost a few bytes each and no object per line; a stream
+ * is parsed batch by batch and never held whole.
+ *
+ * Gzip: a stream whose first bytes are gzip's magic is decompressed with the
+ * platform's `DecompressionStream` (browsers and Node alike).
+ *
+ * @module
+ */
+
+import { TraceError } from "../errors.js";
+
+/** Op codes of a {@link TraceBatch}. */
+export const TraceOp = {
+  /** `m ID SIZE` */
+  Malloc: 0,
+  /** `c ID NELEM ELSIZE` */
+  Calloc: 1,
+  /** `r ID SIZE` */
+  Realloc: 2,
+  /** `f ID` */
+  Free: 3,
+  /** `s`: a stats checkpoint */
+  Stats: 4,
+} as const;
+
+/** One op code. */
+export type TraceOpCode = (typeof TraceOp)[keyof typeof TraceOp];
+
+const LETTERS = "mcrfs";
+const FIELDS = [2, 3, 2, 1, 0];
+
+/** A run of parsed ops, column-wise. Index `i < length` is one op. */
+export class TraceBatch {
+  /** Ops in this batch. */
+  length = 0;
+  /** Op codes ({@link TraceOp}). */
+  readonly op: Uint8Array;
+  /** Block IDs. */
+  readonly id: Float64Array;
+  /** SIZE, or NELEM for calloc. */
+  readonly a: Float64Array;
+  /** ELSIZE for calloc. */
+  readonly b: Float64Array;
+  /** 1-based line numbers in the trace. */
+  readonly line: Float64Array;
+
+  constructor(capacity: number) {
+    this.op = new Uint8Array(capacity);
+    this.id = new Float64Array(capacity);
+    this.a = new Float64Array(capacity);
+    this.b = new Float64Array(capacity);
+    this.line = new Float64Array(capacity);
+  }
+
+  /** Room for more ops. */
+  get capacity(): number {
+    return this.op.length;
+  }
+
+  /** The op at `i` written back as a trace line (for messages). */
+  text(i: number): string {
+    const op = this.op[i] as number;
+    const letter = LETTERS[op] as string;
+    if (op === TraceOp.Stats) return letter;
+    if (op === TraceOp.Free) return `${letter} ${this.id[i]}`;
+    if (op === TraceOp.Calloc) return `${letter} ${this.id[i]} ${this.a[i]} ${this.b[i]}`;
+    return `${letter} ${this.id[i]} ${this.a[i]}`;
+  }
+}
+
+/** What a trace's header comments say (`# key: value` lines), plus all comment lines. */
+export interface TraceHeader {
+  /** `# key: value` pairs, e.g. `workload`, `python`, `ops`, `peak-live`. */
+  fields: Record<string, string>;
+  /** Every comment line, without the leading `# `. */
+  comments: string[];
+}
+
+/** A trace parsed whole, from a string or bytes. */
+export interface Trace {
+  readonly kind: "trace";
+  readonly header: TraceHeader;
+  /** All ops, in one batch. */
+  readonly ops: TraceBatch;
+}
+
+/** A trace parsed while it streams: iterate it once, batch by batch. `header` fills in as comment lines arrive. */
+export interface TraceStream extends AsyncIterable<TraceBatch> {
+  readonly kind: "stream";
+  readonly header: TraceHeader;
+}
+
+/** Ops per batch when streaming. */
+const STREAM_BATCH = 65536;
+
+/**
+ * Parses a trace.
+ * - A string, or bytes of UTF-8 text: parsed at once into a {@link Trace}.
+ * - An async iterable of string or byte chunks (a file or network stream,
+ *   gzip-compressed or not): a {@link TraceStream} parsed as it is read.
+ * @throws TraceError naming the line, its text and what was expected
+ */
+export function parseTrace(input: string | Uint8Array): Trace;
+export function parseTrace(input: AsyncIterable<string | Uint8Array>): TraceStream;
+export function parseTrace(input: string | Uint8Array | AsyncIterable<string | Uint8Array>): Trace | TraceStream;
+export function parseTrace(input: string | Uint8Array | AsyncIterable<string | Uint8Array>): Trace | TraceStream {
+  if (typeof input === "string") return parseText(input);
+  if (input instanceof Uint8Array) {
+    if (isGzip(input)) {
+      throw new TypeError(
+        "gzip-compressed bytes: pass them to parseTrace as an async iterable of chunks (decompressed as they stream), or decompress first",
+      );
+    }
+    return parseText(new TextDecoder("utf-8", { fatal: false }).decode(input));
+  }
+  if (input !== null && typeof input === "object" && Symbol.asyncIterator in input) return parseStream(input);
+  throw new TypeError(`parseTrace takes a string, bytes or an async iterable of chunks, got ${describe(input)}`);
+}
+
+function describe(x: unknown): string {
+  return x === null ? "null" : Array.isArray(x) ? "an array" : typeof x;
+}
+
+/** True when `bytes` begin with gzip's magic number. */
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+function emptyHeader(): TraceHeader {
+  return { fields: {}, comments: [] };
+}
+
+function parseText(text: string): Trace {
+  // One batch sized by a cheap count of line breaks.
+  let lines = 1;
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lines++;
+  const ops = new TraceBatch(lines);
+  const header = emptyHeader();
+  const parser = new LineParser(header);
+  parser.feed(text, ops, true);
+  return { kind: "trace", header, ops };
+}
+
+function parseStream(chunks: AsyncIterable<string | Uint8Array>): TraceStream {
+  const header = emptyHeader();
+  let used = false;
+  return {
+    kind: "stream",
+    header,
+    async *[Symbol.asyncIterator]() {
+      if (used) throw new TypeError("a TraceStream can be iterated only once");
+      used = true;
+      const parser = new LineParser(header);
+      let batch = new TraceBatch(STREAM_BATCH);
+      for await (const text of decodeChunks(chunks)) {
+        let from = 0;
+        // Feed line by line so that a full batch can be handed out mid-chunk.
+        while (from < text.length) {
+          from = parser.feedUntilFull(text, from, batch);
+          if (batch.length === batch.capacity) {
+            yield batch;
+            batch = new TraceBatch(STREAM_BATCH);
+          }
+        }
+      }
+      parser.feed("", batch, true);
+      if (batch.length > 0) yield batch;
+    },
+  };
+}
+
+/** Turns string or byte chunks (maybe gzip) into text chunks. */
+async function* decodeChunks(chunks: AsyncIterable<string | Uint8Array>): AsyncGenerator<string> {
+  const it = chunks[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return;
+  const rest: AsyncIterable<string | Uint8Array> = {
+    [Symbol.asyncIterator]: () => ({
+      next: () => it.next(),
+      return: async () => (it.return ? it.return() : { done: true, value: undefined }),
+    }),
+  };
+  if (typeof first.value === "string") {
+    yield first.value;
+    for await (const c of rest) {
+      if (typeof c !== "string") throw new TypeError("a trace stream mixes string and byte chunks");
+      yield c;
+    }
+    return;
+  }
+  let bytes: AsyncIterable<Uint8Array> = prepend(first.value, rest);
+  if (isGzip(first.value)) bytes = gunzip(bytes);
+  const decoder = new TextDecoder("utf-8");
+  for await (const c of bytes) {
+    if (!(c instanceof Uint8Array)) throw new TypeError("a trace stream mixes string and byte chunks");
+    const s = decoder.decode(c, { stream: true });
+    if (s.length > 0) yield s;
+  }
+  const tail = decoder.decode();
+  if (tail.length > 0) yield tail;
+}
+
+async function* prepend(first: Uint8Array, rest: AsyncIterable<string | Uint8Array>): AsyncGenerator<Uint8Array> {
+  yield first;
+  for await (const c of rest) {
+    if (!(c instanceof Uint8Array)) throw new TypeError("a trace stream mixes string and byte chunks");
+    yield c;
+  }
+}
+
+async function* gunzip(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const source = bytes[Symbol.asyncIterator]();
+  const input = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const r = await source.next();
+      if (r.done) controller.close();
+      else controller.enqueue(r.value);
+    },
+  });
+  const reader = input
+    .pipeThrough(new DecompressionStream("gzip") as TransformStream<Uint8Array, Uint8Array>)
+    .getReader();
+  for (;;) {
+    const r = await reader.read();
+    if (r.done) return;
+    yield r.value;
+  }
+}
+
+/** Splits text into lines across chunk boundaries and parses each into a batch. */
+class LineParser {
+  private carry = "";
+  private lineNo = 0;
+
+  constructor(private readonly header: TraceHeader) {}
+
+  /** Parses every complete line of `text` (and the last partial one when `end`). The batch must have room. */
+  feed(text: string, batch: TraceBatch, end: boolean): void {
+    let from = 0;
+    while (from < text.length) {
+      if (batch.length === batch.capacity) throw new RangeError("trace batch is full");
+      from = this.feedUntilFull(text, from, batch);
+    }
+    if (end && this.carry.length > 0) {
+      const line = this.carry;
+      this.carry = "";
+      this.parseLine(line, batch);
+    }
+  }
+
+  /** Parses lines of `text` from `from` until the text ends or the batch is full; returns where it stopped. */
+  feedUntilFull(text: string, from: number, batch: TraceBatch): number {
+    let i = from;
+    while (batch.length < batch.capacity) {
+      const nl = text.indexOf("\n", i);
+      if (nl === -1) {
+        this.carry += text.slice(i);
+        return text.length;
+      }
+      let line = text.slice(i, nl);
+      if (this.carry.length > 0) {
+        line = this.carry + line;
+        this.carry = "";
+      }
+      this.parseLine(line, batch);
+      i = nl + 1;
+    }
+    return i;
+  }
+
+  private parseLine(raw: string, batch: TraceBatch): void {
+    const lineNo = ++this.lineNo;
+    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    if (line.length === 0) return;
+    const c0 = line.charCodeAt(0);
+    if (c0 === 35 /* # */) {
+      const comment = line.slice(1).trimStart();
+      this.header.comments.push(comment);
+      const colon = comment.indexOf(": ");
+      if (colon > 0 && !comment.slice(0, colon).includes(" ")) {
+        this.header.fields[comment.slice(0, colon)] = comment.slice(colon + 2);
+      }
+      return;
+    }
+    const op = LETTERS.indexOf(line[0] as string);
+    if (op < 0 || (line.length > 1 && line.charCodeAt(1) !== 32)) {
+      throw new TraceError(lineNo, line, "expected an op letter m, c, r, f or s followed by a space");
+    }
+    const want = FIELDS[op] as number;
+    if (line.length === 2) throw new TraceError(lineNo, line, "trailing space");
+    const k = batch.length;
+    let pos = 2;
+    let got = 0;
+    while (pos < line.length) {
+      let value = 0;
+      let digits = 0;
+      while (pos < line.length) {
+        const ch = line.charCodeAt(pos);
+        if (ch === 32) break;
+        if (ch < 48 || ch > 57) {
+          throw new TraceError(lineNo, line, `expected a non-negative decimal integer in field ${got + 1}`);
+        }
+        value = value * 10 + (ch - 48);
+        digits++;
+        pos++;
+      }
+      if (digits === 0) throw new TraceError(lineNo, line, "expected fields separated by one space");
+      if (value > Number.MAX_SAFE_INTEGER) throw new TraceError(lineNo, line, `field ${got + 1} is too large`);
+      if (got === want) {
+        throw new TraceError(lineNo, line, `expected ${want} field(s) after '${LETTERS[op]}', got more`);
+      }
+      if (got === 0) batch.id[k] = value;
+      else if (got === 1) batch.a[k] = value;
+      else batch.b[k] = value;
+      got++;
+      if (pos < line.length) {
+        pos++; // the space
+        if (pos === line.length) throw new TraceError(lineNo, line, "trailing space");
+      }
+    }
+    if (got !== want)
+      throw new TraceError(lineNo, line, `expected ${want} field(s) after '${LETTERS[op]}', got ${got}`);
+    batch.op[k] = op;
+    batch.line[k] = lineNo;
+    batch.length = k + 1;
+  }
+}

@@ -1,0 +1,351 @@
+/**
+ * Replaying a trace into an allocator: any object with malloc, calloc,
+ * realloc and free (a BlockAllocator, a RawAllocator, or a user's own).
+ * Trace IDs map to addresses through a typed array indexed by ID, so a replay
+ * allocates nothing per op.
+ *
+ * @module
+ */
+
+import { TraceError } from "../errors.js";
+import { BlockAllocator } from "../pymalloc/block-allocator.js";
+import { RawAllocator } from "../raw/raw-allocator.js";
+import { type Trace, type TraceBatch, TraceOp, type TraceStream } from "./parse.js";
+
+/** What replayTrace needs of an allocator. */
+export interface TraceAllocator {
+  malloc(size: number): number;
+  calloc(nelem: number, elsize: number): number;
+  realloc(address: number, size: number): number;
+  free(address: number): unknown;
+}
+
+/** One point of the time series. */
+export interface ReplaySample {
+  /** Ops replayed so far. */
+  op: number;
+  /** Live blocks. */
+  liveBlocks: number;
+  /** Bytes the live blocks asked for. */
+  liveBytes: number;
+  /** Arenas allocated (BlockAllocator only, else 0). */
+  arenas: number;
+  /** Pools in use per size class (BlockAllocator only, else empty). */
+  poolsPerClass: number[];
+}
+
+/** A stats checkpoint (`s` line, and the end of the trace). */
+export interface ReplayCheckpoint {
+  /** Ops replayed before it. */
+  op: number;
+  /** Line number of the `s` line; 0 for the end of the trace. */
+  line: number;
+  /** `debugMallocStats()` text, when the allocator has one. */
+  stats?: string;
+}
+
+/** Options of {@link replayTrace}. */
+export interface ReplayOptions {
+  /** Called every `progressEvery` ops with the ops replayed so far. */
+  onProgress?: (ops: number) => void;
+  /** Ops between progress calls (default 65536). */
+  progressEvery?: number;
+  /** Record a {@link ReplaySample} every this many ops (and at the end). */
+  sampleEvery?: number;
+  /** Called at each `s` line and at the end, with the allocator's stats text when it has one. */
+  onCheckpoint?: (checkpoint: ReplayCheckpoint) => void;
+  /** Keep every checkpoint in the summary (default false). */
+  keepCheckpoints?: boolean;
+}
+
+/** What a replay did. */
+export interface ReplaySummary {
+  /** Ops replayed (including `s`). */
+  ops: number;
+  mallocs: number;
+  callocs: number;
+  reallocs: number;
+  frees: number;
+  /** `s` lines. */
+  checkpoints: number;
+  /** Most blocks live at once. */
+  peakLiveBlocks: number;
+  /** Most bytes requested by live blocks at once. */
+  peakLiveBytes: number;
+  /** Blocks still live at the end. */
+  liveBlocksAtEnd: number;
+  /** BlockAllocator: arenas high-water mark. */
+  arenasHighwater?: number;
+  /** RawAllocator underneath: most bytes it held at once (arenas and large blocks, headers included). */
+  peakRawBytes?: number;
+  /** RawAllocator underneath: external fragmentation at the end (see RawStats). */
+  fragmentation?: number;
+  /** Wall time of the replay. */
+  elapsedMs: number;
+  /** elapsedMs per op, in nanoseconds. */
+  nsPerOp: number;
+  /** The time series, when `sampleEvery` was given. */
+  series?: ReplaySample[];
+  /** Checkpoints, when `keepCheckpoints` was set. The last one is the end of the trace. */
+  checkpointStats?: ReplayCheckpoint[];
+}
+
+// IDs up to this are mapped through a dense typed array; larger ones (rare) through a Map.
+const DENSE_IDS = 1 << 26;
+
+/** Live blocks of a replay: ID → address and requested size. */
+class LiveTable {
+  address = new Float64Array(1024);
+  size = new Float64Array(1024);
+  private readonly sparse = new Map<number, [number, number]>();
+
+  get(id: number): number {
+    if (id < DENSE_IDS) return id < this.address.length ? (this.address[id] as number) : 0;
+    return this.sparse.get(id)?.[0] ?? 0;
+  }
+
+  sizeOf(id: number): number {
+    if (id < DENSE_IDS) return this.size[id] as number;
+    return this.sparse.get(id)?.[1] ?? 0;
+  }
+
+  set(id: number, address: number, size: number): void {
+    if (id >= DENSE_IDS) {
+      if (address === 0) this.sparse.delete(id);
+      else this.sparse.set(id, [address, size]);
+      return;
+    }
+    if (id >= this.address.length) {
+      let n = this.address.length * 2;
+      while (n <= id) n *= 2;
+      const a = new Float64Array(n);
+      a.set(this.address);
+      this.address = a;
+      const s = new Float64Array(n);
+      s.set(this.size);
+      this.size = s;
+    }
+    this.address[id] = address;
+    this.size[id] = size;
+  }
+}
+
+/** Replay state carried across batches. */
+class Replayer {
+  readonly live = new LiveTable();
+  ops = 0;
+  mallocs = 0;
+  callocs = 0;
+  reallocs = 0;
+  frees = 0;
+  checkpoints = 0;
+  liveBlocks = 0;
+  liveBytes = 0;
+  peakLiveBlocks = 0;
+  peakLiveBytes = 0;
+  readonly series: ReplaySample[] = [];
+  readonly kept: ReplayCheckpoint[] = [];
+  private nextProgress: number;
+  private nextSample: number;
+  private readonly started = now();
+
+  constructor(
+    private readonly allocator: TraceAllocator,
+    private readonly options: ReplayOptions,
+  ) {
+    this.nextProgress = options.progressEvery ?? 65536;
+    this.nextSample = options.sampleEvery ?? Number.POSITIVE_INFINITY;
+  }
+
+  run(batch: TraceBatch): void {
+    const { op, id, a, b } = batch;
+    const alloc = this.allocator;
+    const live = this.live;
+    for (let i = 0; i < batch.length; i++) {
+      const code = op[i] as number;
+      const k = id[i] as number;
+      try {
+        switch (code) {
+          case TraceOp.Malloc:
+          case TraceOp.Calloc: {
+            if (live.get(k) !== 0) throw this.error(batch, i, `block ${k} is already live`);
+            const n = code === TraceOp.Malloc ? (a[i] as number) : (a[i] as number) * (b[i] as number);
+            const p = code === TraceOp.Malloc ? alloc.malloc(n) : alloc.calloc(a[i] as number, b[i] as number);
+            if (code === TraceOp.Malloc) this.mallocs++;
+            else this.callocs++;
+            live.set(k, p, n);
+            this.liveBlocks++;
+            this.liveBytes += n;
+            break;
+          }
+          case TraceOp.Realloc: {
+            const old = live.get(k);
+            if (old === 0) throw this.error(batch, i, `block ${k} is not live`);
+            const n = a[i] as number;
+            const p = alloc.realloc(old, n);
+            this.liveBytes += n - live.sizeOf(k);
+            live.set(k, p, n);
+            this.reallocs++;
+            break;
+          }
+          case TraceOp.Free: {
+            const old = live.get(k);
+            if (old === 0) throw this.error(batch, i, `block ${k} is not live`);
+            alloc.free(old);
+            this.liveBytes -= live.sizeOf(k);
+            this.liveBlocks--;
+            live.set(k, 0, 0);
+            this.frees++;
+            break;
+          }
+          default:
+            this.checkpoints++;
+            this.checkpoint(batch.line[i] as number);
+        }
+      } catch (e) {
+        if (e instanceof TraceError) throw e;
+        const why = e instanceof Error ? e.message : String(e);
+        const err = new TraceError(batch.line[i] as number, batch.text(i), `the allocator failed: ${why}`);
+        (err as { cause?: unknown }).cause = e;
+        throw err;
+      }
+      if (this.liveBlocks > this.peakLiveBlocks) this.peakLiveBlocks = this.liveBlocks;
+      if (this.liveBytes > this.peakLiveBytes) this.peakLiveBytes = this.liveBytes;
+      const done = ++this.ops;
+      if (done >= this.nextSample) {
+        this.sample();
+        this.nextSample += this.options.sampleEvery as number;
+      }
+      if (done >= this.nextProgress) {
+        this.options.onProgress?.(done);
+        this.nextProgress += this.options.progressEvery ?? 65536;
+      }
+    }
+  }
+
+  private error(batch: TraceBatch, i: number, what: string): TraceError {
+    return new TraceError(batch.line[i] as number, batch.text(i), what);
+  }
+
+  private checkpoint(line: number): void {
+    const { onCheckpoint, keepCheckpoints } = this.options;
+    if (onCheckpoint === undefined && !keepCheckpoints) return;
+    const cp: ReplayCheckpoint = { op: this.ops, line };
+    if (this.allocator instanceof BlockAllocator) cp.stats = this.allocator.debugMallocStats();
+    onCheckpoint?.(cp);
+    if (keepCheckpoints) this.kept.push(cp);
+  }
+
+  private sample(): void {
+    const s: ReplaySample = {
+      op: this.ops,
+      liveBlocks: this.liveBlocks,
+      liveBytes: this.liveBytes,
+      arenas: 0,
+      poolsPerClass: [],
+    };
+    if (this.allocator instanceof BlockAllocator) {
+      const st = this.allocator.stats();
+      s.arenas = st.arenasAllocatedCurrent;
+      s.poolsPerClass = st.numPools;
+    }
+    this.series.push(s);
+  }
+
+  finish(): ReplaySummary {
+    this.checkpoint(0);
+    if (this.options.sampleEvery !== undefined && this.series.at(-1)?.op !== this.ops) this.sample();
+    const elapsedMs = now() - this.started;
+    const summary: ReplaySummary = {
+      ops: this.ops,
+      mallocs: this.mallocs,
+      callocs: this.callocs,
+      reallocs: this.reallocs,
+      frees: this.frees,
+      checkpoints: this.checkpoints,
+      peakLiveBlocks: this.peakLiveBlocks,
+      peakLiveBytes: this.peakLiveBytes,
+      liveBlocksAtEnd: this.liveBlocks,
+      elapsedMs,
+      nsPerOp: this.ops === 0 ? 0 : (elapsedMs * 1e6) / this.ops,
+    };
+    const raw =
+      this.allocator instanceof BlockAllocator
+        ? this.allocator.raw
+        : this.allocator instanceof RawAllocator
+          ? this.allocator
+          : undefined;
+    if (this.allocator instanceof BlockAllocator) summary.arenasHighwater = this.allocator.stats().arenasHighwater;
+    if (raw !== undefined) {
+      const rs = raw.stats();
+      summary.peakRawBytes = rs.peakBytesInUse;
+      summary.fragmentation = rs.fragmentation;
+    }
+    if (this.options.sampleEvery !== undefined) summary.series = this.series;
+    if (this.options.keepCheckpoints) summary.checkpointStats = this.kept;
+    return summary;
+  }
+}
+
+function now(): number {
+  return typeof performance !== "undefined" ? performance.now() : Date.now();
+}
+
+function checkOptions(allocator: TraceAllocator, options: ReplayOptions): void {
+  for (const m of ["malloc", "calloc", "realloc", "free"] as const) {
+    if (typeof (allocator as unknown as Record<string, unknown>)?.[m] !== "function") {
+      throw new TypeError(`the allocator has no ${m}() method`);
+    }
+  }
+  for (const k of ["progressEvery", "sampleEvery"] as const) {
+    const v = options[k];
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) {
+      throw new RangeError(`options.${k} must be a positive integer, got ${v}`);
+    }
+  }
+}
+
+/**
+ * Replays `trace` into `allocator`. Semantic errors (`f` or `r` of an ID that
+ * is not live, `m` or `c` of a live one) throw {@link TraceError} naming the
+ * line before the allocator is called, so it stays valid; an allocator error
+ * is wrapped in a TraceError naming the line (the original is its `cause`).
+ * A {@link TraceStream} replays as it is read and returns a promise.
+ *
+ * @example
+ * ```ts
+ * import { createHeap, parseTrace, replayTrace } from "pymem";
+ *
+ * const { blocks } = createHeap({ profile: "cpython-3.11" });
+ * const summary = replayTrace(parseTrace("m 0 24\nm 1 100\nr 0 40\nf 1\ns\nf 0\n"), blocks);
+ * console.log(summary.ops, summary.peakLiveBlocks); // 6 2
+ * ```
+ */
+export function replayTrace(trace: Trace, allocator: TraceAllocator, options?: ReplayOptions): ReplaySummary;
+export function replayTrace(
+  trace: TraceStream,
+  allocator: TraceAllocator,
+  options?: ReplayOptions,
+): Promise<ReplaySummary>;
+export function replayTrace(
+  trace: Trace | TraceStream,
+  allocator: TraceAllocator,
+  options?: ReplayOptions,
+): ReplaySummary | Promise<ReplaySummary>;
+export function replayTrace(
+  trace: Trace | TraceStream,
+  allocator: TraceAllocator,
+  options: ReplayOptions = {},
+): ReplaySummary | Promise<ReplaySummary> {
+  checkOptions(allocator, options);
+  const r = new Replayer(allocator, options);
+  if (trace?.kind === "trace") {
+    r.run(trace.ops);
+    return r.finish();
+  }
+  if (trace?.kind !== "stream") throw new TypeError("replayTrace takes the result of parseTrace");
+  return (async () => {
+    for await (const batch of trace) r.run(batch);
+    return r.finish();
+  })();
+}

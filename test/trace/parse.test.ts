@@ -1,0 +1,130 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { parseTrace, type TraceBatch, TraceError, TraceOp } from "../../src/index.js";
+
+const line = fc.oneof(
+  fc.tuple(fc.nat(), fc.nat()).map(([id, n]) => `m ${id} ${n}`),
+  fc.tuple(fc.nat(), fc.nat(), fc.nat()).map(([id, a, b]) => `c ${id} ${a} ${b}`),
+  fc.tuple(fc.nat(), fc.nat()).map(([id, n]) => `r ${id} ${n}`),
+  fc.nat().map((id) => `f ${id}`),
+  fc.constant("s"),
+  fc.constant("# a comment"),
+  fc.constant(""),
+);
+
+function rows(b: TraceBatch): string[] {
+  return Array.from({ length: b.length }, (_, i) => b.text(i));
+}
+
+async function* chunksOf(text: string, sizes: number[]): AsyncGenerator<string> {
+  let at = 0;
+  for (let k = 0; at < text.length; k++) {
+    const n = Math.max(1, sizes[k % sizes.length] ?? 1);
+    yield text.slice(at, at + n);
+    at += n;
+  }
+}
+
+async function* bytesOf(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+  for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+}
+
+async function streamRows(input: AsyncIterable<string | Uint8Array>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const b of parseTrace(input)) out.push(...rows(b));
+  return out;
+}
+
+describe("parseTrace", () => {
+  it("parses the format's example with its header comments", () => {
+    const t = parseTrace(
+      "# workload: tiny example\n# python: 3.11.7\nm 0 24\nm 1 100\nr 0 40\nf 1\nc 2 4 8\ns\nf 0\nf 2\n",
+    );
+    expect(t.header.fields).toEqual({ workload: "tiny example", python: "3.11.7" });
+    expect(t.ops.length).toBe(8);
+    expect(rows(t.ops)).toEqual(["m 0 24", "m 1 100", "r 0 40", "f 1", "c 2 4 8", "s", "f 0", "f 2"]);
+    expect(t.ops.op[5]).toBe(TraceOp.Stats);
+    expect(t.ops.line[0]).toBe(3);
+  });
+
+  it("accepts CRLF, blank lines and a last line without a newline", () => {
+    expect(rows(parseTrace("m 0 1\r\n\r\n\nf 0").ops)).toEqual(["m 0 1", "f 0"]);
+  });
+
+  it("text, bytes and streams cut anywhere parse to the same ops", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(line, { maxLength: 60 }),
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1 }),
+        async (lines, sizes) => {
+          const text = `${lines.join("\n")}\n`;
+          const whole = rows(parseTrace(text).ops);
+          expect(whole).toEqual(lines.filter((l) => l !== "" && !l.startsWith("#")));
+          expect(rows(parseTrace(new TextEncoder().encode(text)).ops)).toEqual(whole);
+          expect(await streamRows(chunksOf(text, sizes))).toEqual(whole);
+          expect(await streamRows(bytesOf(new TextEncoder().encode(text), sizes[0] ?? 7))).toEqual(whole);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("decompresses gzip streams, detected by their magic bytes", async () => {
+    const text = "m 0 10\nf 0\ns\n";
+    const gz = new Uint8Array(
+      await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer(),
+    );
+    expect(await streamRows(bytesOf(gz, 5))).toEqual(["m 0 10", "f 0", "s"]);
+    expect(() => parseTrace(gz)).toThrow(/gzip/);
+  });
+
+  it("streams: hands out the first batch long before the input ends", async () => {
+    let pulled = 0;
+    async function* endless(): AsyncGenerator<string> {
+      for (let i = 0; i < 1000; i++) {
+        pulled++;
+        yield Array.from({ length: 1000 }, (_, k) => `m ${i * 1000 + k} 8`)
+          .join("\n")
+          .concat("\n");
+      }
+    }
+    for await (const batch of parseTrace(endless())) {
+      expect(batch.length).toBe(65536);
+      break;
+    }
+    expect(pulled).toBeLessThan(100);
+  });
+
+  it("rejects malformed lines with TraceError naming the line, its text and what was expected", () => {
+    const bad: Array<[string, number, RegExp]> = [
+      ["m 0 8\nx 1\n", 2, /op letter/],
+      ["m 0\n", 1, /expected 2 field\(s\) after 'm', got 1/],
+      ["f 0 1\n", 1, /got more/],
+      ["c 0 1\n", 1, /expected 3 field/],
+      ["m 0 -1\n", 1, /non-negative decimal integer in field 2/],
+      ["m 0 0x10\n", 1, /non-negative decimal integer/],
+      ["m  0 8\n", 1, /separated by one space/],
+      ["m 0 8 \n", 1, /trailing space/],
+      ["s \n", 1, /trailing space/],
+      ["s1\n", 1, /op letter/],
+      ["m 0 99999999999999999999\n", 1, /too large/],
+    ];
+    for (const [text, lineNo, message] of bad) {
+      let e: unknown;
+      try {
+        parseTrace(text);
+      } catch (x) {
+        e = x;
+      }
+      expect(e, text).toBeInstanceOf(TraceError);
+      expect((e as TraceError).line, text).toBe(lineNo);
+      expect((e as TraceError).text, text).toBe(text.split("\n")[lineNo - 1]);
+      expect((e as Error).message, text).toMatch(message);
+    }
+  });
+
+  it("rejects inputs that are not traces", () => {
+    expect(() => parseTrace(42 as never)).toThrow(TypeError);
+    expect(() => parseTrace(null as never)).toThrow(/null/);
+  });
+});
