@@ -13,6 +13,7 @@ import { profiles, TraceError, VERSION, withCommas } from "../src/index.js";
 import { type JobResult, type JobSpec, runJob } from "./job.js";
 import { progress } from "./progress.js";
 import { checkReadable, demoTracePath } from "./read-trace.js";
+import { record } from "./record.js";
 
 /** Where the command writes. */
 export interface Io {
@@ -97,10 +98,32 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
 
   program
     .command("demo")
-    .description("replay the CPython start-up trace shipped with pymem and show what pymalloc did")
+    .description("replay a trace of a real CPython run shipped with pymem and show what pymalloc did")
     .option("-p, --profile <name>", "CPython profile", oneProfile, "cpython-3.11")
     .action((o: { profile: string }) => {
       run.task = () => demoCommand(o.profile, io);
+    });
+
+  program
+    .command("record")
+    .description("run a Python program in an embedded CPython 3.11 and record its allocation trace")
+    .argument("<out>", "trace file to write (.gz to compress)")
+    .argument("<script>", "the Python script, after --")
+    .argument("[args...]", "the script's arguments")
+    .option("--addresses <file>", "also write the live run's block and arena addresses, to check a replay against")
+    .usage("[options] OUT.trace.gz -- script.py [args...]")
+    .action((out: string, script: string, args: string[], o: { addresses?: string }) => {
+      run.task = async () => {
+        let status: number;
+        try {
+          status = await record(out, [script, ...args], o.addresses);
+        } catch (e) {
+          throw new InputError(`pymem record: ${(e as Error).message}`);
+        }
+        if (status !== 0)
+          throw new InputError(`pymem record: the program exited with status ${status}; trace written to ${out}`);
+        io.err(`trace written to ${out}\n`);
+      };
     });
 
   program.helpCommand("help [command]", "show help for a command");
@@ -371,10 +394,11 @@ async function demoCommand(profile: string, io: Io): Promise<void> {
   io.out(
     [
       `pymem ${VERSION}: CPython's memory manager, simulated.\n`,
-      `Replaying a trace of CPython ${r.header.python ?? "3.11"} starting up and shutting down`,
-      ` (${withCommas(r.summary.ops)} calls to its object allocator) through pymalloc under ${r.profile}.\n\n`,
+      `Replaying a trace recorded from CPython ${r.header.python ?? "3.11"} starting up, running a small program`,
+      ` (${r.header.workload ?? "?"}) and shutting down: ${withCommas(r.summary.ops)} calls to its object allocator,`,
+      ` now through pymalloc under ${r.profile}.\n\n`,
       formatSummary(r),
-      "\nWhat sys._debugmallocstats() reports at the trace's end (all blocks freed; the last arena is kept):\n\n",
+      "\nWhat sys._debugmallocstats() reports at the end of the trace (blocks CPython never frees are still there):\n\n",
       r.finalStats,
       "\nNext: pymem replay TRACE --stats, pymem compare TRACE -p cpython-3.9 -p cpython-3.11, pymem help\n",
     ].join(""),

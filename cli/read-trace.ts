@@ -18,15 +18,15 @@ export async function checkReadable(path: string): Promise<void> {
   }
 }
 
-/** The trace shipped with the package for `pymem demo`: CPython 3.11 starting up and shutting down. */
+/** The trace shipped with the package for `pymem demo`: CPython 3.11 starting up, running traces/demo-workload.py, shutting down. */
 export async function demoTracePath(): Promise<string> {
   // From cli/ (sources run with tsx) or dist/ (the built bin).
-  for (const rel of ["./traces/startup.trace.gz", "../cli/traces/startup.trace.gz"]) {
+  for (const rel of ["./traces/demo.trace.gz", "../cli/traces/demo.trace.gz"]) {
     const path = fileURLToPath(new URL(rel, import.meta.url));
     try {
       await access(path);
       return path;
     } catch {}
   }
-  throw new Error("the demo trace cli/traces/startup.trace.gz is missing from the installation");
+  throw new Error("the demo trace cli/traces/demo.trace.gz is missing from the installation");
 }

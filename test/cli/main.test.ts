@@ -42,7 +42,7 @@ describe("pymem command", () => {
     expect((await run([])).status).toBe(0);
   });
 
-  it("demo replays the shipped start-up trace and prints CPython's report", async () => {
+  it("demo replays the shipped trace of a real CPython run and prints CPython's report", async () => {
     const r = await run(["demo", "--profile", "cpython-3.9"]);
     expect(r.status).toBe(0);
     expect(r.out).toMatch(/under cpython-3\.9/);
@@ -140,7 +140,10 @@ describe("pymem replay --stats prints the real pymalloc's report", () => {
       string,
       string
     >;
-    const traces: Array<[string, string]> = [["startup", startup]];
+    const traces: Array<[string, string]> = [
+      ["startup", startup],
+      ["demo", `${root}cli/traces/demo.trace.gz`],
+    ];
     for (const big of ["difflib_text", "regex_tokens"]) {
       const path = `${root}../shared/traces/${big}.trace.gz`;
       try {

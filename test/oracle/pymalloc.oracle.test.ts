@@ -45,6 +45,7 @@ function traces(): Array<{ name: string; text: string }> {
   const out: Array<{ name: string; text: string }> = [];
   for (let s = 0; s < GENERATED; s++) out.push({ name: `generated-${s}`, text: generateTrace(s) });
   out.push({ name: "startup", text: readTrace(`${root}cli/traces/startup.trace.gz`) });
+  out.push({ name: "demo", text: readTrace(`${root}cli/traces/demo.trace.gz`) });
   for (const big of ["difflib_text", "regex_tokens"]) {
     const path = `${root}../shared/traces/${big}.trace.gz`;
     if (existsSync(path)) out.push({ name: big, text: readTrace(path) });
@@ -113,7 +114,7 @@ for (const version of VERSIONS) {
       const missing = allTraces.filter((t) => golden[t.name] === undefined).map((t) => t.name);
       expect(golden["final-stats:startup"], "the real report at the end of the start-up trace").toMatch(/^Small block/);
       // The big shared traces are optional; every committed trace must have its golden hash.
-      expect(missing.filter((n) => n.startsWith("generated-") || n === "startup")).toEqual([]);
+      expect(missing.filter((n) => n.startsWith("generated-") || n === "startup" || n === "demo")).toEqual([]);
       const wrong = allTraces
         .filter((t) => golden[t.name] !== undefined)
         .filter((t) => streamHash((runs.get(t.name) as PymemRun).lines) !== golden[t.name])
