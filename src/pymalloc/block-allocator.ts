@@ -26,6 +26,7 @@ import { checkAddress, checkSize, MAX_ADDRESS } from "../arguments.js";
 import { DoubleFreeError, HeapCorruptionError, InvalidAddressError, OutOfMemoryError } from "../errors.js";
 import { Emitter } from "../events.js";
 import { defaultProfile, defineProfile, type Profile } from "../profiles.js";
+import { clearGranule, growGranules, setGranule, testGranule } from "../raw/granule-bitmap.js";
 import { RawAllocator } from "../raw/raw-allocator.js";
 import { Arena } from "./arena.js";
 import { Pool, type PoolState } from "./pool.js";
@@ -155,12 +156,16 @@ export class BlockAllocator extends Emitter<BlockEvents> {
   private nTimesArenaAllocated = 0;
   private nArenasHighwater = 0;
   private rawAllocatedBlocks = 0;
+  // The radix tree's leaves, flattened: per arena-sized slot, tail_hi and tail_lo (3.10+ profiles).
+  private readonly radix: boolean;
+  private mapHi = new Int32Array(0);
+  private mapLo = new Int32Array(0);
   // Radix-tree arena map nodes ever created (never freed, as in CPython): keys of mid and bottom nodes.
   private readonly arenaMapMid = new Set<number>();
   private readonly arenaMapBot = new Set<number>();
 
   // Checked mode: blocks (small and large) this allocator handed out, one bit per 16 bytes.
-  private live = new Uint32Array(0);
+  private live: Uint32Array = new Uint32Array(0);
   // Events to emit once the allocation in progress is complete, and what they are about.
   private pending = 0;
   private pendingArena = NO_ARENA;
@@ -199,6 +204,7 @@ export class BlockAllocator extends Emitter<BlockEvents> {
       this.classBlocks[c] = blocksPerPool(c, this.poolSize, this.poolOverhead, this.alignment);
     }
     this.nfp2lasta = new Int32Array(this.maxPoolsInArena + 1).fill(NO_ARENA);
+    this.radix = profile.arenaMap.kind === "radix-tree";
   }
 
   // ---------------------------------------------------------------- public API
@@ -261,7 +267,7 @@ export class BlockAllocator extends Emitter<BlockEvents> {
       // PyMem_RawRealloc bumps a zero size to 1.
       result = this.raw.realloc(address, size === 0 ? 1 : size);
       if (result !== address && this.checked) {
-        clearBit(this.live, address);
+        clearGranule(this.live, address);
         this.markLive(result);
       }
     }
@@ -288,11 +294,21 @@ export class BlockAllocator extends Emitter<BlockEvents> {
 
   /**
    * CPython's address_in_range: whether `address` lies inside one of this
-   * allocator's live arenas. Reads the would-be pool header's arena index, as
-   * CPython does, and checks that arena's range.
+   * allocator's live arenas, decided the way the profile's CPython decides it.
+   * 3.10+ look the address up in the arena map (the radix tree's leaves: per
+   * arena-sized slot of the address space, where an arena starting in it
+   * begins and where one from the slot before ends); 3.8 and 3.9 read the
+   * would-be pool header's arena index and check that arena's range.
    */
   owns(address: number): boolean {
     if (!(address >= 0 && address < this.raw.memory.byteLength)) return false;
+    if (this.radix) {
+      const slot = Math.floor(address / this.arenaSize);
+      if (slot >= this.mapHi.length) return false;
+      const tail = address % this.arenaSize;
+      const hi = this.mapHi[slot] as number;
+      return tail < (this.mapLo[slot] as number) || (hi !== 0 && tail >= hi);
+    }
     const pool = address - (address % this.poolSize);
     if (pool + POOL_ARENAINDEX + 4 > this.raw.memory.byteLength) return false;
     const index = this.u32[(pool + POOL_ARENAINDEX) >>> 2] as number;
@@ -437,7 +453,7 @@ export class BlockAllocator extends Emitter<BlockEvents> {
 
   /** @internal Whether the checked-mode bitmap marks `address` live. */
   isMarkedLive(address: number): boolean {
-    return testBit(this.live, address);
+    return testGranule(this.live, address);
   }
 
   // ---------------------------------------------------------------- internals
@@ -462,7 +478,7 @@ export class BlockAllocator extends Emitter<BlockEvents> {
   private largeFree(address: number): void {
     this.raw.free(address);
     this.rawAllocatedBlocks--;
-    if (this.checked) clearBit(this.live, address);
+    if (this.checked) clearGranule(this.live, address);
     if (this.hasListeners("large:free")) this.emit("large:free", { address });
   }
 
@@ -629,7 +645,7 @@ export class BlockAllocator extends Emitter<BlockEvents> {
     this.unusedArenaObjects = this.arenaNext[a] as number;
     // Fresh mmap pages are zero; a region the raw heap reuses may not be.
     this.raw.memory.u8.fill(0, address, address + this.arenaSize);
-    this.markArenaMap(address);
+    this.markArenaMap(address, true);
     this.arenaAddress[a] = address;
     this.nArenasCurrentlyAllocated++;
     this.nTimesArenaAllocated++;
@@ -686,7 +702,7 @@ export class BlockAllocator extends Emitter<BlockEvents> {
     u32[hi + 2] = p;
     const count = (u32[hi] as number) - 1;
     u32[hi] = count;
-    if (this.checked) clearBit(this.live, p);
+    if (this.checked) clearGranule(this.live, p);
     let released = -1;
     if (lastFree === 0) {
       // Was full: back to the front of its class's ring.
@@ -736,7 +752,7 @@ export class BlockAllocator extends Emitter<BlockEvents> {
       this.arenaNext[a] = this.unusedArenaObjects;
       this.unusedArenaObjects = a;
       const address = this.arenaAddress[a] as number;
-      this.unmarkArenaMap(address);
+      this.markArenaMap(address, false);
       this.arenaAddress[a] = 0;
       this.nArenasCurrentlyAllocated--;
       this.raw.free(address);
@@ -768,11 +784,31 @@ export class BlockAllocator extends Emitter<BlockEvents> {
     return -1;
   }
 
-  private markArenaMap(base: number): void {
+  /**
+   * arena_map_mark_used: records the arena at `base` in the leaves (`tail_hi`
+   * of its own slot, `tail_lo` of the next when it is not arena-aligned) and
+   * counts the radix nodes CPython creates on the way; nodes are never freed.
+   */
+  private markArenaMap(base: number, used: boolean): void {
     const map = this.profile.arenaMap;
     if (map.kind !== "radix-tree") return;
+    const slot = Math.floor(base / this.arenaSize);
+    const tail = base % this.arenaSize;
+    if (slot + 2 > this.mapHi.length) {
+      const n = Math.max(slot + 2, this.mapHi.length * 2, 16);
+      const hi = new Int32Array(n);
+      hi.set(this.mapHi);
+      this.mapHi = hi;
+      const lo = new Int32Array(n);
+      lo.set(this.mapLo);
+      this.mapLo = lo;
+    }
+    // An arena-aligned arena fills its slot: tail_hi -1 makes every offset >= it.
+    this.mapHi[slot] = used ? (tail === 0 ? -1 : tail) : 0;
+    if (tail !== 0) this.mapLo[slot + 1] = used ? tail : 0;
+    if (!used) return;
     this.touchArenaMapNodes(base);
-    if (base % this.arenaSize !== 0) this.touchArenaMapNodes(base + this.arenaSize);
+    if (tail !== 0) this.touchArenaMapNodes(base + this.arenaSize);
   }
 
   private touchArenaMapNodes(address: number): void {
@@ -782,9 +818,6 @@ export class BlockAllocator extends Emitter<BlockEvents> {
     this.arenaMapMid.add(Math.floor(address / 2 ** (arenaBits + map.botBits + map.midBits)));
     this.arenaMapBot.add(Math.floor(address / 2 ** (arenaBits + map.botBits)));
   }
-
-  // Unmarking looks nodes up without creating them, and nodes are never freed: nothing to count.
-  private unmarkArenaMap(_base: number): void {}
 
   private collectStats(): MallocStats {
     const u32 = this.u32;
@@ -830,20 +863,17 @@ export class BlockAllocator extends Emitter<BlockEvents> {
   }
 
   private markLive(address: number): void {
-    const g = address / 16;
-    const w = g >>> 5;
-    if (w >= this.live.length) {
-      const next = new Uint32Array(Math.max(w + 1, this.raw.memory.byteLength / 512 + 1, this.live.length * 2));
-      next.set(this.live);
-      this.live = next;
+    // One word covers 512 bytes; grow only when the address is past the map.
+    if (address / 512 >= this.live.length) {
+      this.live = growGranules(this.live, Math.max(address + 16, this.raw.memory.byteLength));
     }
-    this.live[w] = (this.live[w] as number) | (1 << (g & 31));
+    setGranule(this.live, address);
   }
 
   /** Checked mode: `address` must be a live block of a pool of this allocator. */
   private checkLiveSmall(address: number): void {
     if (!this.checked) return;
-    if (testBit(this.live, address)) return;
+    if (testGranule(this.live, address)) return;
     const pool = address - (address % this.poolSize);
     const index = this.u32[(pool + POOL_ARENAINDEX) >>> 2] as number;
     const carved = pool >= this.firstPool(index) && pool < (this.arenaPoolAddress[index] as number);
@@ -858,7 +888,7 @@ export class BlockAllocator extends Emitter<BlockEvents> {
 
   /** Checked mode: `address` must be a raw block this allocator handed out. */
   private checkLiveLarge(address: number): void {
-    if (!this.checked || testBit(this.live, address)) return;
+    if (!this.checked || testGranule(this.live, address)) return;
     if (this.raw.isLive(address)) {
       throw new InvalidAddressError(address, "a raw-allocator block that this BlockAllocator did not hand out");
     }
@@ -878,19 +908,6 @@ function growU32(a: Uint32Array, n: number): Uint32Array<ArrayBuffer> {
   const b = new Uint32Array(n);
   b.set(a);
   return b;
-}
-
-function testBit(map: Uint32Array, address: number): boolean {
-  if (address % 16 !== 0) return false;
-  const g = address / 16;
-  const w = g >>> 5;
-  return w < map.length && (((map[w] as number) >>> (g & 31)) & 1) !== 0;
-}
-
-function clearBit(map: Uint32Array, address: number): void {
-  const g = address / 16;
-  const w = g >>> 5;
-  if (w < map.length) map[w] = (map[w] as number) & ~(1 << (g & 31));
 }
 
 type Internals = ReturnType<BlockAllocator["internals"]>;

@@ -32,6 +32,7 @@
 import { checkAddress, checkPowerOfTwo, checkSize, MAX_ADDRESS } from "../arguments.js";
 import { DoubleFreeError, HeapCorruptionError, InvalidAddressError, OutOfMemoryError } from "../errors.js";
 import { Emitter } from "../events.js";
+import { clearGranule, granuleWords, growGranules, setGranule, testGranule } from "./granule-bitmap.js";
 import { Memory } from "./memory.js";
 import { BIN_COUNT, binForRequest, binOfSize, FL_COUNT, ffs, GRANULE, SL_COUNT } from "./tlsf.js";
 
@@ -152,8 +153,8 @@ export class RawAllocator extends Emitter<RawEvents> {
     this.memory = new Memory(initialBytes, maxBytes);
     this.u32 = this.memory.u32;
     const end = floorGranule(initialBytes);
-    this.live = new Uint32Array(this.checked ? bitmapWords(end) : 0);
-    this.freed = new Uint32Array(this.checked ? bitmapWords(end) : 0);
+    this.live = new Uint32Array(this.checked ? granuleWords(end) : 0);
+    this.freed = new Uint32Array(this.checked ? granuleWords(end) : 0);
     // One free block from FIRST_BLOCK to the sentinel.
     this.sentinel = end - RAW_HEADER;
     this.writeHeader(this.sentinel, 0, 0);
@@ -336,7 +337,7 @@ export class RawAllocator extends Emitter<RawEvents> {
   isLive(address: number): boolean {
     if (!Number.isInteger(address) || address < FIRST_BLOCK + RAW_HEADER || address >= this.sentinel) return false;
     if (address % GRANULE !== 0) return false;
-    if (this.checked) return testBit(this.live, address);
+    if (this.checked) return testGranule(this.live, address);
     return ((this.u32[(address - RAW_HEADER) >>> 2] as number) & FREE) === 0;
   }
 
@@ -394,7 +395,7 @@ export class RawAllocator extends Emitter<RawEvents> {
       if (free && prevFree) throw new HeapCorruptionError(b, "two adjacent free blocks were not coalesced");
       if (free) {
         nFree++;
-        if (this.checked && testBit(this.live, b + RAW_HEADER)) {
+        if (this.checked && testGranule(this.live, b + RAW_HEADER)) {
           throw new HeapCorruptionError(b, "free block is marked live");
         }
       } else {
@@ -404,7 +405,7 @@ export class RawAllocator extends Emitter<RawEvents> {
         if (req > size - RAW_HEADER)
           throw new HeapCorruptionError(b, `request ${req} exceeds usable ${size - RAW_HEADER}`);
         requested += req;
-        if (this.checked && !testBit(this.live, b + RAW_HEADER)) {
+        if (this.checked && !testGranule(this.live, b + RAW_HEADER)) {
           throw new HeapCorruptionError(b, "used block is not marked live");
         }
       }
@@ -497,8 +498,8 @@ export class RawAllocator extends Emitter<RawEvents> {
       throw new InvalidAddressError(address, "not a block of this RawAllocator");
     }
     if (!this.checked) return;
-    if (testBit(this.live, address)) return;
-    if (testBit(this.freed, address)) throw new DoubleFreeError(address);
+    if (testGranule(this.live, address)) return;
+    if (testGranule(this.freed, address)) throw new DoubleFreeError(address);
     throw new InvalidAddressError(
       address,
       "not the start of a live block of this RawAllocator (never allocated, or interior)",
@@ -526,8 +527,8 @@ export class RawAllocator extends Emitter<RawEvents> {
     if (this.inUse > this.peakInUse) this.peakInUse = this.inUse;
     if (this.checked) {
       const a = block + RAW_HEADER;
-      setBit(this.live, a);
-      clearBit(this.freed, a);
+      setGranule(this.live, a);
+      clearGranule(this.freed, a);
     }
   }
 
@@ -570,8 +571,8 @@ export class RawAllocator extends Emitter<RawEvents> {
     this.inUse -= size;
     if (this.checked) {
       const a = block + RAW_HEADER;
-      clearBit(this.live, a);
-      setBit(this.freed, a);
+      clearGranule(this.live, a);
+      setGranule(this.freed, a);
     }
     let start = block;
     const next = block + size;
@@ -675,8 +676,8 @@ export class RawAllocator extends Emitter<RawEvents> {
     this.memory.grow(newBytes);
     const newEnd = floorGranule(newBytes);
     if (this.checked) {
-      this.live = growBitmap(this.live, newEnd);
-      this.freed = growBitmap(this.freed, newEnd);
+      this.live = growGranules(this.live, newEnd);
+      this.freed = growGranules(this.freed, newEnd);
     }
     const sentinel = newEnd - RAW_HEADER;
     let start = old;
@@ -711,31 +712,4 @@ function alignUp(n: number, alignment: number): number {
 
 function floorGranule(n: number): number {
   return n - (n % GRANULE);
-}
-
-function bitmapWords(bytes: number): number {
-  return Math.ceil(bytes / GRANULE / 32);
-}
-
-function growBitmap(map: Uint32Array, bytes: number): Uint32Array {
-  const words = bitmapWords(bytes);
-  if (words <= map.length) return map;
-  const next = new Uint32Array(words);
-  next.set(map);
-  return next;
-}
-
-function testBit(map: Uint32Array, address: number): boolean {
-  const g = address / GRANULE;
-  return (((map[g >>> 5] as number) >>> (g & 31)) & 1) !== 0;
-}
-
-function setBit(map: Uint32Array, address: number): void {
-  const g = address / GRANULE;
-  map[g >>> 5] = (map[g >>> 5] as number) | (1 << (g & 31));
-}
-
-function clearBit(map: Uint32Array, address: number): void {
-  const g = address / GRANULE;
-  map[g >>> 5] = (map[g >>> 5] as number) & ~(1 << (g & 31));
 }

@@ -7,7 +7,6 @@ import { describe, expect, it } from "vitest";
 import {
   BlockAllocator,
   DoubleFreeError,
-  defineProfile,
   InvalidAddressError,
   type Profile,
   PymemError,
@@ -15,16 +14,9 @@ import {
   RawAllocator,
   sizeClassOf,
 } from "../../src/index.js";
+import { tinyProfile } from "../support/no-change.js";
 
-const tiny = defineProfile({
-  ...profiles["cpython-3.11"],
-  name: "tiny",
-  arenaSize: 4096,
-  poolSize: 1024,
-  smallRequestThreshold: 128,
-  arenaAlignment: 16,
-  arenaMap: { kind: "address-in-range" },
-});
+const tiny = tinyProfile;
 
 const size = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(0, 1, 15, 16, 17, 127, 128, 129, 496, 511, 512, 513) },

@@ -2,37 +2,18 @@ import { describe, expect, it } from "vitest";
 import {
   BlockAllocator,
   DoubleFreeError,
-  defineProfile,
   InvalidAddressError,
   OutOfMemoryError,
   type Profile,
   profiles,
   RawAllocator,
 } from "../../src/index.js";
+import { expectNoChange, tinyProfile } from "../support/no-change.js";
 
 const P311 = profiles["cpython-3.11"];
 
 function make(profile: Profile = P311, raw = new RawAllocator()) {
   return new BlockAllocator({ raw, profile });
-}
-
-function expectNoChange(
-  blocks: BlockAllocator,
-  f: () => unknown,
-  type: new (...a: never[]) => Error,
-  message?: RegExp,
-) {
-  const before = { stats: blocks.stats(), text: blocks.debugMallocStats(), raw: blocks.raw.stats() };
-  let thrown: unknown;
-  try {
-    f();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown).toBeInstanceOf(type);
-  if (message) expect((thrown as Error).message).toMatch(message);
-  expect({ stats: blocks.stats(), text: blocks.debugMallocStats(), raw: blocks.raw.stats() }).toEqual(before);
-  blocks.validate();
 }
 
 describe("BlockAllocator", () => {
@@ -117,6 +98,23 @@ describe("BlockAllocator", () => {
     expect(arena.nTotalPools).toBe(aligned ? 64 : 63);
     expect(arena.firstPool % P311.poolSize).toBe(0);
     expect(arena.firstPool - arena.address).toBeLessThan(P311.poolSize);
+  });
+
+  it("owns() answers as the profile's CPython: the arena map's whole range in 3.10+", () => {
+    const blocks = make();
+    blocks.malloc(8);
+    const arena = blocks.arenas()[0];
+    if (arena === undefined) throw new Error("no arena");
+    // The radix tree covers the arena's whole range, its partial first pool included.
+    expect(blocks.owns(arena.address)).toBe(true);
+    expect(blocks.owns(arena.address + P311.arenaSize - 1)).toBe(true);
+    expect(blocks.owns(arena.address + P311.arenaSize)).toBe(false);
+    expect(blocks.owns(arena.address - 1)).toBe(false);
+    expect(blocks.owns(2 ** 40)).toBe(false);
+    const old = make(profiles["cpython-3.9"]);
+    const p = old.malloc(8);
+    expect(old.owns(p)).toBe(true);
+    expect(old.owns(old.malloc(600))).toBe(false);
   });
 
   it("releases a wholly free arena unless it is the last usable one (3.9+); 3.8 releases it", () => {
@@ -259,16 +257,7 @@ describe("BlockAllocator", () => {
   });
 
   it("works with a custom profile: tiny arenas, unaligned arenas", () => {
-    const tiny = defineProfile({
-      ...P311,
-      name: "tiny",
-      arenaSize: 4096,
-      poolSize: 1024,
-      smallRequestThreshold: 128,
-      arenaAlignment: 16,
-      arenaMap: { kind: "address-in-range" },
-    });
-    const blocks = make(tiny);
+    const blocks = make(tinyProfile);
     const xs: number[] = [];
     for (let i = 0; i < 2000; i++) xs.push(blocks.malloc(1 + (i % 128)));
     expect(blocks.owns(blocks.malloc(129))).toBe(false);

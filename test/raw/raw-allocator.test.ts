@@ -8,28 +8,7 @@ import {
   RAW_HEADER,
   RawAllocator,
 } from "../../src/index.js";
-
-function snapshot(raw: RawAllocator) {
-  return { stats: raw.stats(), bytes: raw.u8.slice() };
-}
-
-/** Runs `f`, expects it to throw `type`, and checks that nothing changed. */
-function expectNoChange(raw: RawAllocator, f: () => unknown, type: new (...args: never[]) => Error, message?: RegExp) {
-  const before = snapshot(raw);
-  let thrown: unknown;
-  try {
-    f();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown).toBeInstanceOf(type);
-  if (message) expect((thrown as Error).message).toMatch(message);
-  const after = snapshot(raw);
-  expect(after.stats).toEqual(before.stats);
-  // Compared as one boolean: a deep equality over a megabyte of bytes is needlessly slow.
-  expect(Buffer.from(after.bytes).equals(Buffer.from(before.bytes))).toBe(true);
-  raw.validate();
-}
+import { expectNoChange } from "../support/no-change.js";
 
 describe("RawAllocator", () => {
   it("hands out 16-byte aligned, non-null, non-overlapping blocks", () => {

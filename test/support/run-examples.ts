@@ -3,8 +3,8 @@ import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const dir = fileURLToPath(new URL("../examples/", import.meta.url));
-const tsconfig = fileURLToPath(new URL("../tsconfig.json", import.meta.url));
+const dir = fileURLToPath(new URL("../../examples/", import.meta.url));
+const tsconfig = fileURLToPath(new URL("../../tsconfig.json", import.meta.url));
 for (const file of readdirSync(dir)
   .filter((f) => f.endsWith(".ts"))
   .sort()) {

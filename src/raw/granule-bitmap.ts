@@ -1,0 +1,44 @@
+/**
+ * Side bitmaps with one bit per 16-byte granule of the buffer, kept outside
+ * simulated memory: checked mode's record of which addresses are live blocks.
+ * Addresses that are not granule-aligned, or beyond the map, read as unset.
+ *
+ * @module
+ */
+
+const GRANULE = 16;
+
+/** Words needed to cover `bytes` of buffer. */
+export function granuleWords(bytes: number): number {
+  return Math.ceil(bytes / GRANULE / 32);
+}
+
+/** `map` grown (copied) to cover `bytes`, or `map` itself when it already does. */
+export function growGranules(map: Uint32Array, bytes: number): Uint32Array {
+  const words = granuleWords(bytes);
+  if (words <= map.length) return map;
+  const next = new Uint32Array(Math.max(words, map.length * 2));
+  next.set(map);
+  return next;
+}
+
+/** Whether the bit of `address` is set. */
+export function testGranule(map: Uint32Array, address: number): boolean {
+  if (address % GRANULE !== 0) return false;
+  const g = address / GRANULE;
+  const w = g >>> 5;
+  return w < map.length && (((map[w] as number) >>> (g & 31)) & 1) !== 0;
+}
+
+/** Sets the bit of `address` (the map must cover it). */
+export function setGranule(map: Uint32Array, address: number): void {
+  const g = address / GRANULE;
+  map[g >>> 5] = (map[g >>> 5] as number) | (1 << (g & 31));
+}
+
+/** Clears the bit of `address`, if the map covers it. */
+export function clearGranule(map: Uint32Array, address: number): void {
+  const g = address / GRANULE;
+  const w = g >>> 5;
+  if (w < map.length) map[w] = (map[w] as number) & ~(1 << (g & 31));
+}
