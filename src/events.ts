@@ -7,7 +7,9 @@
  * Listener errors: every listener of an event runs, in subscription order, after
  * the operation's state is already consistent; then the first error thrown by a
  * listener propagates to the caller of the operation. The allocator is never
- * left half-updated by a throwing listener.
+ * left half-updated by a throwing listener: an operation made of several steps
+ * (a layer calling the one below, a realloc that allocates then frees) holds
+ * listener errors until its last step is done.
  *
  * @module
  */
@@ -19,6 +21,10 @@ export type Listener<T> = (payload: T) => void;
 export class Emitter<M extends object> {
   // One array per event name; `undefined` when nobody listens, so the hot-path check is a single load and compare.
   private readonly listeners: { [K in keyof M]?: Listener<M[K]>[] | undefined } = {};
+  // While > 0, listener errors are kept (the first one) instead of thrown.
+  private holding = 0;
+  private held = false;
+  private heldError: unknown;
 
   /**
    * Subscribes `listener` to `name`.
@@ -77,6 +83,32 @@ export class Emitter<M extends object> {
         }
       }
     }
-    if (failed) throw error;
+    if (failed) this.fail(error);
+  }
+
+  /** @internal Starts holding listener errors (nestable); pair with {@link Emitter.releaseListenerErrors}. */
+  holdListenerErrors(): void {
+    this.holding++;
+  }
+
+  /**
+   * @internal Stops one level of holding; at the outermost level, throws the
+   * first held error, unless `discard` (the operation failed with its own error).
+   */
+  releaseListenerErrors(discard = false): void {
+    if (--this.holding > 0 || !this.held) return;
+    const e = this.heldError;
+    this.held = false;
+    this.heldError = undefined;
+    if (!discard) throw e;
+  }
+
+  /** Throws `error` now, or keeps it (the first only) while errors are held. */
+  protected fail(error: unknown): void {
+    if (this.holding === 0) throw error;
+    if (!this.held) {
+      this.held = true;
+      this.heldError = error;
+    }
   }
 }

@@ -38,6 +38,9 @@ export interface Heap {
  * ```
  */
 export function createHeap(options: HeapOptions = {}): Heap {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`options must be an object, got ${String(options)}`);
+  }
   const { profile: p, ...rawOptions } = options;
   const profile = p === undefined ? defaultProfile : typeof p === "string" ? getProfile(p) : p;
   const raw = new RawAllocator(rawOptions);

@@ -17,6 +17,8 @@ export {
 } from "./errors.js";
 export { Emitter, type Listener } from "./events.js";
 export { createHeap, type Heap, type HeapOptions } from "./heap.js";
+export { instanceBytes, type ObjectType, type TypeSpec } from "./objects/object-type.js";
+export { type ObjectAllocator, type ObjectEvents, RefCounter, type RefCounterOptions } from "./objects/ref-counter.js";
 export {
   type ArenaMap,
   defaultProfile,
@@ -26,6 +28,7 @@ export {
   type Profile,
   type ProfileName,
   profiles,
+  type Trashcan,
 } from "./profiles.js";
 export { Arena } from "./pymalloc/arena.js";
 export {

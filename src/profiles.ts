@@ -55,6 +55,17 @@ export type GcVariant =
   /** 3.14.0–3.14.4: the incremental collector. */
   | "incremental-3.14";
 
+/** How deep deallocation chains are cut (CPython's trashcan). */
+export type Trashcan =
+  /** 3.8–3.12: at `unwindLevel` nested deallocations, objects are deposited and freed LIFO once the stack unwinds. */
+  | { readonly kind: "nesting"; readonly unwindLevel: number }
+  /**
+   * 3.13+: by the C recursion budget: deposit when no more than `headroom` levels
+   * remain, drain when more than twice that remain; `budget` is what remains at
+   * the top-level call.
+   */
+  | { readonly kind: "recursion-budget"; readonly headroom: number; readonly budget: number };
+
 /** The parameters of one CPython memory manager. */
 export interface Profile {
   /** Profile name, e.g. `cpython-3.11`. */
@@ -87,6 +98,10 @@ export interface Profile {
   readonly gcThresholds: readonly [number, number, number];
   /** The collector variant. */
   readonly gc: GcVariant;
+  /** PEP 683 (3.12+): the refcount an immortal object holds, or null before 3.12. */
+  readonly immortalRefcount: number | null;
+  /** The trashcan that cuts deep deallocation chains. */
+  readonly trashcan: Trashcan;
 }
 
 const RADIX_310: ArenaMap = Object.freeze({
@@ -122,8 +137,17 @@ const COMMON = {
 } as const;
 
 function frozen(p: Profile): Profile {
-  return Object.freeze({ ...p, gcThresholds: Object.freeze([...p.gcThresholds]) as Profile["gcThresholds"] });
+  return Object.freeze({
+    ...p,
+    gcThresholds: Object.freeze([...p.gcThresholds]) as Profile["gcThresholds"],
+    trashcan: Object.freeze({ ...p.trashcan }),
+  });
 }
+
+// _PyTrash_UNWIND_LEVEL (3.8–3.12 object.h / pycore_object.h).
+const NESTING_50: Trashcan = { kind: "nesting", unwindLevel: 50 };
+// Py_TRASHCAN_HEADROOM 50 against Py_C_RECURSION_LIMIT (3.13 pycore_ceval.h: 10000 in release builds; unverified for 3.14).
+const BUDGET_313: Trashcan = { kind: "recursion-budget", headroom: 50, budget: 10000 };
 
 /** The built-in profiles, one per CPython release whose memory manager differs. */
 export const profiles: Readonly<Record<ProfileName, Profile>> = Object.freeze({
@@ -131,6 +155,8 @@ export const profiles: Readonly<Record<ProfileName, Profile>> = Object.freeze({
   "cpython-3.8": frozen({
     ...COMMON,
     name: "cpython-3.8",
+    immortalRefcount: null,
+    trashcan: NESTING_50,
     python: "3.8",
     arenaSize: 256 * 1024,
     poolSize: 4096,
@@ -143,6 +169,8 @@ export const profiles: Readonly<Record<ProfileName, Profile>> = Object.freeze({
   "cpython-3.9": frozen({
     ...COMMON,
     name: "cpython-3.9",
+    immortalRefcount: null,
+    trashcan: NESTING_50,
     python: "3.9",
     arenaSize: 256 * 1024,
     poolSize: 4096,
@@ -155,6 +183,8 @@ export const profiles: Readonly<Record<ProfileName, Profile>> = Object.freeze({
   "cpython-3.10": frozen({
     ...COMMON,
     name: "cpython-3.10",
+    immortalRefcount: null,
+    trashcan: NESTING_50,
     python: "3.10",
     arenaSize: 1024 * 1024,
     poolSize: 16 * 1024,
@@ -167,6 +197,8 @@ export const profiles: Readonly<Record<ProfileName, Profile>> = Object.freeze({
   "cpython-3.11": frozen({
     ...COMMON,
     name: "cpython-3.11",
+    immortalRefcount: null,
+    trashcan: NESTING_50,
     python: "3.11",
     arenaSize: 1024 * 1024,
     poolSize: 16 * 1024,
@@ -179,6 +211,8 @@ export const profiles: Readonly<Record<ProfileName, Profile>> = Object.freeze({
   "cpython-3.12": frozen({
     ...COMMON,
     name: "cpython-3.12",
+    immortalRefcount: 0xffff_ffff,
+    trashcan: NESTING_50,
     python: "3.12",
     arenaSize: 1024 * 1024,
     poolSize: 16 * 1024,
@@ -191,6 +225,8 @@ export const profiles: Readonly<Record<ProfileName, Profile>> = Object.freeze({
   "cpython-3.13": frozen({
     ...COMMON,
     name: "cpython-3.13",
+    immortalRefcount: 0xffff_ffff,
+    trashcan: BUDGET_313,
     python: "3.13",
     arenaSize: 1024 * 1024,
     poolSize: 16 * 1024,
@@ -203,6 +239,8 @@ export const profiles: Readonly<Record<ProfileName, Profile>> = Object.freeze({
   "cpython-3.14": frozen({
     ...COMMON,
     name: "cpython-3.14",
+    immortalRefcount: 3 * 2 ** 30,
+    trashcan: BUDGET_313,
     python: "3.14",
     arenaSize: 1024 * 1024,
     poolSize: 16 * 1024,
@@ -256,12 +294,20 @@ export function defineProfile(p: Profile): Profile {
     throw new TypeError(`profile.name must be a non-empty string, got ${JSON.stringify(p.name)}`);
   }
   if (typeof p.python !== "string") throw new TypeError(`profile.python must be a string, got ${String(p.python)}`);
-  checkPowerOfTwo(p.alignment, "profile.alignment", 8, 4096);
+  // 16 at least: the model is 64-bit CPython, and checked mode marks blocks per 16-byte granule.
+  checkPowerOfTwo(p.alignment, "profile.alignment", 16, 4096);
   checkPowerOfTwo(p.poolSize, "profile.poolSize", 256, 2 ** 24);
   checkPowerOfTwo(p.arenaSize, "profile.arenaSize", 256, 2 ** 30);
   checkPowerOfTwo(p.arenaAlignment, "profile.arenaAlignment", 16, 2 ** 30);
   if (p.arenaSize < p.poolSize) {
     throw new RangeError(`profile.arenaSize (${p.arenaSize}) must be a multiple of profile.poolSize (${p.poolSize})`);
+  }
+  // An arena that is not pool-aligned loses a pool; pymalloc's bookkeeping needs two usable pools per arena.
+  const usablePools = p.arenaSize / p.poolSize - (p.arenaAlignment < p.poolSize ? 1 : 0);
+  if (usablePools < 2) {
+    throw new RangeError(
+      `profile.arenaSize (${p.arenaSize}) leaves ${usablePools} usable pool(s) of ${p.poolSize} bytes per arena; at least 2 are needed`,
+    );
   }
   checkSize(p.poolOverhead, "profile.poolOverhead", p.poolSize);
   if (p.poolOverhead < 48 || p.poolOverhead % p.alignment !== 0) {
@@ -315,6 +361,16 @@ export function defineProfile(p: Profile): Profile {
   p.gcThresholds.forEach((t, i) => {
     checkSize(t, `profile.gcThresholds[${i}]`, 2 ** 31 - 1);
   });
+  if (p.immortalRefcount !== null) checkSize(p.immortalRefcount, "profile.immortalRefcount", 2 ** 32 - 1);
+  const tc = p.trashcan as { kind?: unknown; unwindLevel?: unknown; headroom?: unknown; budget?: unknown } | undefined;
+  if (tc?.kind === "nesting") {
+    checkSize(tc.unwindLevel, "profile.trashcan.unwindLevel", 1 << 20);
+  } else if (tc?.kind === "recursion-budget") {
+    checkSize(tc.headroom, "profile.trashcan.headroom", 1 << 20);
+    checkSize(tc.budget, "profile.trashcan.budget", 1 << 24);
+  } else {
+    throw new RangeError(`profile.trashcan.kind must be "nesting" or "recursion-budget", got ${String(tc?.kind)}`);
+  }
   if (!GC_VARIANTS.includes(p.gc)) {
     throw new RangeError(`profile.gc must be one of ${GC_VARIANTS.join(", ")}, got ${JSON.stringify(p.gc)}`);
   }

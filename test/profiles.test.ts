@@ -61,6 +61,10 @@ describe("profiles", () => {
       [{ keepLastFreeArena: 1 as never }, /keepLastFreeArena/],
       [{ arenaMap: { kind: "hash" } as never }, /arenaMap.kind/],
       [{ arenaSize: 2 << 20 }, /arenaMap bits must add up/],
+      [{ arenaSize: 16384, arenaMap: { kind: "address-in-range" } }, /leaves 0 usable pool\(s\)/],
+      [{ alignment: 8 }, /alignment must be a power of two between 16/],
+      [{ trashcan: { kind: "nesting", unwindLevel: -1 } }, /unwindLevel/],
+      [{ immortalRefcount: -5 }, /immortalRefcount/],
     ];
     for (const [patch, message] of bad)
       expect(() => defineProfile({ ...base, ...patch }), JSON.stringify(patch)).toThrow(message);

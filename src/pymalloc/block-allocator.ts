@@ -217,7 +217,17 @@ export class BlockAllocator extends Emitter<BlockEvents> {
    */
   malloc(size: number): number {
     checkSize(size, "size");
-    return this.mallocChecked(size);
+    // The raw allocator's listeners wait until this allocation is complete.
+    this.raw.holdListenerErrors();
+    let p: number;
+    try {
+      p = this.mallocChecked(size);
+    } catch (e) {
+      this.raw.releaseListenerErrors(true);
+      throw e;
+    }
+    this.raw.releaseListenerErrors();
+    return p;
   }
 
   /** PyObject_Calloc: `nelem * elsize` zeroed bytes. */
@@ -228,6 +238,32 @@ export class BlockAllocator extends Emitter<BlockEvents> {
     if (nbytes > MAX_ADDRESS) {
       throw new RangeError(`calloc(${nelem}, ${elsize}) overflows: ${nelem} * ${elsize} exceeds ${MAX_ADDRESS} bytes`);
     }
+    this.holdListenerErrors();
+    this.raw.holdListenerErrors();
+    let p: number;
+    try {
+      p = this.callocChecked(nelem, elsize, nbytes);
+    } catch (e) {
+      this.raw.releaseListenerErrors(true);
+      this.releaseListenerErrors(true);
+      throw e;
+    }
+    this.releaseBoth();
+    return p;
+  }
+
+  /** Releases the raw allocator's held listener errors and ours; the first error, if any, is thrown after both. */
+  private releaseBoth(): void {
+    try {
+      this.raw.releaseListenerErrors();
+    } catch (e) {
+      this.releaseListenerErrors(true);
+      throw e;
+    }
+    this.releaseListenerErrors();
+  }
+
+  private callocChecked(nelem: number, elsize: number, nbytes: number): number {
     if (nbytes !== 0 && nbytes <= this.threshold) {
       const p = this.poolAlloc(nbytes);
       if (p !== 0) {
@@ -248,10 +284,27 @@ export class BlockAllocator extends Emitter<BlockEvents> {
   realloc(address: number, size: number): number {
     checkAddress(address);
     checkSize(size, "size");
-    if (address === 0) return this.mallocChecked(size);
+    if (address === 0) return this.malloc(size);
+    if (this.owns(address)) this.checkLiveSmall(address);
+    else this.checkLiveLarge(address);
+    // A moving realloc allocates, copies, then frees: listeners' errors wait until all three are done.
+    this.holdListenerErrors();
+    this.raw.holdListenerErrors();
+    let result: number;
+    try {
+      result = this.reallocChecked(address, size);
+    } catch (e) {
+      this.raw.releaseListenerErrors(true);
+      this.releaseListenerErrors(true);
+      throw e;
+    }
+    this.releaseBoth();
+    return result;
+  }
+
+  private reallocChecked(address: number, size: number): number {
     let result: number;
     if (this.owns(address)) {
-      this.checkLiveSmall(address);
       const pool = address - (address % this.poolSize);
       const capacity = this.classSize[this.u32[(pool + POOL_SZIDX) >>> 2] as number] as number;
       if (size <= capacity && 4 * size > 3 * capacity) {
@@ -263,7 +316,6 @@ export class BlockAllocator extends Emitter<BlockEvents> {
         this.poolFree(address, pool);
       }
     } else {
-      this.checkLiveLarge(address);
       // PyMem_RawRealloc bumps a zero size to 1.
       result = this.raw.realloc(address, size === 0 ? 1 : size);
       if (result !== address && this.checked) {
@@ -283,13 +335,18 @@ export class BlockAllocator extends Emitter<BlockEvents> {
   free(address: number): void {
     checkAddress(address);
     if (address === 0) return;
-    if (this.owns(address)) {
-      this.checkLiveSmall(address);
-      this.poolFree(address, address - (address % this.poolSize));
-    } else {
-      this.checkLiveLarge(address);
-      this.largeFree(address);
+    const small = this.owns(address);
+    if (small) this.checkLiveSmall(address);
+    else this.checkLiveLarge(address);
+    this.raw.holdListenerErrors();
+    try {
+      if (small) this.poolFree(address, address - (address % this.poolSize));
+      else this.largeFree(address);
+    } catch (e) {
+      this.raw.releaseListenerErrors(true);
+      throw e;
     }
+    this.raw.releaseListenerErrors();
   }
 
   /**

@@ -281,7 +281,7 @@ export class RawAllocator extends Emitter<RawEvents> {
     } else {
       const next = block + cur;
       const nextWord = this.u32[next >>> 2] as number;
-      const nextSize = nextWord & ~FREE;
+      const nextSize = sizeOfWord(nextWord);
       if ((nextWord & FREE) !== 0 && cur + nextSize >= need) {
         this.removeFree(next, nextSize);
         const merged = cur + nextSize;
@@ -381,7 +381,7 @@ export class RawAllocator extends Emitter<RawEvents> {
     let requested = 0;
     while (b !== this.sentinel) {
       const word = u32[b >>> 2] as number;
-      const size = word & ~FREE;
+      const size = sizeOfWord(word);
       const free = (word & FREE) !== 0;
       if (size < MIN_BLOCK || size % GRANULE !== 0 || b + size > this.sentinel) {
         throw new HeapCorruptionError(
@@ -457,8 +457,8 @@ export class RawAllocator extends Emitter<RawEvents> {
           }
           const word = u32[b >>> 2] as number;
           if ((word & FREE) === 0) throw new HeapCorruptionError(b, `used block on the free list of bin ${bin}`);
-          if (binOfSize(word & ~FREE) !== bin) {
-            throw new HeapCorruptionError(b, `free block of ${word & ~FREE} bytes filed in bin ${bin}`);
+          if (binOfSize(sizeOfWord(word)) !== bin) {
+            throw new HeapCorruptionError(b, `free block of ${sizeOfWord(word)} bytes filed in bin ${bin}`);
           }
           if ((u32[(b >>> 2) + 3] as number) !== prev) throw new HeapCorruptionError(b, "free list back link is wrong");
           prev = b;
@@ -476,7 +476,7 @@ export class RawAllocator extends Emitter<RawEvents> {
   }
 
   private blockSize(block: number): number {
-    return (this.u32[block >>> 2] as number) & ~FREE;
+    return sizeOfWord(this.u32[block >>> 2] as number);
   }
 
   private prevPhys(block: number): number {
@@ -549,7 +549,7 @@ export class RawAllocator extends Emitter<RawEvents> {
     const nextWord = this.u32[next >>> 2] as number;
     let rest = cur - need;
     if ((nextWord & FREE) !== 0) {
-      const nextSize = nextWord & ~FREE;
+      const nextSize = sizeOfWord(nextWord);
       this.removeFree(next, nextSize);
       rest += nextSize;
     } else if (rest < MIN_BLOCK) {
@@ -578,7 +578,7 @@ export class RawAllocator extends Emitter<RawEvents> {
     const next = block + size;
     const nextWord = u32[next >>> 2] as number;
     if ((nextWord & FREE) !== 0) {
-      const nextSize = nextWord & ~FREE;
+      const nextSize = sizeOfWord(nextWord);
       this.removeFree(next, nextSize);
       size += nextSize;
     }
@@ -586,7 +586,7 @@ export class RawAllocator extends Emitter<RawEvents> {
     if (prev !== 0) {
       const prevWord = u32[prev >>> 2] as number;
       if ((prevWord & FREE) !== 0) {
-        const prevSize = prevWord & ~FREE;
+        const prevSize = sizeOfWord(prevWord);
         this.removeFree(prev, prevSize);
         start = prev;
         size += prevSize;
@@ -667,7 +667,7 @@ export class RawAllocator extends Emitter<RawEvents> {
     const prev = this.prevPhys(old);
     const prevWord = prev === 0 ? 0 : (this.u32[prev >>> 2] as number);
     // A free block before the sentinel merges with the new space.
-    const reuse = (prevWord & FREE) !== 0 ? prevWord & ~FREE : 0;
+    const reuse = (prevWord & FREE) !== 0 ? sizeOfWord(prevWord) : 0;
     const max = floorGranule(this.memory.maxByteLength);
     const minEnd = old + RAW_HEADER + Math.max(0, need - reuse);
     if (minEnd > max) throw new OutOfMemoryError(request, this.memory.maxByteLength);
@@ -694,6 +694,11 @@ export class RawAllocator extends Emitter<RawEvents> {
     if (this.hasListeners("raw:grow")) this.emit("raw:grow", { oldBytes: oldEnd, newBytes });
     return start;
   }
+}
+
+/** The size in a header word: the word without its FREE bit, as an unsigned number (sizes reach 2^32 - 32). */
+function sizeOfWord(word: number): number {
+  return (word - (word & FREE)) >>> 0;
 }
 
 /** Block size (header included) that serves a request of `size` bytes. */

@@ -50,6 +50,7 @@ export function binOfSize(size: number): number {
  * the next bin boundary. Returns BIN_COUNT when no bin can be that large.
  */
 export function binForRequest(size: number): number {
+  if (size >= 0x1_0000_0000) return BIN_COUNT;
   if (size < SMALL_LIMIT) return size >>> GRANULE_LOG2;
   const rounded = size + (1 << (fls(size) - SL_LOG2)) - 1;
   if (rounded >= 0x1_0000_0000) return BIN_COUNT;

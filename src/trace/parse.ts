@@ -175,7 +175,17 @@ function parseStream(chunks: AsyncIterable<string | Uint8Array>): TraceStream {
 /** Turns string or byte chunks (maybe gzip) into text chunks. */
 async function* decodeChunks(chunks: AsyncIterable<string | Uint8Array>): AsyncGenerator<string> {
   const it = chunks[Symbol.asyncIterator]();
-  const first = await it.next();
+  let first = await it.next();
+  // Byte streams may start with empty or one-byte chunks: gather two bytes to see gzip's magic.
+  while (!first.done && first.value instanceof Uint8Array && first.value.length < 2) {
+    const more = await it.next();
+    if (more.done) break;
+    if (!(more.value instanceof Uint8Array)) throw new TypeError("a trace stream mixes string and byte chunks");
+    const joined = new Uint8Array(first.value.length + more.value.length);
+    joined.set(first.value);
+    joined.set(more.value, first.value.length);
+    first = { done: false, value: joined };
+  }
   if (first.done) return;
   const rest: AsyncIterable<string | Uint8Array> = {
     [Symbol.asyncIterator]: () => ({
@@ -195,7 +205,6 @@ async function* decodeChunks(chunks: AsyncIterable<string | Uint8Array>): AsyncG
   if (isGzip(first.value)) bytes = gunzip(bytes);
   const decoder = new TextDecoder("utf-8");
   for await (const c of bytes) {
-    if (!(c instanceof Uint8Array)) throw new TypeError("a trace stream mixes string and byte chunks");
     const s = decoder.decode(c, { stream: true });
     if (s.length > 0) yield s;
   }

@@ -90,29 +90,36 @@ export interface ReplaySummary {
   checkpointStats?: ReplayCheckpoint[];
 }
 
-// IDs up to this are mapped through a dense typed array; larger ones (rare) through a Map.
-const DENSE_IDS = 1 << 26;
+// IDs below this are mapped through a dense typed array (at most 64 MiB for both columns);
+// larger ones, rare in real traces, through Maps.
+const DENSE_IDS = 1 << 22;
 
 /** Live blocks of a replay: ID → address and requested size. */
 class LiveTable {
   address = new Float64Array(1024);
   size = new Float64Array(1024);
-  private readonly sparse = new Map<number, [number, number]>();
+  private readonly sparseAddress = new Map<number, number>();
+  private readonly sparseSize = new Map<number, number>();
 
   get(id: number): number {
     if (id < DENSE_IDS) return id < this.address.length ? (this.address[id] as number) : 0;
-    return this.sparse.get(id)?.[0] ?? 0;
+    return this.sparseAddress.get(id) ?? 0;
   }
 
   sizeOf(id: number): number {
     if (id < DENSE_IDS) return this.size[id] as number;
-    return this.sparse.get(id)?.[1] ?? 0;
+    return this.sparseSize.get(id) ?? 0;
   }
 
   set(id: number, address: number, size: number): void {
     if (id >= DENSE_IDS) {
-      if (address === 0) this.sparse.delete(id);
-      else this.sparse.set(id, [address, size]);
+      if (address === 0) {
+        this.sparseAddress.delete(id);
+        this.sparseSize.delete(id);
+      } else {
+        this.sparseAddress.set(id, address);
+        this.sparseSize.set(id, size);
+      }
       return;
     }
     if (id >= this.address.length) {
@@ -292,6 +299,14 @@ function now(): number {
 }
 
 function checkOptions(allocator: TraceAllocator, options: ReplayOptions): void {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`options must be an object, got ${String(options)}`);
+  }
+  for (const k of ["onProgress", "onCheckpoint"] as const) {
+    if (options[k] !== undefined && typeof options[k] !== "function") {
+      throw new TypeError(`options.${k} must be a function, got ${typeof options[k]}`);
+    }
+  }
   for (const m of ["malloc", "calloc", "realloc", "free"] as const) {
     if (typeof (allocator as unknown as Record<string, unknown>)?.[m] !== "function") {
       throw new TypeError(`the allocator has no ${m}() method`);

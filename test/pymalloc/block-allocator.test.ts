@@ -202,6 +202,34 @@ describe("BlockAllocator", () => {
     expect(seen).toEqual(["large:alloc 1000", "large:free"]);
   });
 
+  it("a throwing listener, of this layer or the raw one, propagates only once the operation is complete", () => {
+    const blocks = make();
+    const big = blocks.malloc(2000);
+    const small = blocks.malloc(40);
+    const offRaw = blocks.raw.on("raw:free", () => {
+      throw new Error("raw listener");
+    });
+    expect(() => blocks.free(big)).toThrow("raw listener");
+    offRaw();
+    blocks.validate();
+    expect(blocks.stats().rawAllocatedBlocks).toBe(0);
+    expect(() => blocks.free(big)).toThrow(DoubleFreeError);
+    let moved = 0;
+    const offAlloc = blocks.on("block:alloc", (e) => {
+      moved = e.address;
+      throw new Error("block listener");
+    });
+    blocks.raw.u8.fill(9, small, small + 40);
+    expect(() => blocks.realloc(small, 200)).toThrow("block listener");
+    offAlloc();
+    blocks.validate();
+    // The realloc completed before the error surfaced: the bytes were copied and the old block freed.
+    expect(blocks.usableSize(moved)).toBe(208);
+    expect(blocks.raw.u8.subarray(moved, moved + 40).every((x) => x === 9)).toBe(true);
+    expect(() => blocks.free(small)).toThrow(DoubleFreeError);
+    expect(blocks.allocatedBlocks()).toBe(1);
+  });
+
   it("invalid, interior and double frees throw typed errors and change nothing", () => {
     const blocks = make();
     const a = blocks.malloc(100);

@@ -169,6 +169,18 @@ describe("RawAllocator", () => {
     raw.validate();
   });
 
+  it("blocks of 2^31 bytes and more keep their sizes (maxBytes up to 2^32)", () => {
+    const raw = new RawAllocator({ maxBytes: 2 ** 32, checked: false });
+    const a = raw.malloc(2 ** 31 + 4096);
+    expect(raw.usableSize(a)).toBe(2 ** 31 + 4096);
+    raw.validate();
+    raw.free(a);
+    raw.validate();
+    expect(raw.stats().largestFreeBlock).toBeGreaterThan(2 ** 31);
+    expect(() => raw.malloc(2 ** 32 - 1)).toThrow(OutOfMemoryError);
+    raw.validate();
+  });
+
   it("allocAligned returns aligned regions and gives the leading gap back", () => {
     const raw = new RawAllocator({ initialBytes: 4096 });
     raw.malloc(24);

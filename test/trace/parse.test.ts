@@ -75,6 +75,13 @@ describe("parseTrace", () => {
       await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer(),
     );
     expect(await streamRows(bytesOf(gz, 5))).toEqual(["m 0 10", "f 0", "s"]);
+    // The magic is found even when the stream starts with an empty or a one-byte chunk.
+    async function* tiny(): AsyncGenerator<Uint8Array> {
+      yield new Uint8Array(0);
+      yield gz.subarray(0, 1);
+      yield gz.subarray(1);
+    }
+    expect(await streamRows(tiny())).toEqual(["m 0 10", "f 0", "s"]);
     expect(() => parseTrace(gz)).toThrow(/gzip/);
   });
 

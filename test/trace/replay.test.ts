@@ -124,5 +124,9 @@ describe("replayTrace", () => {
     expect(() => replayTrace(parseTrace(EXAMPLE), {} as TraceAllocator)).toThrow(/malloc/);
     expect(() => replayTrace({} as never, new BlockAllocator())).toThrow(/parseTrace/);
     expect(() => replayTrace(parseTrace(EXAMPLE), new BlockAllocator(), { sampleEvery: 0 })).toThrow(/sampleEvery/);
+    const blocks = new BlockAllocator();
+    expect(() => replayTrace(parseTrace(EXAMPLE), blocks, { onProgress: 5 as never })).toThrow(/onProgress/);
+    expect(() => replayTrace(parseTrace(EXAMPLE), blocks, null as never)).toThrow(/options must be an object/);
+    expect(blocks.allocatedBlocks()).toBe(0);
   });
 });

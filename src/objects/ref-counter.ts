@@ -1,0 +1,506 @@
+/**
+ * RefCounter: CPython's objects and reference counting over an allocator's
+ * memory. Objects live in blocks of the allocator (pymalloc by default), with
+ * `ob_refcnt` and `ob_type` at the object's address and, for containers, a
+ * PyGC_Head just before it.
+ *
+ * Deallocation follows CPython's order: the finalizer first (once per object,
+ * PEP 442; it may resurrect), then weak references are cleared and their
+ * callbacks called, then the references the object holds are released, then
+ * its memory is freed. Chains of any length are freed without JS recursion: an
+ * explicit stack replays the C recursion, and containers go through the
+ * trashcan exactly as CPython's cuts deep chains (deposit at the unwind level,
+ * free the deposits LIFO once the stack unwinds), so blocks are freed, and
+ * reused, in CPython's order.
+ *
+ * @module
+ */
+
+import { checkAddress, checkSize } from "../arguments.js";
+import { InvalidAddressError, PymemError } from "../errors.js";
+import { Emitter } from "../events.js";
+import { defaultProfile, type Profile } from "../profiles.js";
+import { BlockAllocator } from "../pymalloc/block-allocator.js";
+import { clearGranule, growGranules, setGranule, testGranule } from "../raw/granule-bitmap.js";
+import type { Memory } from "../raw/memory.js";
+import { RawAllocator } from "../raw/raw-allocator.js";
+import { instanceBytes, MAX_SLOTS, makeType, OB_SIZE, OB_TYPE, type ObjectType, type TypeSpec } from "./object-type.js";
+
+/** An allocator objects can live in: malloc/free and the memory its addresses index. */
+export type ObjectAllocator = BlockAllocator | RawAllocator;
+
+/** Options for {@link RefCounter}. */
+export interface RefCounterOptions {
+  /** Where objects live (default: a new BlockAllocator). */
+  allocator?: ObjectAllocator;
+  /** The profile (default: the allocator's, else the default profile). */
+  profile?: Profile;
+}
+
+/** Events of {@link RefCounter}. */
+export interface ObjectEvents {
+  /** An object was created with refcount 1. */
+  "object:alloc": { address: number; type: string; size: number };
+  /** An object's memory was freed. */
+  "object:dealloc": { address: number; type: string };
+  /** An object's finalizer is about to run. */
+  "object:finalize": { address: number; type: string };
+  /** A finalizer left the object referenced: it lives on, finalized. */
+  "object:resurrect": { address: number; type: string; refcount: number };
+  /** A reference was added (immortal objects excepted). */
+  "object:incref": { address: number; refcount: number };
+  /** A reference was dropped (immortal objects excepted). */
+  "object:decref": { address: number; refcount: number };
+}
+
+// PyGC_Head words, before the object: _gc_next at -16 (0 = untracked), _gc_prev at -8 (bit 0: FINALIZED).
+const GC_PREV = -8;
+const PREV_MASK_FINALIZED = 1;
+const PREV_FLAG_BITS = 3;
+
+/**
+ * Objects and reference counting.
+ *
+ * @example
+ * ```ts
+ * import { RefCounter } from "pymem";
+ *
+ * const objects = new RefCounter();
+ * const Node = objects.defineType({ name: "Node", slots: 1, container: true });
+ * const a = objects.new(Node);
+ * const b = objects.new(Node);
+ * objects.setSlot(a, 0, b); // a holds b
+ * objects.decref(b); // only a holds b now
+ * console.log(objects.refcount(b)); // 1
+ * objects.decref(a); // frees a, then b
+ * console.log(objects.isAlive(b)); // false
+ * ```
+ */
+export class RefCounter extends Emitter<ObjectEvents> {
+  /** The allocator objects live in. */
+  readonly allocator: ObjectAllocator;
+  /** The profile: layout sizes, immortality and trashcan rules. */
+  readonly profile: Profile;
+
+  private readonly memory: Memory;
+  private readonly u32: Uint32Array;
+  private readonly gcHead: number;
+  private readonly types: ObjectType[] = [];
+  // Checked: live object addresses; finalized non-container objects (containers keep the bit in _gc_prev).
+  private live: Uint32Array = new Uint32Array(0);
+  private finalizedPlain: Uint32Array = new Uint32Array(0);
+  private nLive = 0;
+
+  // The explicit dealloc stack: per frame the object, the next slot to release (-1 = not started), and
+  // whether it is a trashcan chain-drain frame.
+  private stackOp = new Float64Array(64);
+  private stackNext = new Int32Array(64);
+  private stackChain = new Uint8Array(64);
+  private sp = 0;
+  // The trashcan: nesting depth (3.8–3.12) or remaining budget (3.13+), and the deposited objects (LIFO via _gc_prev).
+  private trashDepth = 0;
+  private trashHead = 0;
+
+  constructor(options: RefCounterOptions = {}) {
+    super();
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`options must be an object, got ${String(options)}`);
+    }
+    const a = options.allocator ?? new BlockAllocator();
+    if (!(a instanceof BlockAllocator) && !(a instanceof RawAllocator)) {
+      throw new TypeError("options.allocator must be a BlockAllocator or a RawAllocator");
+    }
+    this.allocator = a;
+    this.profile = options.profile ?? (a instanceof BlockAllocator ? a.profile : defaultProfile);
+    this.memory = a instanceof BlockAllocator ? a.raw.memory : a.memory;
+    this.u32 = this.memory.u32;
+    this.gcHead = this.profile.gcHeadSize;
+  }
+
+  /** Defines a type; its instances are made with {@link RefCounter.new}. */
+  defineType(spec: TypeSpec): ObjectType {
+    const t = makeType(this.types.length + 1, spec);
+    this.types.push(t);
+    return t;
+  }
+
+  /** The type stored in an object's `ob_type`. */
+  typeOf(address: number): ObjectType {
+    this.checkObject(address);
+    return this.types[(this.u32[(address + OB_TYPE) >>> 2] as number) - 1] as ObjectType;
+  }
+
+  /**
+   * A new object of `type` with refcount 1, owned by the caller; its slots are
+   * empty (0). Var-sized types take `options.size` slots.
+   */
+  new(type: ObjectType, options: { size?: number } = {}): number {
+    const t = this.checkType(type);
+    let n = t.slots;
+    if (t.varSized) {
+      n = checkSize(options.size ?? t.slots, "size", MAX_SLOTS);
+    } else if (options.size !== undefined && options.size !== t.slots) {
+      throw new RangeError(`type ${t.name} has a fixed ${t.slots} slots; size ${String(options.size)} is not allowed`);
+    }
+    const bytes = instanceBytes(t, n, this.gcHead);
+    // The allocator's listeners wait until the object is initialised.
+    this.allocator.holdListenerErrors();
+    let block: number;
+    try {
+      block = this.allocator.malloc(bytes);
+    } catch (e) {
+      this.allocator.releaseListenerErrors(true);
+      throw e;
+    }
+    const address = t.container ? block + this.gcHead : block;
+    // Zero the header words and the slots: a fresh object is untracked, unfinalized and holds nothing.
+    this.memory.u8.fill(0, block, block + bytes - t.dataBytes);
+    const i = address >>> 2;
+    this.u32[i] = 1;
+    this.u32[i + 2] = t.id;
+    if (t.varSized) this.u32[(address + OB_SIZE) >>> 2] = n;
+    this.live = growGranules(this.live, address + 16);
+    setGranule(this.live, address);
+    this.nLive++;
+    try {
+      if (this.hasListeners("object:alloc")) this.emit("object:alloc", { address, type: t.name, size: bytes });
+    } finally {
+      this.allocator.releaseListenerErrors();
+    }
+    return address;
+  }
+
+  /** Number of slots of the object. */
+  size(address: number): number {
+    return this.slotCount(address, this.typeOf(address));
+  }
+
+  /** The object in slot `index`, or 0. */
+  getSlot(address: number, index: number): number {
+    const t = this.typeOf(address);
+    this.checkIndex(address, t, index);
+    return this.readWord(address + t.slotOffset + 8 * index);
+  }
+
+  /**
+   * Stores `value` (an object, or 0 to clear) in slot `index`: the new value is
+   * increfed before the old one is decrefed, as CPython's Py_SETREF does, so
+   * storing the same object is safe. The old value may be deallocated.
+   */
+  setSlot(address: number, index: number, value: number): void {
+    const t = this.typeOf(address);
+    this.checkIndex(address, t, index);
+    if (value !== 0) {
+      this.checkObject(value, "value");
+      if (this.readRefcount(value) === 0)
+        throw new InvalidAddressError(value, "the object is being deallocated (refcount 0)");
+    }
+    const at = address + t.slotOffset + 8 * index;
+    const old = this.readWord(at);
+    if (value !== 0) this.increfUnchecked(value);
+    this.writeWord(at, value);
+    if (old !== 0) this.decrefUnchecked(old);
+  }
+
+  /** Adds a reference. Immortal objects (3.12+) are left alone. */
+  incref(address: number): void {
+    this.checkObject(address);
+    if (this.readRefcount(address) === 0) {
+      throw new InvalidAddressError(
+        address,
+        "the object is being deallocated (refcount 0) and cannot be revived by incref",
+      );
+    }
+    this.increfUnchecked(address);
+  }
+
+  /**
+   * Drops a reference; at zero the object is deallocated (finalizer, weak
+   * references, the references it holds, its memory).
+   * @throws InvalidAddressError for an address that is not a live object
+   */
+  decref(address: number): void {
+    this.checkObject(address);
+    if (this.readRefcount(address) === 0) {
+      throw new InvalidAddressError(address, "the object is being deallocated (refcount 0): decref would go negative");
+    }
+    this.decrefUnchecked(address);
+  }
+
+  /** The refcount as CPython reports it (`sys.getrefcount` minus its own argument). */
+  refcount(address: number): number {
+    this.checkObject(address);
+    return this.readRefcount(address);
+  }
+
+  /** Whether `address` is a live object of this RefCounter. */
+  isAlive(address: number): boolean {
+    return Number.isInteger(address) && address > 0 && testGranule(this.live, address);
+  }
+
+  /** Live objects. */
+  get liveObjects(): number {
+    return this.nLive;
+  }
+
+  /** Whether the object is immortal (PEP 683, 3.12+). */
+  isImmortal(address: number): boolean {
+    this.checkObject(address);
+    return this.immortal(address);
+  }
+
+  /**
+   * Makes the object immortal, as CPython 3.12+ does for its static objects:
+   * its refcount becomes the profile's immortal value and incref/decref leave
+   * it alone. It is never deallocated.
+   * @throws TypeError under a profile before 3.12
+   */
+  immortalize(address: number): void {
+    this.checkObject(address);
+    const value = this.profile.immortalRefcount;
+    if (value === null) {
+      throw new TypeError(`${this.profile.name} has no immortal objects (PEP 683 arrived in 3.12)`);
+    }
+    this.writeWord(address, value);
+  }
+
+  /** Whether the object's finalizer has run (`gc.is_finalized`). */
+  isFinalized(address: number): boolean {
+    const t = this.typeOf(address);
+    return this.finalized(address, t);
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private readWord(at: number): number {
+    const i = at >>> 2;
+    return (this.u32[i] as number) + (this.u32[i + 1] as number) * 0x1_0000_0000;
+  }
+
+  private writeWord(at: number, value: number): void {
+    const i = at >>> 2;
+    this.u32[i] = value >>> 0;
+    this.u32[i + 1] = Math.floor(value / 0x1_0000_0000);
+  }
+
+  private readRefcount(address: number): number {
+    return this.readWord(address);
+  }
+
+  private immortal(address: number): boolean {
+    // 3.12+: immortal when the low 32 bits, read as int32, are negative.
+    return this.profile.immortalRefcount !== null && ((this.u32[address >>> 2] as number) | 0) < 0;
+  }
+
+  private increfUnchecked(address: number): void {
+    if (this.immortal(address)) return;
+    const i = address >>> 2;
+    const lo = ((this.u32[i] as number) + 1) >>> 0;
+    this.u32[i] = lo;
+    if (lo === 0) this.u32[i + 1] = (this.u32[i + 1] as number) + 1;
+    if (this.hasListeners("object:incref"))
+      this.emit("object:incref", { address, refcount: this.readRefcount(address) });
+  }
+
+  private decrefUnchecked(address: number): void {
+    if (this.immortal(address)) return;
+    const i = address >>> 2;
+    const lo = this.u32[i] as number;
+    if (lo === 0) {
+      const hi = this.u32[i + 1] as number;
+      if (hi === 0) throw new PymemError(`refcount of ${address} would go negative`);
+      this.u32[i + 1] = hi - 1;
+    }
+    this.u32[i] = (lo - 1) >>> 0;
+    const count = this.readRefcount(address);
+    if (this.hasListeners("object:decref")) this.emit("object:decref", { address, refcount: count });
+    if (count === 0) this.dealloc(address);
+  }
+
+  private slotCount(address: number, t: ObjectType): number {
+    return t.varSized ? (this.u32[(address + OB_SIZE) >>> 2] as number) : t.slots;
+  }
+
+  private finalized(address: number, t: ObjectType): boolean {
+    if (t.container) return ((this.u32[(address + GC_PREV) >>> 2] as number) & PREV_MASK_FINALIZED) !== 0;
+    return testGranule(this.finalizedPlain, address);
+  }
+
+  private setFinalized(address: number, t: ObjectType): void {
+    if (t.container) {
+      const i = (address + GC_PREV) >>> 2;
+      this.u32[i] = (this.u32[i] as number) | PREV_MASK_FINALIZED;
+    } else {
+      this.finalizedPlain = growGranules(this.finalizedPlain, address + 16);
+      setGranule(this.finalizedPlain, address);
+    }
+  }
+
+  /**
+   * Runs deallocations until the one started here, and everything it caused,
+   * is done. Errors of listeners and finalizers (CPython prints "Exception
+   * ignored in ..." and goes on) are held until then; the first is thrown.
+   */
+  private dealloc(address: number): void {
+    const base = this.sp;
+    this.holdListenerErrors();
+    this.allocator.holdListenerErrors();
+    this.enter(address);
+    while (this.sp > base) this.step();
+    try {
+      this.allocator.releaseListenerErrors();
+    } catch (e) {
+      this.releaseListenerErrors(true);
+      throw e;
+    }
+    this.releaseListenerErrors();
+  }
+
+  /** Py_TRASHCAN_BEGIN and the start of tp_dealloc: deposit the object, or push its frame. */
+  private enter(address: number): void {
+    const t = this.types[(this.u32[(address + OB_TYPE) >>> 2] as number) - 1] as ObjectType;
+    if (t.container) {
+      const tc = this.profile.trashcan;
+      const full =
+        tc.kind === "nesting" ? this.trashDepth >= tc.unwindLevel : tc.budget - this.trashDepth <= tc.headroom;
+      if (full) {
+        // Deposit: linked through _gc_prev's pointer bits, its flag bits kept.
+        const i = (address + GC_PREV) >>> 2;
+        this.u32[i] = ((this.u32[i] as number) & PREV_FLAG_BITS) | this.trashHead;
+        this.u32[i + 1] = 0;
+        this.trashHead = address;
+        return;
+      }
+      this.trashDepth++;
+    }
+    this.push(address, -1, 0);
+  }
+
+  private push(address: number, next: number, chain: number): void {
+    if (this.sp === this.stackOp.length) {
+      const n = this.sp * 2;
+      const op = new Float64Array(n);
+      op.set(this.stackOp);
+      this.stackOp = op;
+      const nx = new Int32Array(n);
+      nx.set(this.stackNext);
+      this.stackNext = nx;
+      const ch = new Uint8Array(n);
+      ch.set(this.stackChain);
+      this.stackChain = ch;
+    }
+    this.stackOp[this.sp] = address;
+    this.stackNext[this.sp] = next;
+    this.stackChain[this.sp] = chain;
+    this.sp++;
+  }
+
+  /** Advances the top frame by one step. */
+  private step(): void {
+    const top = this.sp - 1;
+    if (this.stackChain[top] === 1) {
+      // _PyTrash_thread_destroy_chain: deallocate the most recent deposit, until none is left.
+      if (this.trashHead === 0) {
+        this.sp--;
+        this.trashDepth--;
+        return;
+      }
+      const op = this.trashHead;
+      this.trashHead = ((this.u32[(op + GC_PREV) >>> 2] as number) & ~PREV_FLAG_BITS) >>> 0;
+      this.enter(op);
+      return;
+    }
+    const address = this.stackOp[top] as number;
+    const t = this.types[(this.u32[(address + OB_TYPE) >>> 2] as number) - 1] as ObjectType;
+    let next = this.stackNext[top] as number;
+    if (next === -1) {
+      if (t.finalize !== undefined && !this.finalized(address, t)) {
+        // PyObject_CallFinalizerFromDealloc: a temporary reference while the finalizer runs.
+        this.writeWord(address, 1);
+        this.setFinalized(address, t);
+        if (this.hasListeners("object:finalize")) this.emit("object:finalize", { address, type: t.name });
+        try {
+          t.finalize(address);
+        } catch (e) {
+          this.fail(e);
+        }
+        const left = this.readRefcount(address) - 1;
+        this.writeWord(address, left);
+        if (left > 0) {
+          this.sp--;
+          this.trashcanEnd(t);
+          if (this.hasListeners("object:resurrect")) {
+            this.emit("object:resurrect", { address, type: t.name, refcount: left });
+          }
+          return;
+        }
+      }
+      next = 0;
+      this.stackNext[top] = 0;
+    }
+    const n = this.slotCount(address, t);
+    while (next < n) {
+      const index = t.clearOrder === "forward" ? next : n - 1 - next;
+      next++;
+      const at = address + t.slotOffset + 8 * index;
+      const child = this.readWord(at);
+      if (child === 0) continue;
+      this.writeWord(at, 0);
+      if (this.immortal(child)) continue;
+      const i = child >>> 2;
+      const lo = this.u32[i] as number;
+      if (lo === 0) this.u32[i + 1] = (this.u32[i + 1] as number) - 1;
+      this.u32[i] = (lo - 1) >>> 0;
+      const count = this.readRefcount(child);
+      if (this.hasListeners("object:decref")) this.emit("object:decref", { address: child, refcount: count });
+      if (count === 0) {
+        this.stackNext[top] = next;
+        this.enter(child);
+        return;
+      }
+    }
+    // Everything released: free the memory (PyObject_GC_Del / PyObject_Free).
+    this.sp--;
+    clearGranule(this.live, address);
+    this.nLive--;
+    this.allocator.free(t.container ? address - this.gcHead : address);
+    if (this.hasListeners("object:dealloc")) this.emit("object:dealloc", { address, type: t.name });
+    this.trashcanEnd(t);
+  }
+
+  /** Py_TRASHCAN_END: leave the level; at the top, drain the deposits. */
+  private trashcanEnd(t: ObjectType): void {
+    if (!t.container) return;
+    this.trashDepth--;
+    const tc = this.profile.trashcan;
+    const drain = tc.kind === "nesting" ? this.trashDepth <= 0 : tc.budget - this.trashDepth > 2 * tc.headroom;
+    if (this.trashHead !== 0 && drain) {
+      this.trashDepth++;
+      this.push(0, 0, 1);
+    }
+  }
+
+  private checkType(type: ObjectType): ObjectType {
+    const t = typeof type === "object" && type !== null ? this.types[type.id - 1] : undefined;
+    if (t === undefined || t !== type) {
+      throw new TypeError(
+        `not a type defined by this RefCounter: ${String((type as { name?: unknown })?.name ?? type)}`,
+      );
+    }
+    return t;
+  }
+
+  private checkObject(address: number, what = "address"): void {
+    checkAddress(address, what);
+    if (!testGranule(this.live, address)) {
+      throw new InvalidAddressError(address, "not a live object of this RefCounter (never created, or freed)");
+    }
+  }
+
+  private checkIndex(address: number, t: ObjectType, index: number): void {
+    const n = this.slotCount(address, t);
+    if (!Number.isInteger(index) || index < 0 || index >= n) {
+      throw new RangeError(`slot index ${String(index)} out of range for ${t.name} object with ${n} slots`);
+    }
+  }
+}

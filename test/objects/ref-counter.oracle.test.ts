@@ -1,0 +1,70 @@
+/**
+ * Differential test: the same acyclic object programs in pymem and in each
+ * installed CPython 3.8–3.13 (objects with __slots__ and a __del__ that records
+ * its death) kill objects in the same order, trashcan included.
+ */
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { type ProfileName, profiles } from "../../src/index.js";
+import { generateProgram, pythonScript, runWithPymem, runWithPython } from "./refcount-programs.js";
+
+function pythonFor(version: string): string | undefined {
+  const pyenv = spawnSync("pyenv", ["prefix", version], { encoding: "utf8" });
+  const candidates = pyenv.status === 0 ? [`${pyenv.stdout.trim()}/bin/python${version}`] : [];
+  candidates.push(`python${version}`);
+  for (const c of candidates) if (spawnSync(c, ["-c", "pass"]).status === 0) return c;
+  return undefined;
+}
+
+// Plain programs, programs after a chain deeper than the trashcan's unwind level, and one long chain.
+const programs = [
+  ...Array.from({ length: 40 }, (_, s) => generateProgram(s, 400)),
+  ...Array.from({ length: 10 }, (_, s) => generateProgram(100 + s, 200, 120 + 37 * s)),
+  generateProgram(999, 50, 20_000),
+];
+
+for (const version of ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]) {
+  const python = pythonFor(version);
+  const profile = profiles[`cpython-${version}` as ProfileName];
+  it.skipIf(python === undefined)(
+    `objects die in the order CPython ${version} kills them${python === undefined ? ` (skipped: python${version} is not installed)` : ""}`,
+    () => {
+      const real = runWithPython(python as string, programs.map(pythonScript));
+      if (typeof real === "string") throw new Error(real);
+      programs.forEach((p, k) => {
+        const mine = runWithPymem(p, profile);
+        expect(mine.deaths.length, `program ${k}: every object dies`).toBe(p.filter((o) => o.op === "new").length);
+        expect(mine.deaths, `program ${k}`).toEqual(real[k]);
+        expect(mine.objects.liveObjects).toBe(0);
+      });
+    },
+    300_000,
+  );
+}
+
+describe("the trashcan", () => {
+  it("leaves the finalizers of a deep chain in top-down order", () => {
+    const chain = generateProgram(1, 0, 200);
+    const { deaths, objects: o } = runWithPymem(chain, profiles["cpython-3.11"]);
+    // Finalizers run on the way down, so in plain recursion order: 199, 198, ..., 0.
+    expect(deaths).toEqual([...Array(200).keys()].reverse());
+    expect(o.liveObjects).toBe(0);
+  });
+
+  it("frees in CPython's trashcan order: 50 levels deep, then the deposits, most recent first", () => {
+    const profile = profiles["cpython-3.11"];
+    const freed: number[] = [];
+    const chain = generateProgram(1, 0, 200);
+    runWithPymem(chain, profile, (id) => freed.push(id));
+    // Node 199 is dropped first; 199..150 are 50 nested deallocations and 149 is deposited. The stack
+    // unwinds freeing 150..199; then the deposits drain with the nesting already at 1 (CPython's
+    // _PyTrash_thread_destroy_chain counts itself), so later pieces are 49 deep: 149..101, 100..52, ...
+    const expected: number[] = [];
+    let top = 199;
+    for (let depth = 50; top >= 0; depth = 49) {
+      for (let k = Math.max(0, top - depth + 1); k <= top; k++) expected.push(k);
+      top -= depth;
+    }
+    expect(freed).toEqual(expected);
+  });
+});
