@@ -33,6 +33,8 @@ export interface TypeSpec {
   clearOrder?: "forward" | "reverse";
   /** Bytes of non-reference data after the slots (rounded up to 8). */
   dataBytes?: number;
+  /** Whether deallocation goes through CPython's trashcan (default: containers do, as list, tuple, dict and classes do). */
+  trashcan?: boolean;
 }
 
 /** A defined type: frozen, with its layout worked out. */
@@ -47,6 +49,7 @@ export interface ObjectType {
   readonly clearOrder: "forward" | "reverse";
   readonly dataBytes: number;
   readonly finalize: ((address: number) => void) | undefined;
+  readonly trashcan: boolean;
   /** Offset of slot 0 from the object's address. */
   readonly slotOffset: number;
   /** Offset of the weaklist word, or -1. */
@@ -73,7 +76,7 @@ export function makeType(id: number, spec: TypeSpec): ObjectType {
   if (!Number.isInteger(slots) || slots < 0 || slots > MAX_SLOTS) {
     throw new RangeError(`type ${spec.name}: slots must be an integer in [0, ${MAX_SLOTS}], got ${String(slots)}`);
   }
-  for (const k of ["varSized", "container", "weakrefable"] as const) {
+  for (const k of ["varSized", "container", "weakrefable", "trashcan"] as const) {
     if (spec[k] !== undefined && typeof spec[k] !== "boolean") {
       throw new TypeError(`type ${spec.name}: ${k} must be a boolean, got ${String(spec[k])}`);
     }
@@ -106,6 +109,7 @@ export function makeType(id: number, spec: TypeSpec): ObjectType {
     clearOrder,
     dataBytes: Math.ceil(dataBytes / 8) * 8,
     finalize: spec.finalize,
+    trashcan: spec.trashcan ?? spec.container ?? false,
     slotOffset: offset,
     weaklistOffset,
   });

@@ -57,6 +57,12 @@ export interface ObjectEvents {
 const GC_PREV = -8;
 const PREV_MASK_FINALIZED = 1;
 const PREV_FLAG_BITS = 3;
+// PyWeakReference (64-bit): after the header, wr_object, wr_callback, hash, wr_prev, wr_next, vectorcall.
+const WR_OBJECT = 16;
+const WR_CALLBACK = 24;
+const WR_HASH = 32;
+const WR_PREV = 40;
+const WR_NEXT = 48;
 
 /**
  * Objects and reference counting.
@@ -86,6 +92,12 @@ export class RefCounter extends Emitter<ObjectEvents> {
   private readonly u32: Uint32Array;
   private readonly gcHead: number;
   private readonly types: ObjectType[] = [];
+  /** The type of weak reference objects (CPython's `weakref.ReferenceType`). */
+  readonly weakrefType: ObjectType;
+  // The internal tuple PyObject_ClearWeakRefs builds when several weakrefs die at once.
+  private readonly tupleType: ObjectType;
+  // Weak references' callbacks are JS functions, outside simulated memory; wr_callback holds 1 when one is set.
+  private readonly callbacks = new Map<number, (weakref: number) => void>();
   // Checked: live object addresses; finalized non-container objects (containers keep the bit in _gc_prev).
   private live: Uint32Array = new Uint32Array(0);
   private finalizedPlain: Uint32Array = new Uint32Array(0);
@@ -115,6 +127,8 @@ export class RefCounter extends Emitter<ObjectEvents> {
     this.memory = a instanceof BlockAllocator ? a.raw.memory : a.memory;
     this.u32 = this.memory.u32;
     this.gcHead = this.profile.gcHeadSize;
+    this.weakrefType = this.defineType({ name: "weakref", container: true, dataBytes: 48, trashcan: false });
+    this.tupleType = this.defineType({ name: "tuple", container: true, varSized: true, clearOrder: "reverse" });
   }
 
   /** Defines a type; its instances are made with {@link RefCounter.new}. */
@@ -153,8 +167,8 @@ export class RefCounter extends Emitter<ObjectEvents> {
       throw e;
     }
     const address = t.container ? block + this.gcHead : block;
-    // Zero the header words and the slots: a fresh object is untracked, unfinalized and holds nothing.
-    this.memory.u8.fill(0, block, block + bytes - t.dataBytes);
+    // A fresh object is untracked, unfinalized and holds nothing.
+    this.memory.u8.fill(0, block, block + bytes);
     const i = address >>> 2;
     this.u32[i] = 1;
     this.u32[i + 2] = t.id;
@@ -270,7 +284,141 @@ export class RefCounter extends Emitter<ObjectEvents> {
     return this.finalized(address, t);
   }
 
+  /**
+   * A weak reference to `target` (whose type is weakrefable), owned by the
+   * caller. Without a callback, an existing callback-less weak reference is
+   * returned (increfed), as `weakref.ref(o)` does. When the target dies, every
+   * weak reference to it is cleared, then the callbacks run, newest
+   * callback-bearing reference first, each given its weak reference.
+   */
+  weakref(target: number, callback?: (weakref: number) => void): number {
+    const t = this.typeOf(target);
+    if (t.weaklistOffset < 0) throw new TypeError(`cannot create weak reference to '${t.name}' object`);
+    if (callback !== undefined && typeof callback !== "function") {
+      throw new TypeError(`callback must be a function, got ${typeof callback}`);
+    }
+    if (this.readRefcount(target) === 0) throw new InvalidAddressError(target, "the object is being deallocated");
+    const listAt = target + t.weaklistOffset;
+    const head = this.readWord(listAt);
+    const basic = head !== 0 && this.readWord(head + WR_CALLBACK) === 0 ? head : 0;
+    if (callback === undefined && basic !== 0) {
+      this.increfUnchecked(basic);
+      return basic;
+    }
+    const wr = this.new(this.weakrefType);
+    this.writeWord(wr + WR_OBJECT, target);
+    // hash = -1: not yet hashed.
+    this.u32[(wr + WR_HASH) >>> 2] = 0xffff_ffff;
+    this.u32[((wr + WR_HASH) >>> 2) + 1] = 0xffff_ffff;
+    if (callback !== undefined) {
+      this.writeWord(wr + WR_CALLBACK, 1);
+      this.callbacks.set(wr, callback);
+    }
+    if (callback === undefined || basic === 0) {
+      // insert_head
+      this.writeWord(wr + WR_NEXT, head);
+      if (head !== 0) this.writeWord(head + WR_PREV, wr);
+      this.writeWord(listAt, wr);
+    } else {
+      // insert_after the basic reference
+      const next = this.readWord(basic + WR_NEXT);
+      this.writeWord(wr + WR_PREV, basic);
+      this.writeWord(wr + WR_NEXT, next);
+      if (next !== 0) this.writeWord(next + WR_PREV, wr);
+      this.writeWord(basic + WR_NEXT, wr);
+    }
+    return wr;
+  }
+
+  /** The object a weak reference points to, or 0 once it died (calling the weakref). */
+  weakrefTarget(weakref: number): number {
+    this.checkObject(weakref, "weakref");
+    if ((this.u32[(weakref + OB_TYPE) >>> 2] as number) !== this.weakrefType.id) {
+      throw new TypeError(`${weakref} is a ${this.typeOf(weakref).name} object, not a weakref`);
+    }
+    return this.readWord(weakref + WR_OBJECT);
+  }
+
+  /** Weak references to `target`, in their list's order. */
+  weakrefsOf(target: number): number[] {
+    const t = this.typeOf(target);
+    const out: number[] = [];
+    if (t.weaklistOffset < 0) return out;
+    for (let wr = this.readWord(target + t.weaklistOffset); wr !== 0; wr = this.readWord(wr + WR_NEXT)) out.push(wr);
+    return out;
+  }
+
   // ---------------------------------------------------------------- internals
+
+  /** clear_weakref: unlink `wr` from its target's list, forget its target and callback. */
+  private clearWeakref(wr: number): void {
+    const target = this.readWord(wr + WR_OBJECT);
+    if (target !== 0) {
+      const t = this.types[(this.u32[(target + OB_TYPE) >>> 2] as number) - 1] as ObjectType;
+      const listAt = target + t.weaklistOffset;
+      const prev = this.readWord(wr + WR_PREV);
+      const next = this.readWord(wr + WR_NEXT);
+      if (this.readWord(listAt) === wr) this.writeWord(listAt, next);
+      if (prev !== 0) this.writeWord(prev + WR_NEXT, next);
+      if (next !== 0) this.writeWord(next + WR_PREV, prev);
+      this.writeWord(wr + WR_PREV, 0);
+      this.writeWord(wr + WR_NEXT, 0);
+      this.writeWord(wr + WR_OBJECT, 0);
+    }
+    this.writeWord(wr + WR_CALLBACK, 0);
+    this.callbacks.delete(wr);
+  }
+
+  /** PyObject_ClearWeakRefs: the target is dying; clear its weak references, then call their callbacks. */
+  private clearWeakRefs(target: number, t: ObjectType): void {
+    const listAt = target + t.weaklistOffset;
+    // The callback-less (basic) reference first.
+    let head = this.readWord(listAt);
+    if (head !== 0 && this.readWord(head + WR_CALLBACK) === 0) {
+      this.clearWeakref(head);
+      head = this.readWord(listAt);
+      if (head !== 0 && this.readWord(head + WR_CALLBACK) === 0) this.clearWeakref(head);
+    }
+    let current = this.readWord(listAt);
+    if (current === 0) return;
+    let count = 0;
+    for (let w = current; w !== 0; w = this.readWord(w + WR_NEXT)) count++;
+    if (count === 1) {
+      const callback = this.callbacks.get(current);
+      this.clearWeakref(current);
+      if (callback !== undefined && this.readRefcount(current) > 0) this.callCallback(callback, current);
+      return;
+    }
+    // Several: CPython gathers them in a tuple (weakref, callback) pairs, clears them all, then calls back.
+    const tuple = this.new(this.tupleType, { size: count * 2 });
+    const pending: Array<(weakref: number) => void> = [];
+    for (let i = 0; i < count; i++) {
+      const next = this.readWord(current + WR_NEXT);
+      const callback = this.callbacks.get(current);
+      if (this.readRefcount(current) > 0) {
+        this.increfUnchecked(current);
+        this.writeWord(tuple + this.tupleType.slotOffset + 16 * i, current);
+        if (callback !== undefined) pending[i] = callback;
+      }
+      this.clearWeakref(current);
+      current = next;
+    }
+    for (let i = 0; i < count; i++) {
+      const callback = pending[i];
+      if (callback !== undefined) {
+        this.callCallback(callback, this.readWord(tuple + this.tupleType.slotOffset + 16 * i));
+      }
+    }
+    this.decrefUnchecked(tuple);
+  }
+
+  private callCallback(callback: (weakref: number) => void, weakref: number): void {
+    try {
+      callback(weakref);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
 
   private readWord(at: number): number {
     const i = at >>> 2;
@@ -359,7 +507,7 @@ export class RefCounter extends Emitter<ObjectEvents> {
   /** Py_TRASHCAN_BEGIN and the start of tp_dealloc: deposit the object, or push its frame. */
   private enter(address: number): void {
     const t = this.types[(this.u32[(address + OB_TYPE) >>> 2] as number) - 1] as ObjectType;
-    if (t.container) {
+    if (t.trashcan) {
       const tc = this.profile.trashcan;
       const full =
         tc.kind === "nesting" ? this.trashDepth >= tc.unwindLevel : tc.budget - this.trashDepth <= tc.headroom;
@@ -437,6 +585,13 @@ export class RefCounter extends Emitter<ObjectEvents> {
       }
       next = 0;
       this.stackNext[top] = 0;
+      if (t === this.weakrefType) {
+        this.clearWeakref(address);
+      } else if (t.weaklistOffset >= 0 && this.readWord(address + t.weaklistOffset) !== 0) {
+        // Callbacks may start nested deallocations: they run on this stack above the frame, then it resumes.
+        this.clearWeakRefs(address, t);
+        return;
+      }
     }
     const n = this.slotCount(address, t);
     while (next < n) {
@@ -470,7 +625,7 @@ export class RefCounter extends Emitter<ObjectEvents> {
 
   /** Py_TRASHCAN_END: leave the level; at the top, drain the deposits. */
   private trashcanEnd(t: ObjectType): void {
-    if (!t.container) return;
+    if (!t.trashcan) return;
     this.trashDepth--;
     const tc = this.profile.trashcan;
     const drain = tc.kind === "nesting" ? this.trashDepth <= 0 : tc.budget - this.trashDepth > 2 * tc.headroom;

@@ -1,7 +1,8 @@
 /**
  * Differential test: the same acyclic object programs in pymem and in each
  * installed CPython 3.8–3.13 (objects with __slots__ and a __del__ that records
- * its death) kill objects in the same order, trashcan included.
+ * its death, and weak references whose callbacks record theirs) kill objects
+ * and call back in the same order, trashcan included.
  */
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
@@ -33,9 +34,11 @@ for (const version of ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]) {
       if (typeof real === "string") throw new Error(real);
       programs.forEach((p, k) => {
         const mine = runWithPymem(p, profile);
-        expect(mine.deaths.length, `program ${k}: every object dies`).toBe(p.filter((o) => o.op === "new").length);
+        const news = p.filter((o) => o.op === "new").length;
+        expect(mine.deaths.filter((d) => typeof d === "number").length, `program ${k}: every object dies`).toBe(news);
         expect(mine.deaths, `program ${k}`).toEqual(real[k]);
-        expect(mine.objects.liveObjects).toBe(0);
+        // What is left: the weak references the program keeps.
+        expect(mine.objects.liveObjects).toBe(p.filter((o) => o.op === "weak").length);
       });
     },
     300_000,

@@ -153,6 +153,54 @@ describe("RefCounter", () => {
     blocks.validate();
   });
 
+  it("weak references: shared when callback-less, cleared when the target dies, callbacks newest first", () => {
+    const { blocks, objects } = setUp();
+    const T = objects.defineType({ name: "T", weakrefable: true, container: true });
+    const t = objects.new(T);
+    const order: string[] = [];
+    const a = objects.weakref(t, (w) => order.push(`a ${objects.weakrefTarget(w)}`));
+    const basic = objects.weakref(t);
+    const b = objects.weakref(t, () => order.push("b"));
+    expect(objects.weakref(t)).toBe(basic);
+    expect(objects.refcount(basic)).toBe(2);
+    expect(objects.weakrefsOf(t)).toEqual([basic, b, a]);
+    expect(objects.weakrefTarget(a)).toBe(t);
+    // A weak reference that dies first leaves its target's list.
+    const c = objects.weakref(t, () => order.push("c"));
+    objects.decref(c);
+    expect(objects.weakrefsOf(t)).toEqual([basic, b, a]);
+    objects.decref(t);
+    expect(order).toEqual(["b", "a 0"]);
+    expect(objects.weakrefTarget(basic)).toBe(0);
+    for (const w of [a, basic, basic, b]) objects.decref(w);
+    expect(objects.liveObjects).toBe(0);
+    expect(blocks.allocatedBlocks()).toBe(0);
+    const Plain = objects.defineType({ name: "Plain" });
+    expect(() => objects.weakref(objects.new(Plain))).toThrow(/cannot create weak reference to 'Plain' object/);
+    expect(() => objects.weakrefTarget(objects.new(Plain))).toThrow(/not a weakref/);
+  });
+
+  it("an error thrown by a finalizer or a callback surfaces after the deallocation completed", () => {
+    const { blocks, objects } = setUp();
+    const T = objects.defineType({
+      name: "T",
+      weakrefable: true,
+      slots: 1,
+      container: true,
+      finalize: () => {
+        throw new Error("finalizer failed");
+      },
+    });
+    const t = objects.new(T);
+    const child = objects.new(T);
+    objects.setSlot(t, 0, child);
+    objects.decref(child);
+    expect(() => objects.decref(t)).toThrow("finalizer failed");
+    expect(objects.liveObjects).toBe(0);
+    expect(blocks.allocatedBlocks()).toBe(0);
+    blocks.validate();
+  });
+
   it("works over a RawAllocator too", () => {
     const raw = new RawAllocator();
     const objects = new RefCounter({ allocator: raw });

@@ -7,12 +7,16 @@ import { spawnSync } from "node:child_process";
 import { BlockAllocator, type Profile, RawAllocator, RefCounter } from "../../src/index.js";
 import { intIn, rng } from "../support/random.js";
 
-/** `new i` | `set i slot j` (j < i) | `clear i slot` | `drop i` (the program's own reference). */
+/**
+ * `new i` | `set i slot j` (j < i) | `clear i slot` | `drop i` (the program's own reference) |
+ * `weak i tag` (a weak reference to i, kept forever, whose callback records `tag`).
+ */
 export type ObjectOp =
   | { op: "new"; id: number }
   | { op: "set"; id: number; slot: number; target: number }
   | { op: "clear"; id: number; slot: number }
-  | { op: "drop"; id: number };
+  | { op: "drop"; id: number }
+  | { op: "weak"; id: number; tag: string };
 
 export const SLOTS = 2;
 
@@ -51,6 +55,9 @@ export function generateProgram(seed: number, length: number, chain = 0): Object
       });
     } else if (r < 0.8) {
       ops.push({ op: "clear", id: held[intIn(rand, 0, held.length - 1)] as number, slot: intIn(rand, 0, SLOTS - 1) });
+    } else if (r < 0.86) {
+      const id = held[intIn(rand, 0, held.length - 1)] as number;
+      ops.push({ op: "weak", id, tag: `w${k}` });
     } else {
       const i = intIn(rand, 0, held.length - 1);
       ops.push({ op: "drop", id: held[i] as number });
@@ -66,11 +73,11 @@ export function runWithPymem(
   ops: ObjectOp[],
   profile: Profile,
   onFree?: (id: number) => void,
-): { deaths: number[]; objects: RefCounter } {
+): { deaths: Array<number | string>; objects: RefCounter } {
   const blocks = new BlockAllocator({ raw: new RawAllocator(), profile });
   const objects = new RefCounter({ allocator: blocks });
   const idOf = new Map<number, number>();
-  const deaths: number[] = [];
+  const deaths: Array<number | string> = [];
   const Node = objects.defineType({
     name: "Node",
     slots: SLOTS,
@@ -89,6 +96,8 @@ export function runWithPymem(
       objects.setSlot(addr.get(o.id) as number, o.slot, addr.get(o.target) as number);
     } else if (o.op === "clear") {
       objects.setSlot(addr.get(o.id) as number, o.slot, 0);
+    } else if (o.op === "weak") {
+      objects.weakref(addr.get(o.id) as number, () => deaths.push(o.tag));
     } else {
       objects.decref(addr.get(o.id) as number);
     }
@@ -99,8 +108,9 @@ export function runWithPymem(
 /** The program as a Python script printing the death order. */
 export function pythonScript(ops: ObjectOp[]): string {
   const lines = [
-    "import sys",
+    "import json, weakref",
     "deaths = []",
+    "keep = []",
     "class Node:",
     "    __slots__ = ('s0', 's1', 'i', '__weakref__')",
     "    def __init__(self, i):",
@@ -113,20 +123,22 @@ export function pythonScript(ops: ObjectOp[]): string {
     if (op.op === "new") lines.push(`o[${op.id}] = Node(${op.id})`);
     else if (op.op === "set") lines.push(`o[${op.id}].s${op.slot} = o[${op.target}]`);
     else if (op.op === "clear") lines.push(`try:\n    del o[${op.id}].s${op.slot}\nexcept AttributeError:\n    pass`);
+    else if (op.op === "weak")
+      lines.push(`keep.append(weakref.ref(o[${op.id}], lambda r: deaths.append("${op.tag}")))`);
     else lines.push(`del o[${op.id}]`);
   }
-  lines.push("print(' '.join(map(str, deaths)))");
+  lines.push("print(json.dumps(deaths))");
   return `${lines.join("\n")}\n`;
 }
 
 /** Runs scripts in `python`; returns each one's death order, or why it could not run. */
-export function runWithPython(python: string, scripts: string[]): number[][] | string {
-  const out: number[][] = [];
+export function runWithPython(python: string, scripts: string[]): Array<Array<number | string>> | string {
+  const out: Array<Array<number | string>> = [];
   for (const script of scripts) {
     const r = spawnSync(python, ["-I", "-"], { input: script, encoding: "utf8", maxBuffer: 1 << 28 });
     if (r.error) return `${python} is not available: ${r.error.message}`;
     if (r.status !== 0) throw new Error(`${python} failed:\n${r.stderr}`);
-    out.push(r.stdout.trim() === "" ? [] : r.stdout.trim().split(" ").map(Number));
+    out.push(JSON.parse(r.stdout) as Array<number | string>);
   }
   return out;
 }
