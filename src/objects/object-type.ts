@@ -8,6 +8,10 @@
  *                                               ^ the object's address
  * ```
  *
+ * List-like types keep their slots in a separate block, as `list` does:
+ * `ob_size`, `ob_item` (the items block) and `allocated` follow the header, and
+ * the items block grows and shrinks with CPython's over-allocation.
+ *
  * @module
  */
 
@@ -17,8 +21,14 @@ export interface TypeSpec {
   name: string;
   /** Reference slots of every instance (default 0); for var-sized types, the minimum. */
   slots?: number;
-  /** Instances choose their number of slots at `new` (tuple- and list-like); stored in `ob_size`. */
+  /** Instances choose their number of slots at `new` (tuple-like: inline); stored in `ob_size`. */
   varSized?: boolean;
+  /**
+   * Instances keep their slots in a separate, resizable items block (list-like:
+   * `ob_size`, `ob_item`, `allocated`), grown by `append` and shrunk by `pop`
+   * with CPython's list over-allocation. Releases its items last first.
+   */
+  listLike?: boolean;
   /** A gc container: carries a PyGC_Head before the object and can be tracked (default false). */
   container?: boolean;
   /** Called once per object when its refcount reaches zero (PEP 442); it may resurrect the object. */
@@ -44,6 +54,7 @@ export interface ObjectType {
   readonly name: string;
   readonly slots: number;
   readonly varSized: boolean;
+  readonly listLike: boolean;
   readonly container: boolean;
   readonly weakrefable: boolean;
   readonly clearOrder: "forward" | "reverse";
@@ -76,7 +87,7 @@ export function makeType(id: number, spec: TypeSpec): ObjectType {
   if (!Number.isInteger(slots) || slots < 0 || slots > MAX_SLOTS) {
     throw new RangeError(`type ${spec.name}: slots must be an integer in [0, ${MAX_SLOTS}], got ${String(slots)}`);
   }
-  for (const k of ["varSized", "container", "weakrefable", "trashcan"] as const) {
+  for (const k of ["varSized", "listLike", "container", "weakrefable", "trashcan"] as const) {
     if (spec[k] !== undefined && typeof spec[k] !== "boolean") {
       throw new TypeError(`type ${spec.name}: ${k} must be a boolean, got ${String(spec[k])}`);
     }
@@ -94,9 +105,11 @@ export function makeType(id: number, spec: TypeSpec): ObjectType {
   if (!Number.isInteger(dataBytes) || dataBytes < 0 || dataBytes > 2 ** 30) {
     throw new RangeError(`type ${spec.name}: dataBytes must be a non-negative integer, got ${String(dataBytes)}`);
   }
+  const listLike = spec.listLike ?? false;
+  if (listLike && spec.varSized) throw new TypeError(`type ${spec.name}: listLike and varSized exclude each other`);
   const varSized = spec.varSized ?? false;
   const weakrefable = spec.weakrefable ?? false;
-  let offset = varSized ? 24 : 16;
+  let offset = listLike ? 40 : varSized ? 24 : 16;
   const weaklistOffset = weakrefable ? offset : -1;
   if (weakrefable) offset += 8;
   return Object.freeze({
@@ -104,9 +117,10 @@ export function makeType(id: number, spec: TypeSpec): ObjectType {
     name: spec.name,
     slots,
     varSized,
+    listLike,
     container: spec.container ?? false,
     weakrefable,
-    clearOrder,
+    clearOrder: listLike ? "reverse" : clearOrder,
     dataBytes: Math.ceil(dataBytes / 8) * 8,
     finalize: spec.finalize,
     trashcan: spec.trashcan ?? spec.container ?? false,
@@ -115,7 +129,26 @@ export function makeType(id: number, spec: TypeSpec): ObjectType {
   });
 }
 
-/** Bytes to request for an instance with `n` slots, the gc head included. */
+/** `ob_item`'s offset in list-like objects. */
+export const OB_ITEM = 24;
+/** `allocated`'s offset in list-like objects. */
+export const OB_ALLOCATED = 32;
+
+/** Bytes to request for an instance with `n` slots, the gc head included (list-like items live apart). */
 export function instanceBytes(type: ObjectType, n: number, gcHeadSize: number): number {
-  return (type.container ? gcHeadSize : 0) + type.slotOffset + 8 * n + type.dataBytes;
+  return (type.container ? gcHeadSize : 0) + type.slotOffset + (type.listLike ? 0 : 8 * n) + type.dataBytes;
+}
+
+/**
+ * list_resize's new capacity for `newSize` items when `size` are held and
+ * `allocated` fit: -1 when the block stays as it is.
+ */
+export function listCapacity(size: number, allocated: number, newSize: number, python: string): number {
+  if (allocated >= newSize && newSize >= allocated >> 1) return -1;
+  if (newSize === 0) return 0;
+  if (python === "3.8") return newSize + (newSize >> 3) + (newSize < 9 ? 3 : 6);
+  // 3.9+ (bpo-38373): round to a multiple of 4, and do not over-allocate when growing by a lot at once.
+  let capacity = (newSize + (newSize >> 3) + 6) & ~3;
+  if (newSize - size > capacity - newSize) capacity = (newSize + 3) & ~3;
+  return capacity;
 }

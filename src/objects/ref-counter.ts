@@ -24,7 +24,18 @@ import { BlockAllocator } from "../pymalloc/block-allocator.js";
 import { clearGranule, growGranules, setGranule, testGranule } from "../raw/granule-bitmap.js";
 import type { Memory } from "../raw/memory.js";
 import { RawAllocator } from "../raw/raw-allocator.js";
-import { instanceBytes, MAX_SLOTS, makeType, OB_SIZE, OB_TYPE, type ObjectType, type TypeSpec } from "./object-type.js";
+import {
+  instanceBytes,
+  listCapacity,
+  MAX_SLOTS,
+  makeType,
+  OB_ALLOCATED,
+  OB_ITEM,
+  OB_SIZE,
+  OB_TYPE,
+  type ObjectType,
+  type TypeSpec,
+} from "./object-type.js";
 
 /** An allocator objects can live in: malloc/free and the memory its addresses index. */
 export type ObjectAllocator = BlockAllocator | RawAllocator;
@@ -151,7 +162,7 @@ export class RefCounter extends Emitter<ObjectEvents> {
   new(type: ObjectType, options: { size?: number } = {}): number {
     const t = this.checkType(type);
     let n = t.slots;
-    if (t.varSized) {
+    if (t.varSized || t.listLike) {
       n = checkSize(options.size ?? t.slots, "size", MAX_SLOTS);
     } else if (options.size !== undefined && options.size !== t.slots) {
       throw new RangeError(`type ${t.name} has a fixed ${t.slots} slots; size ${String(options.size)} is not allowed`);
@@ -176,6 +187,22 @@ export class RefCounter extends Emitter<ObjectEvents> {
     this.live = growGranules(this.live, address + 16);
     setGranule(this.live, address);
     this.nLive++;
+    if (t.listLike && n > 0) {
+      // PyList_New: the object first, then its items block, zeroed.
+      let items: number;
+      try {
+        items = this.allocator.calloc(n, 8);
+      } catch (e) {
+        clearGranule(this.live, address);
+        this.nLive--;
+        this.allocator.free(block);
+        this.allocator.releaseListenerErrors(true);
+        throw e;
+      }
+      this.writeWord(address + OB_ITEM, items);
+      this.writeWord(address + OB_ALLOCATED, n);
+      this.u32[(address + OB_SIZE) >>> 2] = n;
+    }
     try {
       if (this.hasListeners("object:alloc")) this.emit("object:alloc", { address, type: t.name, size: bytes });
     } finally {
@@ -193,7 +220,61 @@ export class RefCounter extends Emitter<ObjectEvents> {
   getSlot(address: number, index: number): number {
     const t = this.typeOf(address);
     this.checkIndex(address, t, index);
-    return this.readWord(address + t.slotOffset + 8 * index);
+    return this.readWord(this.slotBase(address, t) + 8 * index);
+  }
+
+  /**
+   * list.append: grows a list-like object by one slot (list_resize's
+   * over-allocation, reallocating its items block) and stores `value` there.
+   */
+  append(list: number, value: number): void {
+    const t = this.typeOf(list);
+    if (!t.listLike) throw new TypeError(`append needs a list-like object, got a ${t.name}`);
+    this.checkObject(value, "value");
+    if (this.readRefcount(value) === 0)
+      throw new InvalidAddressError(value, "the object is being deallocated (refcount 0)");
+    const n = this.slotCount(list, t);
+    this.resizeItems(list, n, n + 1);
+    this.increfUnchecked(value);
+    this.writeWord(this.readWord(list + OB_ITEM) + 8 * n, value);
+  }
+
+  /**
+   * list.pop(): removes the last slot of a list-like object and returns what it
+   * held; the reference passes to the caller (decref it when done), as in CPython.
+   */
+  pop(list: number): number {
+    const t = this.typeOf(list);
+    if (!t.listLike) throw new TypeError(`pop needs a list-like object, got a ${t.name}`);
+    const n = this.slotCount(list, t);
+    if (n === 0) throw new RangeError("pop from an empty list-like object");
+    const value = this.readWord(this.readWord(list + OB_ITEM) + 8 * (n - 1));
+    // If the items block cannot be reallocated, the list keeps the value (CPython returns NULL then).
+    this.resizeItems(list, n, n - 1);
+    return value;
+  }
+
+  /** How many slots a list-like object's items block holds (`allocated`). */
+  capacity(list: number): number {
+    const t = this.typeOf(list);
+    if (!t.listLike) throw new TypeError(`capacity needs a list-like object, got a ${t.name}`);
+    return this.readWord(list + OB_ALLOCATED);
+  }
+
+  /** list_resize: keep the items block, or reallocate it to the new capacity. */
+  private resizeItems(list: number, size: number, newSize: number): void {
+    const allocated = this.readWord(list + OB_ALLOCATED);
+    const capacity = listCapacity(size, allocated, newSize, this.profile.python);
+    if (capacity >= 0) {
+      const items = this.allocator.realloc(this.readWord(list + OB_ITEM), capacity * 8);
+      this.writeWord(list + OB_ITEM, items);
+      this.writeWord(list + OB_ALLOCATED, capacity);
+    }
+    this.u32[(list + OB_SIZE) >>> 2] = newSize;
+  }
+
+  private slotBase(address: number, t: ObjectType): number {
+    return t.listLike ? this.readWord(address + OB_ITEM) : address + t.slotOffset;
   }
 
   /**
@@ -209,7 +290,7 @@ export class RefCounter extends Emitter<ObjectEvents> {
       if (this.readRefcount(value) === 0)
         throw new InvalidAddressError(value, "the object is being deallocated (refcount 0)");
     }
-    const at = address + t.slotOffset + 8 * index;
+    const at = this.slotBase(address, t) + 8 * index;
     const old = this.readWord(at);
     if (value !== 0) this.increfUnchecked(value);
     this.writeWord(at, value);
@@ -466,7 +547,7 @@ export class RefCounter extends Emitter<ObjectEvents> {
   }
 
   private slotCount(address: number, t: ObjectType): number {
-    return t.varSized ? (this.u32[(address + OB_SIZE) >>> 2] as number) : t.slots;
+    return t.varSized || t.listLike ? (this.u32[(address + OB_SIZE) >>> 2] as number) : t.slots;
   }
 
   private finalized(address: number, t: ObjectType): boolean {
@@ -594,10 +675,11 @@ export class RefCounter extends Emitter<ObjectEvents> {
       }
     }
     const n = this.slotCount(address, t);
+    const slots = this.slotBase(address, t);
     while (next < n) {
       const index = t.clearOrder === "forward" ? next : n - 1 - next;
       next++;
-      const at = address + t.slotOffset + 8 * index;
+      const at = slots + 8 * index;
       const child = this.readWord(at);
       if (child === 0) continue;
       this.writeWord(at, 0);
@@ -614,7 +696,8 @@ export class RefCounter extends Emitter<ObjectEvents> {
         return;
       }
     }
-    // Everything released: free the memory (PyObject_GC_Del / PyObject_Free).
+    // Everything released: free the memory (a list's items block first, then PyObject_GC_Del / PyObject_Free).
+    if (t.listLike && slots !== 0) this.allocator.free(slots);
     this.sp--;
     clearGranule(this.live, address);
     this.nLive--;

@@ -6,7 +6,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { type ProfileName, profiles } from "../../src/index.js";
+import { BlockAllocator, type ProfileName, profiles, RefCounter } from "../../src/index.js";
 import { generateProgram, pythonScript, runWithPymem, runWithPython } from "./refcount-programs.js";
 
 function pythonFor(version: string): string | undefined {
@@ -70,4 +70,57 @@ describe("the trashcan", () => {
     }
     expect(freed).toEqual(expected);
   });
+});
+
+describe("list-like objects", () => {
+  // Appends and pops in runs; after each op the capacity (list.allocated) is recorded.
+  const steps: Array<"a" | "p"> = [];
+  let size = 0;
+  for (let i = 0; i < 600; i++) {
+    const grow = Math.floor(i / 50) % 3 !== 2;
+    if (grow || size === 0) {
+      steps.push("a");
+      size++;
+    } else {
+      steps.push("p");
+      size--;
+    }
+  }
+  for (const version of ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]) {
+    const python = pythonFor(version);
+    it.skipIf(python === undefined)(
+      `grow and shrink with CPython ${version}'s list over-allocation${python === undefined ? ` (skipped: python${version} is not installed)` : ""}`,
+      () => {
+        const script = [
+          "import sys",
+          "l = []",
+          "x = object()",
+          "out = []",
+          `for s in ${JSON.stringify(steps.join(""))}:`,
+          "    l.append(x) if s == 'a' else l.pop()",
+          "    out.append((sys.getsizeof(l) - sys.getsizeof([])) // 8)",
+          "print(' '.join(map(str, out)))",
+        ].join("\n");
+        const r = spawnSync(python as string, ["-I", "-"], { input: script, encoding: "utf8" });
+        expect(r.status, r.stderr).toBe(0);
+        const real = r.stdout.trim().split(" ").map(Number);
+        const objects = new RefCounter({
+          allocator: new BlockAllocator({ profile: profiles[`cpython-${version}` as ProfileName] }),
+        });
+        const List = objects.defineType({ name: "list", listLike: true, container: true });
+        const Obj = objects.defineType({ name: "object" });
+        const l = objects.new(List);
+        const x = objects.new(Obj);
+        const mine = steps.map((s) => {
+          if (s === "a") objects.append(l, x);
+          else objects.decref(objects.pop(l));
+          return objects.capacity(l);
+        });
+        expect(mine).toEqual(real);
+        expect(objects.refcount(x)).toBe(1 + objects.size(l));
+        objects.decref(l);
+        expect(objects.refcount(x)).toBe(1);
+      },
+    );
+  }
 });

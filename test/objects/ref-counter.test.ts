@@ -201,6 +201,35 @@ describe("RefCounter", () => {
     blocks.validate();
   });
 
+  it("list-like objects keep their items in a block of their own and release them last first", () => {
+    const { blocks, objects } = setUp();
+    const order: number[] = [];
+    const List = objects.defineType({ name: "list", listLike: true, container: true });
+    const Item = objects.defineType({ name: "Item", dataBytes: 8, finalize: (a) => order.push(a) });
+    const empty = objects.new(List);
+    expect(blocks.usableSize(empty - 16)).toBe(64); // a 56-byte request, as CPython's []
+    const l = objects.new(List, { size: 2 });
+    expect(objects.capacity(l)).toBe(2);
+    const items = [0, 1, 2, 3, 4].map(() => objects.new(Item));
+    objects.setSlot(l, 0, items[0] as number);
+    objects.setSlot(l, 1, items[1] as number);
+    for (const it of items.slice(2)) objects.append(l, it);
+    expect(objects.size(l)).toBe(5);
+    expect(objects.capacity(l)).toBe(8);
+    for (const it of items) objects.decref(it);
+    const popped = objects.pop(l);
+    expect(popped).toBe(items[4]);
+    expect(objects.refcount(popped)).toBe(1);
+    objects.decref(popped);
+    expect(() => objects.pop(empty)).toThrow(/empty/);
+    expect(() => objects.append(objects.new(Item), l)).toThrow(/list-like/);
+    order.length = 0;
+    objects.decref(l);
+    expect(order).toEqual([items[3], items[2], items[1], items[0]]);
+    objects.decref(empty);
+    expect(blocks.allocatedBlocks()).toBe(1); // the Item made for the append that failed
+  });
+
   it("works over a RawAllocator too", () => {
     const raw = new RawAllocator();
     const objects = new RefCounter({ allocator: raw });
