@@ -1,5 +1,6 @@
 /** Runs every benchmark and prints its lines. `npm run bench`. */
 import { rawBench } from "./raw.bench.js";
+import { replayBench } from "./replay.bench.js";
 
-const lines = await rawBench();
-console.log(lines.join("\n"));
+console.log((await rawBench()).join("\n"));
+console.log((await replayBench()).join("\n"));

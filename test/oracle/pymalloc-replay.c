@@ -21,6 +21,8 @@
  *   a OFF | a raw        the result of m, c or r (raw: outside the region)
  *   S ... E              at each s op and at the end: _PyObject_DebugMallocStats
  *   done
+ * With PYMEM_REPLAY_TIME=1 in the environment nothing of that is printed; each
+ * trace prints "time NS OPS": the nanoseconds its ops took (for bench/).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -30,12 +32,14 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define GIB ((size_t)1 << 30)
 #define REGION (2 * GIB)
 
 static char *base;
+static int quiet;
 static size_t *arena_offsets;
 static size_t n_arenas, next_arena;
 
@@ -50,17 +54,18 @@ static void *arena_alloc(void *ctx, size_t size) {
         printf("! arena offset %zu outside the region\n", off);
         return NULL;
     }
-    printf("+%zu\n", off);
+    if (!quiet) printf("+%zu\n", off);
     return base + off;
 }
 
 static void arena_free(void *ctx, void *ptr, size_t size) {
     (void)ctx;
     (void)size;
-    printf("-%zu\n", (size_t)((char *)ptr - base));
+    if (!quiet) printf("-%zu\n", (size_t)((char *)ptr - base));
 }
 
 static void print_addr(void *p) {
+    if (quiet) return;
     if (p == NULL)
         printf("a null\n");
     else if ((char *)p >= base && (char *)p < base + REGION)
@@ -70,6 +75,7 @@ static void print_addr(void *p) {
 }
 
 static void print_stats(void) {
+    if (quiet) return;
     printf("S\n");
     fflush(stdout);
     _PyObject_DebugMallocStats(stdout);
@@ -92,6 +98,8 @@ static void replay(op_t *ops, size_t n, size_t max_id) {
     base = (char *)(((uintptr_t)raw + GIB - 1) & ~(uintptr_t)(GIB - 1));
     PyObjectArenaAllocator alloc = {NULL, arena_alloc, arena_free};
     PyObject_SetArenaAllocator(&alloc);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     for (size_t i = 0; i < n; i++) {
         op_t *o = &ops[i];
         switch (o->op) {
@@ -116,6 +124,11 @@ static void replay(op_t *ops, size_t n, size_t max_id) {
             break;
         }
     }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (quiet) {
+        long long ns = (long long)(t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec);
+        printf("time %lld %zu\n", ns, n);
+    }
     print_stats();
 }
 
@@ -125,6 +138,7 @@ int main(void) {
     op_t *ops = NULL;
     size_t n = 0, cap = 0, max_id = 0;
     setvbuf(stdout, NULL, _IOFBF, 1 << 20);
+    quiet = getenv("PYMEM_REPLAY_TIME") != NULL;
     while (fgets(line, sizeof line, stdin)) {
         if (strncmp(line, "trace ", 6) == 0) {
             snprintf(name, sizeof name, "%s", line + 6);
