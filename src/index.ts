@@ -16,6 +16,13 @@ export {
   TraceError,
 } from "./errors.js";
 export { Emitter, type Listener } from "./events.js";
+export {
+  CycleCollector,
+  type CycleCollectorOptions,
+  type GcEvents,
+  type GcGenerationStats,
+  type GcInfo,
+} from "./gc/cycle-collector.js";
 export { createHeap, type Heap, type HeapOptions } from "./heap.js";
 export { instanceBytes, type ObjectType, type TypeSpec } from "./objects/object-type.js";
 export { type ObjectAllocator, type ObjectEvents, RefCounter, type RefCounterOptions } from "./objects/ref-counter.js";

@@ -48,6 +48,20 @@ export interface RefCounterOptions {
   profile?: Profile;
 }
 
+/** @internal What a cycle collector attached to a RefCounter is told (CPython's gc hooks in the object layer). */
+export interface CollectorHooks {
+  /** _PyObject_GC_Link: a container's block was just allocated (gen-0 count, maybe an automatic collection). */
+  link(): void;
+  /** _PyObject_GC_TRACK: append to the youngest generation. */
+  track(address: number): void;
+  /** _PyObject_GC_UNTRACK. */
+  untrack(address: number): void;
+  /** Whether `_gc_next` is set. */
+  isTracked(address: number): boolean;
+  /** PyObject_GC_Del: the gen-0 count goes down (if above 0). */
+  released(): void;
+}
+
 /** Events of {@link RefCounter}. */
 export interface ObjectEvents {
   /** An object was created with refcount 1. */
@@ -120,6 +134,7 @@ export class RefCounter extends Emitter<ObjectEvents> {
   private stackNext = new Int32Array(64);
   private stackChain = new Uint8Array(64);
   private sp = 0;
+  private collector: CollectorHooks | undefined;
   // The trashcan: nesting depth (3.8–3.12) or remaining budget (3.13+), and the deposited objects (LIFO via _gc_prev).
   private trashDepth = 0;
   private trashHead = 0;
@@ -180,6 +195,7 @@ export class RefCounter extends Emitter<ObjectEvents> {
     const address = t.container ? block + this.gcHead : block;
     // A fresh object is untracked, unfinalized and holds nothing.
     this.memory.u8.fill(0, block, block + bytes);
+    if (t.container && this.collector !== undefined) this.collector.link();
     const i = address >>> 2;
     this.u32[i] = 1;
     this.u32[i + 2] = t.id;
@@ -203,6 +219,7 @@ export class RefCounter extends Emitter<ObjectEvents> {
       this.writeWord(address + OB_ALLOCATED, n);
       this.u32[(address + OB_SIZE) >>> 2] = n;
     }
+    if (t.container && this.collector !== undefined) this.collector.track(address);
     try {
       if (this.hasListeners("object:alloc")) this.emit("object:alloc", { address, type: t.name, size: bytes });
     } finally {
@@ -429,6 +446,137 @@ export class RefCounter extends Emitter<ObjectEvents> {
     return out;
   }
 
+  // ------------------------------------------------ for the cycle collector
+
+  /** @internal Attaches the cycle collector; one per RefCounter. */
+  attachCollector(hooks: CollectorHooks): void {
+    if (this.collector !== undefined) throw new TypeError("this RefCounter already has a CycleCollector");
+    this.collector = hooks;
+  }
+
+  /** @internal The type of a live object, unchecked. */
+  typeAt(address: number): ObjectType {
+    return this.types[(this.u32[(address + OB_TYPE) >>> 2] as number) - 1] as ObjectType;
+  }
+
+  /** @internal Where an object's slots are, and how many: tp_traverse's view. */
+  slotBaseOf(address: number, t: ObjectType): number {
+    return this.slotBase(address, t);
+  }
+
+  /** @internal */
+  slotCountOf(address: number, t: ObjectType): number {
+    return this.slotCount(address, t);
+  }
+
+  /** @internal The refcount, unchecked. */
+  refcountOf(address: number): number {
+    return this.readRefcount(address);
+  }
+
+  /** @internal Py_INCREF without checks. */
+  increfRaw(address: number): void {
+    this.increfUnchecked(address);
+  }
+
+  /** @internal Py_DECREF without checks (may deallocate). */
+  decrefRaw(address: number): void {
+    this.decrefUnchecked(address);
+  }
+
+  /** @internal Whether immortal (3.12+). */
+  immortalAt(address: number): boolean {
+    return this.immortal(address);
+  }
+
+  /** @internal tp_finalize as the gc calls it: the FINALIZED bit is the caller's; errors are held. */
+  callFinalizer(address: number, t: ObjectType): void {
+    if (t.finalize === undefined) return;
+    if (this.hasListeners("object:finalize")) this.emit("object:finalize", { address, type: t.name });
+    try {
+      t.finalize(address);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /**
+   * @internal tp_clear: slot types release their slots (forward, Py_CLEAR),
+   * list-like ones their items (last first) and items block, weak references
+   * their referent; tuple-like objects have no tp_clear.
+   */
+  clearObject(address: number, t: ObjectType): void {
+    if (t === this.weakrefType) {
+      this.clearWeakref(address);
+      return;
+    }
+    if (t.varSized) return;
+    if (t.listLike) {
+      const items = this.readWord(address + OB_ITEM);
+      if (items === 0) return;
+      const n = this.slotCount(address, t);
+      this.writeWord(address + OB_ITEM, 0);
+      this.u32[(address + OB_SIZE) >>> 2] = 0;
+      this.writeWord(address + OB_ALLOCATED, 0);
+      for (let i = n - 1; i >= 0; i--) {
+        const item = this.readWord(items + 8 * i);
+        if (item !== 0) this.decrefUnchecked(item);
+      }
+      this.allocator.free(items);
+      return;
+    }
+    const base = address + t.slotOffset;
+    for (let i = 0; i < t.slots; i++) {
+      const v = this.readWord(base + 8 * i);
+      if (v === 0) continue;
+      this.writeWord(base + 8 * i, 0);
+      this.decrefUnchecked(v);
+    }
+  }
+
+  /** @internal _PyWeakref_ClearRef: unlink and forget the referent, keep the callback. */
+  clearWeakrefKeepCallback(wr: number): void {
+    const callback = this.callbacks.get(wr);
+    this.clearWeakref(wr);
+    if (callback !== undefined) {
+      this.callbacks.set(wr, callback);
+      this.writeWord(wr + WR_CALLBACK, 1);
+    }
+  }
+
+  /** @internal The first weak reference to `target` (0 when none). */
+  firstWeakref(target: number, t: ObjectType): number {
+    return t.weaklistOffset < 0 ? 0 : this.readWord(target + t.weaklistOffset);
+  }
+
+  /** @internal Whether the weak reference has a callback. */
+  hasCallback(wr: number): boolean {
+    return this.callbacks.has(wr);
+  }
+
+  /** @internal Calls a weak reference's callback as handle_weakrefs does (errors held). */
+  callWeakrefCallback(wr: number): void {
+    const callback = this.callbacks.get(wr);
+    if (callback !== undefined) this.callCallback(callback, wr);
+  }
+
+  /** @internal Holds listener and callback errors across a collection. */
+  holdErrors(): void {
+    this.holdListenerErrors();
+    this.allocator.holdListenerErrors();
+  }
+
+  /** @internal Releases them; the first is thrown, unless `discard`. */
+  releaseErrors(discard = false): void {
+    try {
+      this.allocator.releaseListenerErrors(discard);
+    } catch (e) {
+      this.releaseListenerErrors(true);
+      throw e;
+    }
+    this.releaseListenerErrors(discard);
+  }
+
   // ---------------------------------------------------------------- internals
 
   /** clear_weakref: unlink `wr` from its target's list, forget its target and callback. */
@@ -588,6 +736,9 @@ export class RefCounter extends Emitter<ObjectEvents> {
   /** Py_TRASHCAN_BEGIN and the start of tp_dealloc: deposit the object, or push its frame. */
   private enter(address: number): void {
     const t = this.types[(this.u32[(address + OB_TYPE) >>> 2] as number) - 1] as ObjectType;
+    // tp_dealloc untracks first (and the trashcan only takes untracked objects).
+    const gc = this.collector;
+    if (gc !== undefined && t.container && gc.isTracked(address)) gc.untrack(address);
     if (t.trashcan) {
       const tc = this.profile.trashcan;
       const full =
@@ -647,6 +798,9 @@ export class RefCounter extends Emitter<ObjectEvents> {
         // PyObject_CallFinalizerFromDealloc: a temporary reference while the finalizer runs.
         this.writeWord(address, 1);
         this.setFinalized(address, t);
+        // subtype_dealloc tracks the object again while its finalizer runs; it stays tracked if resurrected.
+        const gc = t.container ? this.collector : undefined;
+        gc?.track(address);
         if (this.hasListeners("object:finalize")) this.emit("object:finalize", { address, type: t.name });
         try {
           t.finalize(address);
@@ -655,6 +809,7 @@ export class RefCounter extends Emitter<ObjectEvents> {
         }
         const left = this.readRefcount(address) - 1;
         this.writeWord(address, left);
+        if (left === 0 && gc !== undefined && gc.isTracked(address)) gc.untrack(address);
         if (left > 0) {
           this.sp--;
           this.trashcanEnd(t);
@@ -701,6 +856,11 @@ export class RefCounter extends Emitter<ObjectEvents> {
     this.sp--;
     clearGranule(this.live, address);
     this.nLive--;
+    const gc = t.container ? this.collector : undefined;
+    if (gc !== undefined) {
+      if (gc.isTracked(address)) gc.untrack(address);
+      gc.released();
+    }
     this.allocator.free(t.container ? address - this.gcHead : address);
     if (this.hasListeners("object:dealloc")) this.emit("object:dealloc", { address, type: t.name });
     this.trashcanEnd(t);

@@ -1,0 +1,248 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { BlockAllocator, CycleCollector, profiles, RawAllocator, RefCounter } from "../../src/index.js";
+
+function setUp(profile = profiles["cpython-3.11"]) {
+  const blocks = new BlockAllocator({ raw: new RawAllocator(), profile });
+  const objects = new RefCounter({ allocator: blocks });
+  const gc = new CycleCollector({ objects });
+  const Node = objects.defineType({ name: "Node", slots: 2, container: true, weakrefable: true });
+  return { blocks, objects, gc, Node };
+}
+
+describe("CycleCollector", () => {
+  it("tracks containers at creation in the youngest generation and counts them", () => {
+    const { objects, gc, Node } = setUp();
+    const Leaf = objects.defineType({ name: "Leaf" });
+    gc.disable();
+    const a = objects.new(Node);
+    const leaf = objects.new(Leaf);
+    expect(gc.isTracked(a)).toBe(true);
+    expect(gc.isTracked(leaf)).toBe(false);
+    expect(gc.getCount()).toEqual([1, 0, 0]);
+    expect(gc.objectsOf(0)).toEqual([a]);
+    objects.decref(a);
+    expect(gc.getCount()).toEqual([0, 0, 0]);
+    expect(gc.objectsOf(0)).toEqual([]);
+  });
+
+  it("collects cycles, counts generations as CPython does, and keeps statistics", () => {
+    const { blocks, objects, gc, Node } = setUp();
+    gc.disable();
+    const a = objects.new(Node);
+    const b = objects.new(Node);
+    objects.setSlot(a, 0, b);
+    objects.setSlot(b, 0, a);
+    objects.decref(a);
+    objects.decref(b);
+    expect(gc.collect(0)).toBe(2);
+    expect(gc.getCount()).toEqual([0, 1, 0]);
+    expect(objects.liveObjects).toBe(0);
+    expect(blocks.allocatedBlocks()).toBe(0); // the generation heads live in a raw block of their own
+    expect(gc.getStats()[0]).toEqual({ collections: 1, collected: 2, uncollectable: 0 });
+    expect(gc.collect(2)).toBe(0);
+    expect(gc.getCount()).toEqual([0, 0, 0]);
+  });
+
+  it("collects automatically when generation 0 passes its threshold (3.11: inside the allocation)", () => {
+    const { objects, gc, Node } = setUp();
+    gc.setThreshold(10);
+    const stops: number[] = [];
+    gc.on("gc:stop", (e) => stops.push(e.collected));
+    for (let i = 0; i < 10; i++) {
+      const a = objects.new(Node);
+      objects.setSlot(a, 0, a);
+      objects.decref(a);
+    }
+    expect(stops).toEqual([]);
+    objects.new(Node); // the 11th container: count 11 > 10
+    expect(stops).toEqual([10]);
+    expect(gc.getThreshold()).toEqual([10, 10, 10]);
+  });
+
+  it("3.12+ schedules the collection and runs it once the allocation is complete", () => {
+    const { objects, gc, Node } = setUp(profiles["cpython-3.12"]);
+    gc.setThreshold(3);
+    const seen: string[] = [];
+    gc.on("gc:start", () => seen.push("gc"));
+    objects.on("object:alloc", () => seen.push("alloc"));
+    for (let i = 0; i < 4; i++) objects.new(Node);
+    expect(seen).toEqual(["alloc", "alloc", "alloc", "gc", "alloc"]);
+  });
+
+  it("freeze moves everything out of the way; unfreeze puts it into the oldest generation", () => {
+    const { objects, gc, Node } = setUp();
+    gc.disable();
+    const a = objects.new(Node);
+    objects.setSlot(a, 0, a);
+    objects.decref(a);
+    gc.freeze();
+    expect(gc.getFreezeCount()).toBe(1);
+    expect(gc.collect()).toBe(0);
+    expect(objects.isAlive(a)).toBe(true);
+    gc.unfreeze();
+    expect(gc.objectsOf(2)).toEqual([a]);
+    expect(gc.collect()).toBe(1);
+  });
+
+  it("runs finalizers once; resurrected objects survive and are finalized no more", () => {
+    const { objects, gc } = setUp();
+    gc.disable();
+    const saved: number[] = [];
+    let calls = 0;
+    const Phoenix = objects.defineType({
+      name: "Phoenix",
+      slots: 1,
+      container: true,
+      finalize: (a) => {
+        calls++;
+        objects.incref(a);
+        saved.push(a);
+      },
+    });
+    const p = objects.new(Phoenix);
+    objects.setSlot(p, 0, p);
+    objects.decref(p);
+    expect(gc.collect()).toBe(0);
+    expect(objects.isAlive(p)).toBe(true);
+    expect(gc.isFinalized(p)).toBe(true);
+    objects.decref(saved.pop() as number);
+    expect(gc.collect()).toBe(1);
+    expect(calls).toBe(1);
+    expect(objects.isAlive(p)).toBe(false);
+  });
+
+  it("saveAll keeps unreachable objects in garbage instead of clearing them", () => {
+    const { objects, gc, Node } = setUp();
+    gc.disable();
+    gc.saveAll = true;
+    const a = objects.new(Node);
+    objects.setSlot(a, 0, a);
+    objects.decref(a);
+    expect(gc.collect()).toBe(1);
+    expect(gc.garbage).toEqual([a]);
+    expect(objects.isAlive(a)).toBe(true);
+  });
+
+  it("emits a phase event per phase, for tools that animate a collection", () => {
+    const { objects, gc, Node } = setUp();
+    gc.disable();
+    const phases: string[] = [];
+    gc.on("gc:phase", (e) => phases.push(`${e.phase} ${e.objects}`));
+    const a = objects.new(Node);
+    objects.setSlot(a, 0, a);
+    objects.decref(a);
+    gc.collect();
+    expect(phases).toEqual([
+      "move_unreachable 1",
+      "handle_weakrefs 1",
+      "finalize_garbage 1",
+      "handle_resurrected_objects 1",
+      "delete_garbage 0",
+    ]);
+  });
+
+  it("collect(2) of a 10^6-object cyclic graph completes without recursion", () => {
+    const { objects, gc, Node } = setUp();
+    gc.disable();
+    const first = objects.new(Node);
+    let prev = first;
+    for (let i = 1; i < 1_000_000; i++) {
+      const n = objects.new(Node);
+      objects.setSlot(prev, 0, n);
+      objects.decref(n);
+      prev = n;
+    }
+    objects.setSlot(prev, 0, first); // close the ring
+    objects.decref(first);
+    const t0 = performance.now();
+    expect(gc.collect(2)).toBe(1_000_000);
+    const ms = performance.now() - t0;
+    expect(objects.liveObjects).toBe(0);
+    expect(ms).toBeGreaterThan(0);
+  });
+
+  it("rejects bad input", () => {
+    const { objects, gc } = setUp();
+    expect(() => gc.collect(3)).toThrow(/generation/);
+    expect(() => gc.setThreshold()).toThrow(TypeError);
+    expect(() => gc.setThreshold(-1)).toThrow(/threshold0/);
+    expect(() => gc.isTracked(12345)).toThrow(/not a live object/);
+    expect(() => new CycleCollector({ objects })).toThrow(/already has a CycleCollector/);
+    expect(
+      () =>
+        new CycleCollector({
+          objects: new RefCounter({ allocator: new BlockAllocator({ profile: profiles["cpython-3.14"] }) }),
+        }),
+    ).toThrow(/incremental/);
+  });
+});
+
+describe("CycleCollector against an independent reachability model", () => {
+  it("collect(2) never frees what an external reference reaches, and frees everything else", () => {
+    const op = fc.oneof(
+      { weight: 3, arbitrary: fc.constant({ k: "new" as const }) },
+      { weight: 5, arbitrary: fc.record({ k: fc.constant("set" as const), a: fc.nat(), s: fc.nat(1), b: fc.nat() }) },
+      { weight: 2, arbitrary: fc.record({ k: fc.constant("drop" as const), a: fc.nat() }) },
+      { weight: 1, arbitrary: fc.record({ k: fc.constant("collect" as const), g: fc.nat(2) }) },
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 120 }), (ops) => {
+        const { objects, gc, Node } = setUp();
+        gc.disable();
+        const external = new Map<number, number>(); // address -> external references
+        const all: number[] = [];
+        for (const o of ops) {
+          const held = [...external.keys()];
+          if (o.k === "new") {
+            const a = objects.new(Node);
+            external.set(a, 1);
+            all.push(a);
+          } else if (held.length === 0) {
+            continue;
+          } else if (o.k === "set") {
+            const live = all.filter((x) => objects.isAlive(x));
+            objects.setSlot(held[o.a % held.length] as number, o.s, live[o.b % live.length] as number);
+          } else if (o.k === "drop") {
+            const a = held[o.a % held.length] as number;
+            external.delete(a);
+            objects.decref(a);
+          } else {
+            gc.collect(o.g);
+          }
+          // Safety after every step: everything reachable from an external reference is alive.
+          const reach = new Set<number>();
+          const stack = [...external.keys()];
+          while (stack.length > 0) {
+            const x = stack.pop() as number;
+            if (reach.has(x)) continue;
+            reach.add(x);
+            expect(objects.isAlive(x), "reachable objects are alive").toBe(true);
+            for (let s = 0; s < 2; s++) {
+              const c = objects.getSlot(x, s);
+              if (c !== 0) stack.push(c);
+            }
+          }
+        }
+        // Completeness: a full collection leaves exactly the reachable objects.
+        gc.collect(2);
+        const reach = new Set<number>();
+        const stack = [...external.keys()];
+        while (stack.length > 0) {
+          const x = stack.pop() as number;
+          if (reach.has(x)) continue;
+          reach.add(x);
+          for (let s = 0; s < 2; s++) {
+            const c = objects.getSlot(x, s);
+            if (c !== 0) stack.push(c);
+          }
+        }
+        expect(objects.liveObjects).toBe(reach.size);
+        for (const a of external.keys()) objects.decref(a);
+        gc.collect(2);
+        expect(objects.liveObjects).toBe(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
