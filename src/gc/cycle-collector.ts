@@ -17,8 +17,10 @@
  * survive; 3.8: any resurrection keeps the whole unreachable set), tp_clear on
  * the rest, the survivors of that moved on.
  *
- * Not modelled: legacy `tp_del` finalizers (no C types here), tuple and dict
- * untracking, free lists, 3.14's incremental collector.
+ * Types marked `tupleLike` are untracked as CPython untracks tuples; types
+ * with a `legacyFinalizer` (tp_del) make themselves and what they reach
+ * uncollectable, into `garbage`. Not modelled: dict untracking, free lists,
+ * 3.14's incremental collector.
  *
  * @module
  */
@@ -72,7 +74,8 @@ const UNREACHABLE = 4;
 const STILL_UNREACHABLE = 5;
 const WRCB_TO_CALL = 6;
 const SEEN = 7;
-const HEADS = 8;
+const FINALIZERS = 8;
+const HEADS = 9;
 
 /**
  * The cycle collector.
@@ -316,6 +319,7 @@ export class CycleCollector extends Emitter<GcEvents> {
     const unreachable = this.head(UNREACHABLE);
     this.deduceUnreachable(young, unreachable);
     this.phase(generation, "move_unreachable", unreachable);
+    this.untrackTuples(young);
     if (young !== old) {
       if (generation === NUM_GENERATIONS - 2) this.longLivedPending += this.listSize(young);
       this.listMerge(young, old);
@@ -323,8 +327,10 @@ export class CycleCollector extends Emitter<GcEvents> {
       this.longLivedPending = 0;
       this.longLivedTotal = this.listSize(young);
     }
-    // move_legacy_finalizers: no tp_del here; it only clears the UNREACHABLE marks.
-    this.clearUnreachableMask(unreachable);
+    const finalizers = this.head(FINALIZERS);
+    this.listInit(finalizers);
+    this.moveLegacyFinalizers(unreachable, finalizers);
+    this.moveLegacyFinalizerReachable(finalizers);
     let m = this.handleWeakrefs(unreachable, old);
     this.phase(generation, "handle_weakrefs", unreachable);
     this.finalizeGarbage(unreachable);
@@ -335,7 +341,7 @@ export class CycleCollector extends Emitter<GcEvents> {
       if (this.checkGarbage(unreachable)) {
         this.listMerge(unreachable, old);
         this.phase(generation, "check_garbage", unreachable);
-        return this.finish(generation, m, 0);
+        return this.finish(generation, m, this.handleLegacyFinalizers(finalizers, old));
       }
     } else {
       final = this.head(STILL_UNREACHABLE);
@@ -345,7 +351,81 @@ export class CycleCollector extends Emitter<GcEvents> {
     m += this.listSize(final);
     this.deleteGarbage(final, old);
     this.phase(generation, "delete_garbage", final);
-    return this.finish(generation, m, 0);
+    return this.finish(generation, m, this.handleLegacyFinalizers(finalizers, old));
+  }
+
+  /** untrack_tuples: tuple-likes holding only non-containers or untracked tuple-likes leave the gc. */
+  private untrackTuples(head: number): void {
+    for (let g = this.next(head); g !== head; ) {
+      const next = this.next(g);
+      const op = g + 16;
+      const t = this.objects.typeAt(op);
+      if (t.tupleLike && this.mayUntrackTuple(op, t)) this.untrack(g);
+      g = next;
+    }
+  }
+
+  /** _PyTuple_MaybeUntrack's test: no empty slot, and no item that may be tracked. */
+  private mayUntrackTuple(op: number, t: ReturnType<RefCounter["typeAt"]>): boolean {
+    const n = this.objects.slotCountOf(op, t);
+    const base = this.objects.slotBaseOf(op, t);
+    for (let i = 0; i < n; i++) {
+      const item = this.word(base + 8 * i);
+      if (item === 0) return false;
+      const it = this.objects.typeAt(item);
+      if (!it.container) continue;
+      if (!it.tupleLike || this.next(item - 16) !== 0) return false;
+    }
+    return true;
+  }
+
+  /** move_legacy_finalizers: clear the UNREACHABLE marks; objects with tp_del go to `finalizers`. */
+  private moveLegacyFinalizers(unreachable: number, finalizers: number): void {
+    for (let g = this.next(unreachable); g !== unreachable; ) {
+      this.setNextRaw(g, this.nextRaw(g) & ~NEXT_MASK_UNREACHABLE);
+      const next = this.next(g);
+      if (this.objects.typeAt(g + 16).legacyFinalizer) {
+        this.setPrevRaw(g, this.prevRaw(g) & ~PREV_MASK_COLLECTING);
+        this.listMove(g, finalizers);
+      }
+      g = next;
+    }
+  }
+
+  /** move_legacy_finalizer_reachable: what they reach is uncollectable too. */
+  private moveLegacyFinalizerReachable(finalizers: number): void {
+    for (let g = this.next(finalizers); g !== finalizers; g = this.next(g)) {
+      const op = g + 16;
+      const t = this.objects.typeAt(op);
+      const n = this.objects.slotCountOf(op, t);
+      if (n === 0) continue;
+      const base = this.objects.slotBaseOf(op, t);
+      for (let k = 0; k < n; k++) {
+        const i = t.clearOrder === "forward" ? k : n - 1 - k;
+        const child = this.word(base + 8 * i);
+        if (child === 0 || !this.objects.typeAt(child).container) continue;
+        const cg = child - 16;
+        if (this.isCollecting(cg)) {
+          this.listMove(cg, finalizers);
+          this.setPrevRaw(cg, this.prevRaw(cg) & ~PREV_MASK_COLLECTING);
+        }
+      }
+    }
+  }
+
+  /** handle_legacy_finalizers: the uncollectable go to `garbage` (all of them with saveAll) and survive. */
+  private handleLegacyFinalizers(finalizers: number, old: number): number {
+    let n = 0;
+    for (let g = this.next(finalizers); g !== finalizers; g = this.next(g)) {
+      n++;
+      const op = g + 16;
+      if (this.saveAll || this.objects.typeAt(op).legacyFinalizer) {
+        this.objects.increfRaw(op);
+        this.garbage.push(op);
+      }
+    }
+    this.listMerge(finalizers, old);
+    return n;
   }
 
   private finish(generation: number, collected: number, uncollectable: number): [number, number] {

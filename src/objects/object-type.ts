@@ -45,6 +45,18 @@ export interface TypeSpec {
   dataBytes?: number;
   /** Whether deallocation goes through CPython's trashcan (default: containers do, as list, tuple, dict and classes do). */
   trashcan?: boolean;
+  /**
+   * Tuple semantics for the gc (var-sized containers only): a collection
+   * untracks an instance whose slots all hold non-containers or untracked
+   * tuple-likes, as CPython's `_PyTuple_MaybeUntrack` does.
+   */
+  tupleLike?: boolean;
+  /**
+   * A legacy `tp_del` finalizer (C types only in CPython): the gc never
+   * collects such an object in a cycle, nor what it reaches; they go to
+   * `gc.garbage` as uncollectable. `finalize` still runs when refcounting frees it.
+   */
+  legacyFinalizer?: boolean;
 }
 
 /** A defined type: frozen, with its layout worked out. */
@@ -61,6 +73,8 @@ export interface ObjectType {
   readonly dataBytes: number;
   readonly finalize: ((address: number) => void) | undefined;
   readonly trashcan: boolean;
+  readonly tupleLike: boolean;
+  readonly legacyFinalizer: boolean;
   /** Offset of slot 0 from the object's address. */
   readonly slotOffset: number;
   /** Offset of the weaklist word, or -1. */
@@ -87,7 +101,15 @@ export function makeType(id: number, spec: TypeSpec): ObjectType {
   if (!Number.isInteger(slots) || slots < 0 || slots > MAX_SLOTS) {
     throw new RangeError(`type ${spec.name}: slots must be an integer in [0, ${MAX_SLOTS}], got ${String(slots)}`);
   }
-  for (const k of ["varSized", "listLike", "container", "weakrefable", "trashcan"] as const) {
+  for (const k of [
+    "varSized",
+    "listLike",
+    "container",
+    "weakrefable",
+    "trashcan",
+    "tupleLike",
+    "legacyFinalizer",
+  ] as const) {
     if (spec[k] !== undefined && typeof spec[k] !== "boolean") {
       throw new TypeError(`type ${spec.name}: ${k} must be a boolean, got ${String(spec[k])}`);
     }
@@ -108,6 +130,9 @@ export function makeType(id: number, spec: TypeSpec): ObjectType {
   const listLike = spec.listLike ?? false;
   if (listLike && spec.varSized) throw new TypeError(`type ${spec.name}: listLike and varSized exclude each other`);
   const varSized = spec.varSized ?? false;
+  if (spec.tupleLike && !(varSized && spec.container)) {
+    throw new TypeError(`type ${spec.name}: tupleLike needs a var-sized container type`);
+  }
   const weakrefable = spec.weakrefable ?? false;
   let offset = listLike ? 40 : varSized ? 24 : 16;
   const weaklistOffset = weakrefable ? offset : -1;
@@ -124,6 +149,8 @@ export function makeType(id: number, spec: TypeSpec): ObjectType {
     dataBytes: Math.ceil(dataBytes / 8) * 8,
     finalize: spec.finalize,
     trashcan: spec.trashcan ?? spec.container ?? false,
+    tupleLike: spec.tupleLike ?? false,
+    legacyFinalizer: spec.legacyFinalizer ?? false,
     slotOffset: offset,
     weaklistOffset,
   });

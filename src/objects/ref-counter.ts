@@ -154,7 +154,13 @@ export class RefCounter extends Emitter<ObjectEvents> {
     this.u32 = this.memory.u32;
     this.gcHead = this.profile.gcHeadSize;
     this.weakrefType = this.defineType({ name: "weakref", container: true, dataBytes: 48, trashcan: false });
-    this.tupleType = this.defineType({ name: "tuple", container: true, varSized: true, clearOrder: "reverse" });
+    this.tupleType = this.defineType({
+      name: "tuple",
+      container: true,
+      varSized: true,
+      clearOrder: "reverse",
+      tupleLike: true,
+    });
   }
 
   /** Defines a type; its instances are made with {@link RefCounter.new}. */

@@ -4,9 +4,14 @@
  * resurrection, weak references with callbacks) run in each installed CPython
  * 3.8–3.13 and in pymem under that version's profile: after every collection
  * the same return value, the same finalizers run in the same order, the same
- * callbacks, the same objects alive.
+ * callbacks, the same objects alive. Golden hashes of the real logs
+ * (test/gc/golden, rewritten with UPDATE_GOLDEN=1) keep the check on machines
+ * without the interpreters.
  */
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
 import { type ProfileName, profiles } from "../../src/index.js";
 import { gcPythonScript, generateGcProgram, runGcWithPymem, runGcWithPythonMany } from "./gc-programs.js";
@@ -20,11 +25,16 @@ function pythonFor(version: string): string | undefined {
 }
 
 const PROGRAMS = 500;
+const goldenDir = fileURLToPath(new URL("./golden/", import.meta.url));
+const update = process.env.UPDATE_GOLDEN === "1";
+const hash = (log: string[]) => createHash("sha256").update(JSON.stringify(log)).digest("hex");
 const programs = Array.from({ length: PROGRAMS }, (_, s) => generateGcProgram(s, 60 + (s % 5) * 60));
 
 for (const version of ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]) {
   const python = pythonFor(version);
   const profile = profiles[`cpython-${version}` as ProfileName];
+  const goldenPath = `${goldenDir}gc-${version}.json`;
+  const golden: string[] = existsSync(goldenPath) ? JSON.parse(readFileSync(goldenPath, "utf8")) : [];
   it.skipIf(python === undefined)(
     `${PROGRAMS} programs collect exactly as CPython ${version}${python === undefined ? ` (skipped: python${version} is not installed)` : ""}`,
     async () => {
@@ -36,7 +46,16 @@ for (const version of ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]) {
         collections += mine.filter((l) => l.startsWith("collect")).length;
       });
       expect(collections).toBeGreaterThan(PROGRAMS * 3);
+      const hashes = real.map(hash);
+      if (update) writeFileSync(goldenPath, `${JSON.stringify(hashes, null, 0)}\n`);
+      else expect(hashes, `golden hashes of ${version} are stale: rerun with UPDATE_GOLDEN=1`).toEqual(golden);
     },
     600_000,
   );
+  it(`${PROGRAMS} programs match the logs recorded from CPython ${version}`, () => {
+    expect(golden).toHaveLength(PROGRAMS);
+    programs.forEach((p, k) => {
+      expect(hash(runGcWithPymem(p, profile)), `program ${k}`).toBe(golden[k]);
+    });
+  });
 }

@@ -162,6 +162,57 @@ describe("CycleCollector", () => {
     expect(ms).toBeGreaterThan(0);
   });
 
+  it("untracks tuple-likes holding only non-containers or untracked tuple-likes, as CPython untracks tuples", () => {
+    const { objects, gc } = setUp();
+    gc.disable();
+    const Tuple = objects.defineType({
+      name: "tuple",
+      varSized: true,
+      container: true,
+      clearOrder: "reverse",
+      tupleLike: true,
+    });
+    const Int = objects.defineType({ name: "int", dataBytes: 8 });
+    const List = objects.defineType({ name: "list", listLike: true, container: true });
+    const Obj = objects.defineType({ name: "L", slots: 1, container: true });
+    const tuple = (...items: number[]) => {
+      const t = objects.new(Tuple, { size: items.length });
+      items.forEach((x, i) => {
+        objects.setSlot(t, i, x);
+      });
+      return t;
+    };
+    const t1 = tuple(objects.new(Int), objects.new(Int));
+    const t2 = tuple(t1);
+    const t3 = tuple(objects.new(List));
+    const t4 = tuple(objects.new(Obj));
+    const t5 = tuple(t2, objects.new(Int));
+    const all = [t1, t2, t3, t4, t5];
+    expect(all.map((t) => gc.isTracked(t))).toEqual([true, true, true, true, true]);
+    gc.collect(0);
+    // CPython 3.11 prints the same for (1, 2), (t1,), ([],), (L(),), (t2, 5).
+    expect(all.map((t) => gc.isTracked(t))).toEqual([false, false, true, true, false]);
+  });
+
+  it("legacy finalizers make a cycle uncollectable: it goes to garbage, counted as uncollectable", () => {
+    const { objects, gc, Node } = setUp();
+    gc.disable();
+    const Legacy = objects.defineType({ name: "Legacy", slots: 1, container: true, legacyFinalizer: true });
+    const a = objects.new(Legacy);
+    const b = objects.new(Node);
+    objects.setSlot(a, 0, b);
+    objects.setSlot(b, 0, a);
+    objects.decref(a);
+    objects.decref(b);
+    const info: string[] = [];
+    gc.on("gc:stop", (e) => info.push(`${e.collected}/${e.uncollectable}`));
+    expect(gc.collect()).toBe(2);
+    expect(info).toEqual(["0/2"]);
+    expect(gc.garbage).toEqual([a]);
+    expect(objects.isAlive(b)).toBe(true);
+    expect(gc.getStats()[2]).toEqual({ collections: 1, collected: 0, uncollectable: 2 });
+  });
+
   it("rejects bad input", () => {
     const { objects, gc } = setUp();
     expect(() => gc.collect(3)).toThrow(/generation/);

@@ -2,9 +2,13 @@
  * Differential test: the same acyclic object programs in pymem and in each
  * installed CPython 3.8–3.13 (objects with __slots__ and a __del__ that records
  * its death, and weak references whose callbacks record theirs) kill objects
- * and call back in the same order, trashcan included.
+ * and call back in the same order, trashcan included. Golden hashes of the
+ * real orders (test/objects/golden) keep the check without the interpreters.
  */
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { BlockAllocator, type ProfileName, profiles, RefCounter } from "../../src/index.js";
 import { generateProgram, pythonScript, runWithPymem, runWithPython } from "./refcount-programs.js";
@@ -24,9 +28,21 @@ const programs = [
   generateProgram(999, 50, 20_000),
 ];
 
+const goldenDir = fileURLToPath(new URL("./golden/", import.meta.url));
+const update = process.env.UPDATE_GOLDEN === "1";
+const hash = (order: Array<number | string>) => createHash("sha256").update(JSON.stringify(order)).digest("hex");
+
 for (const version of ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]) {
   const python = pythonFor(version);
   const profile = profiles[`cpython-${version}` as ProfileName];
+  const goldenPath = `${goldenDir}deaths-${version}.json`;
+  const golden: string[] = existsSync(goldenPath) ? JSON.parse(readFileSync(goldenPath, "utf8")) : [];
+  it(`programs match the death orders recorded from CPython ${version}`, () => {
+    expect(golden).toHaveLength(programs.length);
+    programs.forEach((p, k) => {
+      expect(hash(runWithPymem(p, profile).deaths), `program ${k}`).toBe(golden[k]);
+    });
+  });
   it.skipIf(python === undefined)(
     `objects die in the order CPython ${version} kills them${python === undefined ? ` (skipped: python${version} is not installed)` : ""}`,
     () => {
@@ -40,6 +56,9 @@ for (const version of ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]) {
         // What is left: the weak references the program keeps.
         expect(mine.objects.liveObjects).toBe(p.filter((o) => o.op === "weak").length);
       });
+      const hashes = real.map(hash);
+      if (update) writeFileSync(goldenPath, `${JSON.stringify(hashes)}\n`);
+      else expect(hashes, `golden hashes of ${version} are stale: rerun with UPDATE_GOLDEN=1`).toEqual(golden);
     },
     300_000,
   );
