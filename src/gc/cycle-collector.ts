@@ -28,6 +28,7 @@
 import { checkAddress, checkSize } from "../arguments.js";
 import { InvalidAddressError } from "../errors.js";
 import { Emitter } from "../events.js";
+import type { ObjectType } from "../objects/object-type.js";
 import type { CollectorHooks, RefCounter } from "../objects/ref-counter.js";
 import type { Profile } from "../profiles.js";
 import { BlockAllocator } from "../pymalloc/block-allocator.js";
@@ -76,6 +77,10 @@ const WRCB_TO_CALL = 6;
 const SEEN = 7;
 const FINALIZERS = 8;
 const HEADS = 9;
+// What traverse() does to each container an object references: CPython's visitprocs.
+const VISIT_DECREF = 0;
+const VISIT_REACHABLE = 1;
+const VISIT_MOVE = 2;
 
 /**
  * The cycle collector.
@@ -366,7 +371,7 @@ export class CycleCollector extends Emitter<GcEvents> {
   }
 
   /** _PyTuple_MaybeUntrack's test: no empty slot, and no item that may be tracked. */
-  private mayUntrackTuple(op: number, t: ReturnType<RefCounter["typeAt"]>): boolean {
+  private mayUntrackTuple(op: number, t: ObjectType): boolean {
     const n = this.objects.slotCountOf(op, t);
     const base = this.objects.slotBaseOf(op, t);
     for (let i = 0; i < n; i++) {
@@ -394,23 +399,8 @@ export class CycleCollector extends Emitter<GcEvents> {
 
   /** move_legacy_finalizer_reachable: what they reach is uncollectable too. */
   private moveLegacyFinalizerReachable(finalizers: number): void {
-    for (let g = this.next(finalizers); g !== finalizers; g = this.next(g)) {
-      const op = g + 16;
-      const t = this.objects.typeAt(op);
-      const n = this.objects.slotCountOf(op, t);
-      if (n === 0) continue;
-      const base = this.objects.slotBaseOf(op, t);
-      for (let k = 0; k < n; k++) {
-        const i = t.clearOrder === "forward" ? k : n - 1 - k;
-        const child = this.word(base + 8 * i);
-        if (child === 0 || !this.objects.typeAt(child).container) continue;
-        const cg = child - 16;
-        if (this.isCollecting(cg)) {
-          this.listMove(cg, finalizers);
-          this.setPrevRaw(cg, this.prevRaw(cg) & ~PREV_MASK_COLLECTING);
-        }
-      }
-    }
+    for (let g = this.next(finalizers); g !== finalizers; g = this.next(g))
+      this.traverse(g + 16, VISIT_MOVE, finalizers);
   }
 
   /** handle_legacy_finalizers: the uncollectable go to `garbage` (all of them with saveAll) and survive. */
@@ -466,18 +456,31 @@ export class CycleCollector extends Emitter<GcEvents> {
 
   /** subtract_refs: references from inside the set do not keep anything alive. */
   private subtractRefs(containers: number): void {
-    for (let g = this.next(containers); g !== containers; g = this.next(g)) {
-      const op = g + 16;
-      const t = this.objects.typeAt(op);
-      const n = this.objects.slotCountOf(op, t);
-      if (n === 0) continue;
-      const base = this.objects.slotBaseOf(op, t);
-      for (let k = 0; k < n; k++) {
-        const i = t.clearOrder === "forward" ? k : n - 1 - k;
-        const child = this.word(base + 8 * i);
-        if (child === 0 || !this.objects.typeAt(child).container) continue;
-        const cg = child - 16;
+    for (let g = this.next(containers); g !== containers; g = this.next(g)) this.traverse(g + 16, VISIT_DECREF, 0);
+  }
+
+  /**
+   * tp_traverse: visits the containers `op` references, in the order its type
+   * releases them (slots forward, list and tuple items last first), doing
+   * `visit` to each: visit_decref, visit_reachable or visit_move (into `list`).
+   */
+  private traverse(op: number, visit: number, list: number): void {
+    const t = this.objects.typeAt(op);
+    const n = this.objects.slotCountOf(op, t);
+    if (n === 0) return;
+    const base = this.objects.slotBaseOf(op, t);
+    for (let k = 0; k < n; k++) {
+      const i = t.clearOrder === "forward" ? k : n - 1 - k;
+      const child = this.word(base + 8 * i);
+      if (child === 0 || !this.objects.typeAt(child).container) continue;
+      const cg = child - 16;
+      if (visit === VISIT_DECREF) {
         if (this.isCollecting(cg)) this.setRefs(cg, this.refs(cg) - 1);
+      } else if (visit === VISIT_REACHABLE) {
+        this.visitReachable(cg, list);
+      } else if (this.isCollecting(cg)) {
+        this.listMove(cg, list);
+        this.setPrevRaw(cg, this.prevRaw(cg) & ~PREV_MASK_COLLECTING);
       }
     }
   }
@@ -488,17 +491,8 @@ export class CycleCollector extends Emitter<GcEvents> {
     let g = this.next(young);
     while (g !== young) {
       if (this.refs(g) !== 0) {
-        const op = g + 16;
-        const t = this.objects.typeAt(op);
-        const n = this.objects.slotCountOf(op, t);
-        if (n > 0) {
-          const base = this.objects.slotBaseOf(op, t);
-          for (let k = 0; k < n; k++) {
-            const i = t.clearOrder === "forward" ? k : n - 1 - k;
-            const child = this.word(base + 8 * i);
-            if (child !== 0 && this.objects.typeAt(child).container) this.visitReachable(child - 16, young);
-          }
-        }
+        // Traverse before reading g's next: visit_reachable may append to young right after g.
+        this.traverse(g + 16, VISIT_REACHABLE, young);
         this.setPrevPointer(g, prev);
         this.setPrevRaw(g, this.prevRaw(g) & ~PREV_MASK_COLLECTING);
         prev = g;

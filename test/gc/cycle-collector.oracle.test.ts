@@ -8,21 +8,13 @@
  * (test/gc/golden, rewritten with UPDATE_GOLDEN=1) keep the check on machines
  * without the interpreters.
  */
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
 import { type ProfileName, profiles } from "../../src/index.js";
+import { pythonFor } from "../support/python.js";
 import { gcPythonScript, generateGcProgram, runGcWithPymem, runGcWithPythonMany } from "./gc-programs.js";
-
-function pythonFor(version: string): string | undefined {
-  const pyenv = spawnSync("pyenv", ["prefix", version], { encoding: "utf8" });
-  const candidates = pyenv.status === 0 ? [`${pyenv.stdout.trim()}/bin/python${version}`] : [];
-  candidates.push(`python${version}`);
-  for (const c of candidates) if (spawnSync(c, ["-c", "pass"]).status === 0) return c;
-  return undefined;
-}
 
 const PROGRAMS = 500;
 const goldenDir = fileURLToPath(new URL("./golden/", import.meta.url));

@@ -11,15 +11,8 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { BlockAllocator, type ProfileName, profiles, RefCounter } from "../../src/index.js";
+import { pythonFor } from "../support/python.js";
 import { generateProgram, pythonScript, runWithPymem, runWithPython } from "./refcount-programs.js";
-
-function pythonFor(version: string): string | undefined {
-  const pyenv = spawnSync("pyenv", ["prefix", version], { encoding: "utf8" });
-  const candidates = pyenv.status === 0 ? [`${pyenv.stdout.trim()}/bin/python${version}`] : [];
-  candidates.push(`python${version}`);
-  for (const c of candidates) if (spawnSync(c, ["-c", "pass"]).status === 0) return c;
-  return undefined;
-}
 
 // Plain programs, programs after a chain deeper than the trashcan's unwind level, and one long chain.
 const programs = [
