@@ -21,6 +21,8 @@ export type Listener<T> = (payload: T) => void;
 export class Emitter<M extends object> {
   // One array per event name; `undefined` when nobody listens, so the hot-path check is a single load and compare.
   private readonly listeners: { [K in keyof M]?: Listener<M[K]>[] | undefined } = {};
+  // Listeners subscribed to any event: while 0, hasListeners answers from this one field.
+  private subscribed = 0;
   // While > 0, listener errors are kept (the first one) instead of thrown.
   private holding = 0;
   private held = false;
@@ -37,10 +39,12 @@ export class Emitter<M extends object> {
     const list = this.listeners[name];
     // Copy on write: an emit in progress keeps iterating the array it started with.
     this.listeners[name] = list === undefined ? [listener] : [...list, listener];
+    this.subscribed++;
     let subscribed = true;
     return () => {
       if (!subscribed) return;
       subscribed = false;
+      this.subscribed--;
       const current = this.listeners[name];
       if (current === undefined) return;
       const i = current.indexOf(listener);
@@ -61,7 +65,7 @@ export class Emitter<M extends object> {
 
   /** True when at least one listener is subscribed to `name`. Emitting sites test this before building a payload. */
   hasListeners<K extends keyof M>(name: K): boolean {
-    return this.listeners[name] !== undefined;
+    return this.subscribed !== 0 && this.listeners[name] !== undefined;
   }
 
   /**
