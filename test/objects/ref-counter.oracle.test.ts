@@ -136,3 +136,26 @@ describe("list-like objects", () => {
     );
   }
 });
+
+describe("immortal objects", () => {
+  for (const version of ["3.12", "3.13"]) {
+    const python = pythonFor(version);
+    it.skipIf(python === undefined)(
+      `report the refcount CPython ${version} reports for None${python === undefined ? ` (skipped: python${version} is not installed)` : ""}`,
+      () => {
+        const r = spawnSync(python as string, ["-I", "-c", "import sys; print(sys.getrefcount(None))"], {
+          encoding: "utf8",
+        });
+        const objects = new RefCounter({
+          allocator: new BlockAllocator({ profile: profiles[`cpython-${version}` as ProfileName] }),
+        });
+        const T = objects.defineType({ name: "NoneType" });
+        const none = objects.new(T);
+        objects.immortalize(none);
+        objects.incref(none);
+        objects.decref(none);
+        expect(objects.refcount(none)).toBe(Number(r.stdout.trim()));
+      },
+    );
+  }
+});
