@@ -46,7 +46,7 @@ export async function runJob(spec: JobSpec, onProgress?: (ops: number) => void):
   const summary = await replayTrace(trace, blocks, {
     progressEvery: PEAK_EVERY,
     onProgress: (ops) => {
-      const held = raw.stats().bytesInUse;
+      const held = raw.bytesInUse;
       if (held > atPeak.rawBytes)
         atPeak = { ...mallocByteTotals(blocks.mallocStats(), profile), rawBytes: held, op: ops };
       if (onProgress !== undefined && ops % 65536 < PEAK_EVERY) onProgress(ops);

@@ -184,6 +184,11 @@ export class RawAllocator extends Emitter<RawEvents> {
     return this.memory.maxByteLength;
   }
 
+  /** Bytes of the live blocks, headers included (as {@link RawStats.bytesInUse}, without building the stats). */
+  get bytesInUse(): number {
+    return this.inUse;
+  }
+
   /**
    * Allocates at least `size` bytes, 16-byte aligned, and returns the address.
    * `malloc(0)` returns a unique block, as `PyMem_RawMalloc(0)` does.

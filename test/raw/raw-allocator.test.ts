@@ -43,6 +43,10 @@ describe("RawAllocator", () => {
     expect(s.bytesInUse).toBe(0);
     expect(s.fragmentation).toBe(0);
     expect(s.largestFreeBlock).toBe(s.freeBytes);
+    expect(raw.bytesInUse).toBe(0);
+    const d = raw.malloc(100);
+    expect(raw.bytesInUse).toBe(raw.stats().bytesInUse);
+    raw.free(d);
   });
 
   it("reuses a freed block of the same size at the same address", () => {
