@@ -29,7 +29,7 @@ import { checkAddress, checkSize } from "../arguments.js";
 import { InvalidAddressError } from "../errors.js";
 import { Emitter } from "../events.js";
 import type { ObjectType } from "../objects/object-type.js";
-import type { CollectorHooks, RefCounter } from "../objects/ref-counter.js";
+import { type CollectorHooks, RefCounter } from "../objects/ref-counter.js";
 import type { Profile } from "../profiles.js";
 import { BlockAllocator } from "../pymalloc/block-allocator.js";
 
@@ -123,8 +123,8 @@ export class CycleCollector extends Emitter<GcEvents> {
 
   constructor(options: CycleCollectorOptions) {
     super();
-    if (typeof options !== "object" || options === null || typeof options.objects !== "object") {
-      throw new TypeError("options.objects must be a RefCounter");
+    if (typeof options !== "object" || options === null || !(options.objects instanceof RefCounter)) {
+      throw new TypeError(`options.objects must be a RefCounter, got ${String(options?.objects)}`);
     }
     this.objects = options.objects;
     this.profile = options.profile ?? options.objects.profile;

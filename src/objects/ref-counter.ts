@@ -24,6 +24,7 @@ import { BlockAllocator } from "../pymalloc/block-allocator.js";
 import { clearGranule, growGranules, setGranule, testGranule } from "../raw/granule-bitmap.js";
 import type { Memory } from "../raw/memory.js";
 import { RawAllocator } from "../raw/raw-allocator.js";
+import { grown } from "../typed-arrays.js";
 import {
   instanceBytes,
   listCapacity,
@@ -178,15 +179,15 @@ export class RefCounter extends Emitter<ObjectEvents> {
 
   /**
    * A new object of `type` with refcount 1, owned by the caller; its slots are
-   * empty (0). Var-sized types take `options.size` slots.
+   * empty (0). Var-sized types take `options?.size` slots.
    */
-  new(type: ObjectType, options: { size?: number } = {}): number {
+  new(type: ObjectType, options?: { size?: number }): number {
     const t = this.checkType(type);
     let n = t.slots;
     if (t.varSized || t.listLike) {
-      n = checkSize(options.size ?? t.slots, "size", MAX_SLOTS);
-    } else if (options.size !== undefined && options.size !== t.slots) {
-      throw new RangeError(`type ${t.name} has a fixed ${t.slots} slots; size ${String(options.size)} is not allowed`);
+      n = checkSize(options?.size ?? t.slots, "size", MAX_SLOTS);
+    } else if (options?.size !== undefined && options?.size !== t.slots) {
+      throw new RangeError(`type ${t.name} has a fixed ${t.slots} slots; size ${String(options?.size)} is not allowed`);
     }
     const bytes = instanceBytes(t, n, this.gcHead);
     // The allocator's listeners wait until the object is initialised.
@@ -765,15 +766,9 @@ export class RefCounter extends Emitter<ObjectEvents> {
   private push(address: number, next: number, chain: number): void {
     if (this.sp === this.stackOp.length) {
       const n = this.sp * 2;
-      const op = new Float64Array(n);
-      op.set(this.stackOp);
-      this.stackOp = op;
-      const nx = new Int32Array(n);
-      nx.set(this.stackNext);
-      this.stackNext = nx;
-      const ch = new Uint8Array(n);
-      ch.set(this.stackChain);
-      this.stackChain = ch;
+      this.stackOp = grown(this.stackOp, n);
+      this.stackNext = grown(this.stackNext, n);
+      this.stackChain = grown(this.stackChain, n);
     }
     this.stackOp[this.sp] = address;
     this.stackNext[this.sp] = next;

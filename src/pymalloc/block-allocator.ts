@@ -28,6 +28,7 @@ import { Emitter } from "../events.js";
 import { defaultProfile, defineProfile, type Profile } from "../profiles.js";
 import { clearGranule, growGranules, setGranule, testGranule } from "../raw/granule-bitmap.js";
 import { RawAllocator } from "../raw/raw-allocator.js";
+import { grown } from "../typed-arrays.js";
 import { Arena } from "./arena.js";
 import { Pool, type PoolState } from "./pool.js";
 import {
@@ -729,15 +730,13 @@ export class BlockAllocator extends Emitter<BlockEvents> {
   private growArenaObjects(): void {
     const old = this.maxArenas;
     const n = old === 0 ? this.profile.initialArenaObjects : old * 2;
-    this.arenaAddress = growF64(this.arenaAddress, n);
-    this.arenaPoolAddress = growF64(this.arenaPoolAddress, n);
-    this.arenaFreePools = growF64(this.arenaFreePools, n);
-    this.arenaNFreePools = growU32(this.arenaNFreePools, n);
-    this.arenaNTotalPools = growU32(this.arenaNTotalPools, n);
-    const next = new Int32Array(n);
-    next.set(this.arenaNext);
-    const prev = new Int32Array(n);
-    prev.set(this.arenaPrev);
+    this.arenaAddress = grown(this.arenaAddress, n);
+    this.arenaPoolAddress = grown(this.arenaPoolAddress, n);
+    this.arenaFreePools = grown(this.arenaFreePools, n);
+    this.arenaNFreePools = grown(this.arenaNFreePools, n);
+    this.arenaNTotalPools = grown(this.arenaNTotalPools, n);
+    const next = grown(this.arenaNext, n);
+    const prev = grown(this.arenaPrev, n);
     for (let i = old; i < n; i++) {
       next[i] = i + 1 < n ? i + 1 : NO_ARENA;
       prev[i] = NO_ARENA;
@@ -853,12 +852,8 @@ export class BlockAllocator extends Emitter<BlockEvents> {
     const tail = base % this.arenaSize;
     if (slot + 2 > this.mapHi.length) {
       const n = Math.max(slot + 2, this.mapHi.length * 2, 16);
-      const hi = new Int32Array(n);
-      hi.set(this.mapHi);
-      this.mapHi = hi;
-      const lo = new Int32Array(n);
-      lo.set(this.mapLo);
-      this.mapLo = lo;
+      this.mapHi = grown(this.mapHi, n);
+      this.mapLo = grown(this.mapLo, n);
     }
     // An arena-aligned arena fills its slot: tail_hi -1 makes every offset >= it.
     this.mapHi[slot] = used ? (tail === 0 ? -1 : tail) : 0;
@@ -953,18 +948,6 @@ export class BlockAllocator extends Emitter<BlockEvents> {
     this.raw.usableSize(address);
     throw new InvalidAddressError(address, "not a block of this BlockAllocator");
   }
-}
-
-function growF64(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
-  const b = new Float64Array(n);
-  b.set(a);
-  return b;
-}
-
-function growU32(a: Uint32Array, n: number): Uint32Array<ArrayBuffer> {
-  const b = new Uint32Array(n);
-  b.set(a);
-  return b;
 }
 
 type Internals = ReturnType<BlockAllocator["internals"]>;

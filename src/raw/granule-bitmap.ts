@@ -6,6 +6,8 @@
  * @module
  */
 
+import { grown } from "../typed-arrays.js";
+
 const GRANULE = 16;
 
 /** Words needed to cover `bytes` of buffer. */
@@ -17,9 +19,7 @@ export function granuleWords(bytes: number): number {
 export function growGranules(map: Uint32Array, bytes: number): Uint32Array {
   const words = granuleWords(bytes);
   if (words <= map.length) return map;
-  const next = new Uint32Array(Math.max(words, map.length * 2));
-  next.set(map);
-  return next;
+  return grown(map, Math.max(words, map.length * 2));
 }
 
 /** Whether the bit of `address` is set. */

@@ -10,6 +10,7 @@
 import { TraceError } from "../errors.js";
 import { BlockAllocator } from "../pymalloc/block-allocator.js";
 import { RawAllocator } from "../raw/raw-allocator.js";
+import { grown } from "../typed-arrays.js";
 import { type Trace, type TraceBatch, TraceOp, type TraceStream } from "./parse.js";
 
 /** What replayTrace needs of an allocator. */
@@ -125,12 +126,8 @@ class LiveTable {
     if (id >= this.address.length) {
       let n = this.address.length * 2;
       while (n <= id) n *= 2;
-      const a = new Float64Array(n);
-      a.set(this.address);
-      this.address = a;
-      const s = new Float64Array(n);
-      s.set(this.size);
-      this.size = s;
+      this.address = grown(this.address, n);
+      this.size = grown(this.size, n);
     }
     this.address[id] = address;
     this.size[id] = size;

@@ -220,6 +220,8 @@ describe("CycleCollector", () => {
     expect(() => gc.setThreshold(-1)).toThrow(/threshold0/);
     expect(() => gc.isTracked(12345)).toThrow(/not a live object/);
     expect(() => new CycleCollector({ objects })).toThrow(/already has a CycleCollector/);
+    expect(() => new CycleCollector({ objects: {} as RefCounter })).toThrow(/options.objects must be a RefCounter/);
+    expect(() => new CycleCollector(null as never)).toThrow(TypeError);
     expect(
       () =>
         new CycleCollector({
