@@ -22,6 +22,7 @@ export {
   type GcEvents,
   type GcGenerationStats,
   type GcInfo,
+  type RootKind,
 } from "./gc/cycle-collector.js";
 export { createHeap, type Heap, type HeapOptions } from "./heap.js";
 export { instanceBytes, type ObjectType, type TypeSpec } from "./objects/object-type.js";

@@ -16,7 +16,9 @@
  *   of 3.11 (state moved into a struct); gc thresholds (700, 10, 10) in 3.12 and
  *   (2000, 10, 10) in 3.13 (`pycore_runtime_init.h`).
  * - 3.14: 3.14.0–3.14.4 keep 3.13's pymalloc; the gc is the incremental one
- *   with thresholds (2000, 10, 0).
+ *   with thresholds (2000, 10, 0), checked against CPython 3.14.2 (Pyodide).
+ *   3.14.5 and later went back to 3.13's generational collector: a profile
+ *   for them would be named separately.
  *
  * @module
  */
@@ -52,7 +54,7 @@ export type GcVariant =
   | "generational-3.9"
   /** 3.12/3.13: immortal objects; automatic collection deferred to a safe point. */
   | "generational-3.12"
-  /** 3.14.0–3.14.4: the incremental collector. */
+  /** 3.14.0–3.14.4: the incremental collector (young list, visited and pending old spaces, increments). */
   | "incremental-3.14";
 
 /** How deep deallocation chains are cut (CPython's trashcan). */

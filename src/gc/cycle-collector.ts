@@ -1,11 +1,12 @@
 /**
- * CycleCollector: CPython's generational cyclic garbage collector
- * (`Modules/gcmodule.c` of 3.8–3.12, `Python/gc.c` of 3.13) over a
- * RefCounter's objects.
+ * CycleCollector: CPython's cyclic garbage collector over a RefCounter's
+ * objects: the generational one (`Modules/gcmodule.c` of 3.8–3.12,
+ * `Python/gc.c` of 3.13) and 3.14.0–3.14.4's incremental one (`Python/gc.c`).
  *
  * The generation lists are threaded through the objects' PyGC_Head words in
  * simulated memory, as CPython threads them: `_gc_next` holds the next
- * PyGC_Head (bit 0: NEXT_MASK_UNREACHABLE during a collection), `_gc_prev` the
+ * PyGC_Head (bit 0: NEXT_MASK_UNREACHABLE during a collection; 3.14: the old
+ * space, with the unreachable mark in bit 1), `_gc_prev` the
  * previous one with FINALIZED (bit 0) and COLLECTING (bit 1) flags, and during
  * a collection the copied reference count (shifted left by 2) instead of the
  * pointer. The list heads themselves are PyGC_Head structs in a raw block.
@@ -19,8 +20,16 @@
  *
  * Types marked `tupleLike` are untracked as CPython untracks tuples; types
  * with a `legacyFinalizer` (tp_del) make themselves and what they reach
- * uncollectable, into `garbage`. Not modelled: dict untracking, free lists,
- * 3.14's incremental collector.
+ * uncollectable, into `garbage`.
+ *
+ * 3.14's incremental collector keeps a young list and two old "spaces", one
+ * visited and one pending, told apart by bit 0 of `_gc_next` (the unreachable
+ * mark moves to bit 1). `collect(0)` collects the young list into the visited
+ * space; `collect(1)` is one increment: the first of a cycle only marks what is
+ * reachable from the roots ({@link CycleCollector.addRoot}), later ones collect
+ * the young list plus enough of the pending space (each object with everything
+ * it reaches) to cover the work owed; `collect(2)` collects everything. Not
+ * modelled: dict untracking, free lists.
  *
  * @module
  */
@@ -32,6 +41,7 @@ import type { ObjectType } from "../objects/object-type.js";
 import { type CollectorHooks, RefCounter } from "../objects/ref-counter.js";
 import type { Profile } from "../profiles.js";
 import { BlockAllocator } from "../pymalloc/block-allocator.js";
+import { grown } from "../typed-arrays.js";
 
 /** Options for {@link CycleCollector}. */
 export interface CycleCollectorOptions {
@@ -39,7 +49,21 @@ export interface CycleCollectorOptions {
   objects: RefCounter;
   /** The profile (default: the RefCounter's). */
   profile?: Profile;
+  /**
+   * 3.14: garbage-collected objects that exist outside the simulation (the
+   * interpreter's own), counted in CPython's `heap_size`, which scales the
+   * work of each increment. Default 0.
+   */
+  heapSize?: number;
 }
+
+/**
+ * Where a root's reference lives, for 3.14's marking: an interpreter global
+ * (sys, builtins: marked when a cycle starts) or a frame's locals (marked when
+ * a cycle starts and again at every increment, as CPython rescans the current
+ * frame).
+ */
+export type RootKind = "global" | "stack";
 
 /** What `gc.callbacks` receive, as in CPython. */
 export interface GcInfo {
@@ -66,21 +90,32 @@ export interface GcEvents {
 }
 
 const NUM_GENERATIONS = 3;
-const NEXT_MASK_UNREACHABLE = 1;
 const PREV_MASK_FINALIZED = 1;
 const PREV_MASK_COLLECTING = 2;
-// List heads in the heads block: the three generations, the permanent one, then work lists.
+// 3.14: bit 0 of _gc_next tells the old space (_PyGC_NEXT_MASK_OLD_SPACE_1).
+const OLD_SPACE_1 = 1;
+// List heads in the heads block: the three generations (3.14: young, old[0], old[1]), the permanent one,
+// then work lists.
 const PERMANENT = 3;
 const UNREACHABLE = 4;
 const STILL_UNREACHABLE = 5;
 const WRCB_TO_CALL = 6;
 const SEEN = 7;
 const FINALIZERS = 8;
-const HEADS = 9;
+const INCREMENT = 9;
+const SURVIVORS = 10;
+const REACHABLE = 11;
+const HEADS = 12;
 // What traverse() does to each container an object references: CPython's visitprocs.
 const VISIT_DECREF = 0;
 const VISIT_REACHABLE = 1;
 const VISIT_MOVE = 2;
+const VISIT_ADD = 3;
+// 3.14's gc phases: a cycle starts by marking from the roots, then collects increments.
+const PHASE_MARK = 0;
+const PHASE_COLLECT = 1;
+// SCAN_RATE_DIVISOR: an increment scans heap_size / 10 / threshold1 objects beyond the new ones.
+const SCAN_RATE_DIVISOR = 10;
 
 /**
  * The cycle collector.
@@ -120,6 +155,23 @@ export class CycleCollector extends Emitter<GcEvents> {
   private longLivedPending = 0;
   // 3.12+: a collection due at allocation is scheduled and runs once the allocating call completes.
   private scheduled = false;
+  // 3.14's incremental collector.
+  private readonly incremental: boolean;
+  // NEXT_MASK_UNREACHABLE: bit 0 of _gc_next in 3.8–3.13, bit 1 in 3.14 (bit 0 is the old space).
+  private readonly unreachableMask: number;
+  // The _gc_next flag bits _PyGCHead_SET_NEXT keeps: the old-space bit in 3.14, none before.
+  private readonly keptNextBits: number;
+  // gcstate->visited_space, phase, work_to_do, heap_size.
+  private visitedSpace = 0;
+  private gcPhase = PHASE_MARK;
+  private workToDo = 0;
+  private heapSize = 0;
+  // The roots: addresses, in the order added, and whether each is a stack (1) or global (0) root.
+  private rootAddress = new Float64Array(8);
+  private rootStack = new Uint8Array(8);
+  private nRoots = 0;
+  // visit_add_to_container's count.
+  private added = 0;
 
   constructor(options: CycleCollectorOptions) {
     super();
@@ -128,11 +180,10 @@ export class CycleCollector extends Emitter<GcEvents> {
     }
     this.objects = options.objects;
     this.profile = options.profile ?? options.objects.profile;
-    if (this.profile.gc === "incremental-3.14") {
-      throw new RangeError(
-        `${this.profile.name}'s incremental collector is not modelled yet; use cpython-3.13 or older`,
-      );
-    }
+    this.incremental = this.profile.gc === "incremental-3.14";
+    this.unreachableMask = this.incremental ? 2 : 1;
+    this.keptNextBits = this.incremental ? OLD_SPACE_1 : 0;
+    if (options.heapSize !== undefined) this.heapSize = checkSize(options.heapSize, "options.heapSize");
     const a = this.objects.allocator;
     const raw = a instanceof BlockAllocator ? a.raw : a;
     this.u32 = raw.memory.u32;
@@ -143,14 +194,15 @@ export class CycleCollector extends Emitter<GcEvents> {
     for (let i = 0; i < NUM_GENERATIONS; i++) this.stats.push({ collections: 0, collected: 0, uncollectable: 0 });
     const hooks: CollectorHooks = {
       link: () => this.link(),
-      track: (address) => {
-        this.listAppend(address - 16, this.head(0));
+      track: (address) => this.track(address - 16),
+      safePoint: () => {
         if (this.scheduled) this.runScheduled();
       },
       untrack: (address) => this.untrack(address - 16),
       isTracked: (address) => this.next(address - 16) !== 0,
       released: () => {
-        if ((this.counts[0] as number) > 0) this.counts[0] = (this.counts[0] as number) - 1;
+        // 3.14 counts tracking instead (the object was untracked just before).
+        if (!this.incremental && (this.counts[0] as number) > 0) this.counts[0] = (this.counts[0] as number) - 1;
       },
     };
     this.objects.attachCollector(hooks);
@@ -189,8 +241,12 @@ export class CycleCollector extends Emitter<GcEvents> {
     return this.enabled;
   }
 
-  /** `gc.get_count()`. */
+  /** `gc.get_count()` (3.14: the young count, then the visited and pending spaces' young collections). */
   getCount(): [number, number, number] {
+    if (this.incremental) {
+      const v = this.visitedSpace;
+      return [this.counts[0] as number, this.counts[1 + v] as number, this.counts[2 - v] as number];
+    }
     return [this.counts[0] as number, this.counts[1] as number, this.counts[2] as number];
   }
 
@@ -230,15 +286,29 @@ export class CycleCollector extends Emitter<GcEvents> {
 
   /** `gc.freeze()`: everything tracked moves to the permanent generation, ignored by collections. */
   freeze(): void {
+    if (this.incremental) {
+      // The permanent generation counts as visited, so marking never enters it.
+      const v = this.visitedSpace;
+      this.setSpaceOfList(this.head(0), v);
+      this.listMerge(this.head(0), this.head(PERMANENT));
+      this.counts[0] = 0;
+      this.setSpaceOfList(this.head(1 + (v ^ 1)), v);
+      this.listMerge(this.head(1), this.head(PERMANENT));
+      this.counts[1] = 0;
+      this.listMerge(this.head(2), this.head(PERMANENT));
+      this.counts[2] = 0;
+      return;
+    }
     for (let i = 0; i < NUM_GENERATIONS; i++) {
       this.listMerge(this.head(i), this.head(PERMANENT));
       this.counts[0] = 0;
     }
   }
 
-  /** `gc.unfreeze()`: the permanent generation goes back into the oldest one. */
+  /** `gc.unfreeze()`: the permanent generation goes back into the oldest one (3.14: the visited space). */
   unfreeze(): void {
-    this.listMerge(this.head(PERMANENT), this.head(NUM_GENERATIONS - 1));
+    const to = this.incremental ? this.head(1 + this.visitedSpace) : this.head(NUM_GENERATIONS - 1);
+    this.listMerge(this.head(PERMANENT), to);
   }
 
   /** `gc.get_freeze_count()`. */
@@ -246,19 +316,81 @@ export class CycleCollector extends Emitter<GcEvents> {
     return this.listSize(this.head(PERMANENT));
   }
 
-  /** Tracked objects of `generation` (0–2, or 3 for the permanent one), oldest first. */
+  /**
+   * Tracked objects of `generation` (0–2, or 3 for the permanent one), in list
+   * order. In 3.14, 1 is the visited old space and 2 the pending one.
+   */
   objectsOf(generation: number): number[] {
     checkSize(generation, "generation", PERMANENT);
     const out: number[] = [];
-    const h = this.head(generation);
+    const h = this.genHead(generation);
     for (let g = this.next(h); g !== h; g = this.next(g)) out.push(g + 16);
+    return out;
+  }
+
+  /**
+   * Registers a root: a reference held by an interpreter global (`"global"`)
+   * or by a frame's locals (`"stack"`). The root takes a reference of its own
+   * (as storing into a local does) until {@link CycleCollector.removeRoot}.
+   * 3.14's incremental collector marks everything reachable from the roots
+   * when a cycle starts (stack roots also at every increment), in CPython's
+   * order: global roots in the order added, then stack roots from the last
+   * added (the top of the frame) down. The generational collectors need no
+   * roots; there a root is simply a reference.
+   */
+  addRoot(address: number, kind: RootKind = "global"): void {
+    this.checkObject(address);
+    if (kind !== "global" && kind !== "stack") {
+      throw new TypeError(`kind must be "global" or "stack", got ${JSON.stringify(kind)}`);
+    }
+    if (this.nRoots === this.rootAddress.length) {
+      this.rootAddress = grown(this.rootAddress, this.nRoots * 2);
+      this.rootStack = grown(this.rootStack, this.nRoots * 2);
+    }
+    this.objects.incref(address);
+    this.rootAddress[this.nRoots] = address;
+    this.rootStack[this.nRoots] = kind === "stack" ? 1 : 0;
+    this.nRoots++;
+  }
+
+  /** Removes the most recently added root on `address` and releases its reference (which may free it). */
+  removeRoot(address: number): void {
+    checkAddress(address);
+    let i = this.nRoots - 1;
+    while (i >= 0 && this.rootAddress[i] !== address) i--;
+    if (i < 0) throw new InvalidAddressError(address, "not a root");
+    this.rootAddress.copyWithin(i, i + 1, this.nRoots);
+    this.rootStack.copyWithin(i, i + 1, this.nRoots);
+    this.nRoots--;
+    this.objects.decref(address);
+  }
+
+  /** The roots, in the order added. */
+  roots(): Array<{ address: number; kind: RootKind }> {
+    const out: Array<{ address: number; kind: RootKind }> = [];
+    for (let i = 0; i < this.nRoots; i++) {
+      out.push({ address: this.rootAddress[i] as number, kind: this.rootStack[i] === 1 ? "stack" : "global" });
+    }
     return out;
   }
 
   // ---------------------------------------------------------------- the algorithm
 
-  /** _PyObject_GC_Link: count a new container; 3.8–3.11 may collect right here. */
+  /** _PyObject_GC_TRACK: at the young list's tail; 3.14 counts tracked objects here and may schedule a collection. */
+  private track(g: number): void {
+    this.listAppend(g, this.head(0));
+    if (!this.incremental) return;
+    // New objects are in the pending (not visited) space.
+    this.setSpace(g, this.visitedSpace ^ 1);
+    this.counts[0] = (this.counts[0] as number) + 1;
+    this.heapSize++;
+    const t0 = this.thresholds[0] as number;
+    if ((this.counts[0] as number) > t0 && this.enabled && t0 !== 0 && !this.collecting) this.scheduled = true;
+  }
+
+  /** _PyObject_GC_Link: count a new container (3.8–3.13); 3.8–3.11 may collect right here. */
   private link(): void {
+    if (this.incremental) return;
     this.counts[0] = (this.counts[0] as number) + 1;
     const t0 = this.thresholds[0] as number;
     if ((this.counts[0] as number) > t0 && this.enabled && t0 !== 0 && !this.collecting) {
@@ -275,13 +407,15 @@ export class CycleCollector extends Emitter<GcEvents> {
     }
   }
 
-  /** _Py_RunGC at the safe point after the allocation that scheduled it. */
+  /** _Py_RunGC at the safe point after the allocation that scheduled it (3.14: one increment). */
   private runScheduled(): void {
     this.scheduled = false;
     if (this.collecting) return;
+    if (this.incremental && !this.enabled) return;
     this.collecting = true;
     try {
-      this.collectGenerations();
+      if (this.incremental) this.collectWithCallback(1);
+      else this.collectGenerations();
     } finally {
       this.collecting = false;
     }
@@ -316,6 +450,11 @@ export class CycleCollector extends Emitter<GcEvents> {
 
   /** gc_collect_main. Returns [collected, uncollectable]. */
   private collectMain(generation: number): [number, number] {
+    if (this.incremental) {
+      if (generation === 0) return this.collectYoung();
+      if (generation === 1) return this.collectIncrement();
+      return this.collectFull();
+    }
     if (generation + 1 < NUM_GENERATIONS) this.counts[generation + 1] = (this.counts[generation + 1] as number) + 1;
     for (let i = 0; i <= generation; i++) this.counts[i] = 0;
     for (let i = 0; i < generation; i++) this.listMerge(this.head(i), this.head(generation));
@@ -359,6 +498,226 @@ export class CycleCollector extends Emitter<GcEvents> {
     return this.finish(generation, m, this.handleLegacyFinalizers(finalizers, old));
   }
 
+  // ---------------------------------------------------------------- 3.14: the incremental collector
+
+  /** gc_collect_young: the young list, collected into the visited space. */
+  private collectYoung(): [number, number] {
+    const young = this.head(0);
+    this.untrackTuples(young);
+    const survivors = this.head(SURVIVORS);
+    this.listInit(survivors);
+    this.setSpaceOfList(young, this.visitedSpace);
+    const found = this.collectRegion(0, young, survivors);
+    this.listMerge(survivors, this.head(1 + this.visitedSpace));
+    this.counts[0] = 0;
+    const visitedCount = 1 + this.visitedSpace;
+    this.counts[visitedCount] = (this.counts[visitedCount] as number) + 1;
+    return this.finish(0, found[0], found[1]);
+  }
+
+  /**
+   * gc_collect_increment: the work owed grows with the new objects and the
+   * heap; a cycle's first increment only marks from the roots, later ones
+   * collect the young list plus pending objects (each with what it reaches)
+   * until the work is covered; the cycle ends when the pending space is empty.
+   */
+  private collectIncrement(): [number, number] {
+    this.workToDo += this.assessWorkToDo();
+    // Still ahead of the work owed: nothing to do this time (the young objects stay young, no stats).
+    if (this.workToDo < 0) return [0, 0];
+    this.untrackTuples(this.head(0));
+    if (this.gcPhase === PHASE_MARK) {
+      // CPython subtracts the marked objects twice: in mark_at_start and here.
+      const marked = this.markAtStart();
+      this.workToDo -= marked;
+      return [0, 0];
+    }
+    const v = this.visitedSpace;
+    const notVisited = this.head(1 + (v ^ 1));
+    const visited = this.head(1 + v);
+    const increment = this.head(INCREMENT);
+    this.listInit(increment);
+    const marked = this.markStacks(visited);
+    this.workToDo -= marked;
+    this.setSpaceOfList(this.head(0), v);
+    this.listMerge(this.head(0), increment);
+    let size = this.listSize(increment);
+    while (size < this.workToDo) {
+      if (this.next(notVisited) === notVisited) break;
+      const g = this.next(notVisited);
+      this.listMove(g, increment);
+      size++;
+      this.setSpace(g, v);
+      size += this.expandRegion(increment, g);
+    }
+    this.phase(1, "increment", increment);
+    const survivors = this.head(SURVIVORS);
+    this.listInit(survivors);
+    const found = this.collectRegion(1, increment, survivors);
+    this.listMerge(survivors, visited);
+    this.workToDo -= size;
+    const result = this.finish(1, found[0], found[1]);
+    if (this.next(notVisited) === notVisited) this.completedScavenge();
+    return result;
+  }
+
+  /** gc_collect_full: every space merged into the visited one and collected; a new cycle starts. */
+  private collectFull(): [number, number] {
+    const v = this.visitedSpace;
+    const young = this.head(0);
+    const pending = this.head(1 + (v ^ 1));
+    const visited = this.head(1 + v);
+    this.untrackTuples(young);
+    this.listMerge(young, pending);
+    this.setSpaceOfList(pending, v);
+    this.counts[0] = 0;
+    this.listMerge(pending, visited);
+    const found = this.collectRegion(2, visited, visited);
+    this.counts.fill(0);
+    this.completedScavenge();
+    return this.finish(2, found[0], found[1]);
+  }
+
+  /**
+   * gc_collect_region: 3.14's cycle detection over `from`, survivors into `to`:
+   * 3.13's phases (as of 3.14.2, weak references to the trash are all cleared
+   * before finalizers run; 3.14.3 also clears those finalizers create, gh-91636).
+   */
+  private collectRegion(generation: number, from: number, to: number): [number, number] {
+    const unreachable = this.head(UNREACHABLE);
+    this.deduceUnreachable(from, unreachable);
+    this.phase(generation, "move_unreachable", unreachable);
+    this.untrackTuples(from);
+    if (from !== to) this.listMerge(from, to);
+    const finalizers = this.head(FINALIZERS);
+    this.listInit(finalizers);
+    this.moveLegacyFinalizers(unreachable, finalizers);
+    this.moveLegacyFinalizerReachable(finalizers);
+    let collected = this.handleWeakrefs(unreachable, to);
+    this.phase(generation, "handle_weakrefs", unreachable);
+    this.finalizeGarbage(unreachable);
+    this.phase(generation, "finalize_garbage", unreachable);
+    const final = this.head(STILL_UNREACHABLE);
+    this.handleResurrected(unreachable, final, to);
+    this.phase(generation, "handle_resurrected_objects", final);
+    collected += this.listSize(final);
+    this.deleteGarbage(final, to);
+    this.phase(generation, "delete_garbage", final);
+    return [collected, this.handleLegacyFinalizers(finalizers, to)];
+  }
+
+  /** assess_work_to_do: the new objects, plus a share of the heap capped at twice them. */
+  private assessWorkToDo(): number {
+    const scale = this.scaleFactor();
+    const newObjects = this.counts[0] as number;
+    const maxHeapFraction = newObjects * 2;
+    let heapFraction = Math.trunc(Math.trunc(this.heapSize / SCAN_RATE_DIVISOR) / scale);
+    if (heapFraction > maxHeapFraction) heapFraction = maxHeapFraction;
+    this.counts[0] = 0;
+    return newObjects + heapFraction;
+  }
+
+  /** old[0].threshold as the scan-rate scale factor, at least 2. */
+  private scaleFactor(): number {
+    const t = this.thresholds[1] as number;
+    return Math.max(t, 2);
+  }
+
+  /** mark_at_start: everything reachable from the roots moves to the visited space, unexamined. */
+  private markAtStart(): number {
+    const visited = this.head(1 + this.visitedSpace);
+    const marked = this.markRoots(visited, false) + this.markRoots(visited, true);
+    this.workToDo -= marked;
+    this.gcPhase = PHASE_COLLECT;
+    if (this.hasListeners("gc:phase")) this.emit("gc:phase", { generation: 1, phase: "mark", objects: marked });
+    return marked;
+  }
+
+  /** mark_stacks at an increment: the current frame's locals, rescanned each time. */
+  private markStacks(visited: number): number {
+    return this.markRoots(visited, true);
+  }
+
+  /**
+   * mark_global_roots (`stack` false: global roots in the order added) or
+   * mark_stacks (`stack` true: stack roots from the top of the frame down),
+   * then everything they reach (mark_all_reachable).
+   */
+  private markRoots(visited: number, stack: boolean): number {
+    const reachable = this.head(REACHABLE);
+    this.listInit(reachable);
+    let marked = 0;
+    if (stack) {
+      for (let i = this.nRoots - 1; i >= 0; i--) {
+        if (this.rootStack[i] === 1) marked += this.moveToReachable(this.rootAddress[i] as number, reachable);
+      }
+    } else {
+      for (let i = 0; i < this.nRoots; i++) {
+        if (this.rootStack[i] === 0) marked += this.moveToReachable(this.rootAddress[i] as number, reachable);
+      }
+    }
+    return marked + this.markAllReachable(reachable, visited);
+  }
+
+  /** move_to_reachable: a tracked, mortal, not yet visited object joins `reachable` in the visited space. */
+  private moveToReachable(op: number, reachable: number): number {
+    if (!this.objects.typeAt(op).container || this.objects.immortalAt(op)) return 0;
+    const g = op - 16;
+    if (this.next(g) === 0 || this.space(g) === this.visitedSpace) return 0;
+    this.setSpace(g, this.visitedSpace);
+    this.listMove(g, reachable);
+    return 1;
+  }
+
+  /** mark_all_reachable: breadth first, each object into the visited list, then what it reaches. */
+  private markAllReachable(reachable: number, visited: number): number {
+    this.added = 0;
+    while (this.next(reachable) !== reachable) {
+      const g = this.next(reachable);
+      this.listMove(g, visited);
+      this.traverse(g + 16, VISIT_ADD, reachable);
+    }
+    return this.added;
+  }
+
+  /** expand_region_transitively_reachable: what the increment's new object reaches joins it (immortals leave). */
+  private expandRegion(container: number, from: number): number {
+    this.added = 0;
+    let g = from;
+    while (g !== container) {
+      if (this.objects.immortalAt(g + 16)) {
+        const next = this.next(g);
+        this.listMove(g, this.head(PERMANENT));
+        g = next;
+        continue;
+      }
+      this.traverse(g + 16, VISIT_ADD, container);
+      g = this.next(g);
+    }
+    return this.added;
+  }
+
+  /**
+   * completed_scavenge: the pending space is empty. With nothing frozen the
+   * spaces swap names; otherwise (frozen objects keep the visited bit) the
+   * visited objects move back into the pending space. Marking starts again.
+   */
+  private completedScavenge(): void {
+    const permanent = this.head(PERMANENT);
+    if (this.next(permanent) === permanent) {
+      const notVisited = this.visitedSpace;
+      this.visitedSpace = notVisited ^ 1;
+      this.setSpaceOfList(this.head(0), notVisited);
+    } else {
+      const v = this.visitedSpace;
+      const pending = this.head(1 + (v ^ 1));
+      this.listMerge(this.head(1 + v), pending);
+      this.setSpaceOfList(pending, v ^ 1);
+    }
+    this.workToDo = 0;
+    this.gcPhase = PHASE_MARK;
+  }
+
   /** untrack_tuples: tuple-likes holding only non-containers or untracked tuple-likes leave the gc. */
   private untrackTuples(head: number): void {
     for (let g = this.next(head); g !== head; ) {
@@ -387,7 +746,7 @@ export class CycleCollector extends Emitter<GcEvents> {
   /** move_legacy_finalizers: clear the UNREACHABLE marks; objects with tp_del go to `finalizers`. */
   private moveLegacyFinalizers(unreachable: number, finalizers: number): void {
     for (let g = this.next(unreachable); g !== unreachable; ) {
-      this.setNextRaw(g, this.nextRaw(g) & ~NEXT_MASK_UNREACHABLE);
+      this.clearUnreachable(g);
       const next = this.next(g);
       if (this.objects.typeAt(g + 16).legacyFinalizer) {
         this.setPrevRaw(g, this.prevRaw(g) & ~PREV_MASK_COLLECTING);
@@ -444,7 +803,9 @@ export class CycleCollector extends Emitter<GcEvents> {
       const next = this.next(g);
       const op = g + 16;
       if (immortals && this.objects.immortalAt(op)) {
-        this.listMove(g, this.head(PERMANENT));
+        // 3.12/3.13 keep immortals in the permanent generation; 3.14 untracks them.
+        if (this.incremental) this.untrack(g);
+        else this.listMove(g, this.head(PERMANENT));
         g = next;
         continue;
       }
@@ -478,6 +839,13 @@ export class CycleCollector extends Emitter<GcEvents> {
         if (this.isCollecting(cg)) this.setRefs(cg, this.refs(cg) - 1);
       } else if (visit === VISIT_REACHABLE) {
         this.visitReachable(cg, list);
+      } else if (visit === VISIT_ADD) {
+        // visit_add_to_container: what is not yet in the visited space joins the list, flipped into it.
+        if (this.next(cg) !== 0 && !this.objects.immortalAt(child) && this.space(cg) !== this.visitedSpace) {
+          this.setSpace(cg, this.visitedSpace);
+          this.listMove(cg, list);
+          this.added++;
+        }
       } else if (this.isCollecting(cg)) {
         this.listMove(cg, list);
         this.setPrevRaw(cg, this.prevRaw(cg) & ~PREV_MASK_COLLECTING);
@@ -489,6 +857,8 @@ export class CycleCollector extends Emitter<GcEvents> {
   private moveUnreachable(young: number, unreachable: number): void {
     let prev = young;
     let g = this.next(young);
+    // The unreachable mark, plus (3.14) the old space of the list, which all its objects share.
+    const flags = this.unreachableMask + (this.nextRaw(g) & this.keptNextBits);
     while (g !== young) {
       if (this.refs(g) !== 0) {
         // Traverse before reading g's next: visit_reachable may append to young right after g.
@@ -500,26 +870,28 @@ export class CycleCollector extends Emitter<GcEvents> {
         // Tentatively unreachable: unlink (young is singly linked during the pass) and append with the mark.
         this.setNextRaw(prev, this.nextRaw(g));
         const last = this.prev(unreachable);
-        this.setNextRaw(last, g | NEXT_MASK_UNREACHABLE);
+        this.setNextRaw(last, g + flags);
         this.setPrevPointer(g, last);
-        this.setNextRaw(g, unreachable | NEXT_MASK_UNREACHABLE);
+        this.setNextRaw(g, unreachable + flags);
         this.setPrevRaw(unreachable, g);
       }
-      g = this.nextRaw(prev);
+      g = this.next(prev);
     }
     this.setPrevRaw(young, prev);
-    this.setNextRaw(unreachable, this.nextRaw(unreachable) & ~NEXT_MASK_UNREACHABLE);
+    this.setNextRaw(young, this.next(young));
+    this.setNextRaw(unreachable, this.next(unreachable));
   }
 
   /** visit_reachable. */
   private visitReachable(g: number, reachable: number): void {
     if (!this.isCollecting(g)) return;
     const nextRaw = this.nextRaw(g);
-    if ((nextRaw & NEXT_MASK_UNREACHABLE) !== 0) {
+    if ((nextRaw & this.unreachableMask) !== 0) {
       // Reached after all: back to the young list, to be scanned again.
       const prev = this.prev(g);
-      const next = nextRaw & ~NEXT_MASK_UNREACHABLE;
+      const next = this.next(g);
       this.setNextRaw(prev, nextRaw);
+      this.setNextRaw(g, nextRaw - this.unreachableMask);
       this.setPrevPointer(next, prev);
       this.listAppend(g, reachable);
       this.setRefs(g, 1);
@@ -529,9 +901,12 @@ export class CycleCollector extends Emitter<GcEvents> {
   }
 
   private clearUnreachableMask(list: number): void {
-    for (let g = this.next(list); g !== list; g = this.next(g)) {
-      this.setNextRaw(g, this.nextRaw(g) & ~NEXT_MASK_UNREACHABLE);
-    }
+    for (let g = this.next(list); g !== list; g = this.next(g)) this.clearUnreachable(g);
+  }
+
+  private clearUnreachable(g: number): void {
+    const raw = this.nextRaw(g);
+    if ((raw & this.unreachableMask) !== 0) this.setNextRaw(g, raw - this.unreachableMask);
   }
 
   /** handle_weakrefs: clear weak references to the unreachable; call the callbacks of those that survive. */
@@ -561,8 +936,12 @@ export class CycleCollector extends Emitter<GcEvents> {
       const wr = g + 16;
       this.objects.callWeakrefCallback(wr);
       this.objects.decrefRaw(wr);
-      if (this.next(wrcb) === g) this.listMove(g, old);
-      else freed++;
+      if (this.next(wrcb) === g) {
+        if (this.incremental) this.setSpace(g, this.visitedSpace);
+        this.listMove(g, old);
+      } else {
+        freed++;
+      }
     }
     return freed;
   }
@@ -659,7 +1038,40 @@ export class CycleCollector extends Emitter<GcEvents> {
   }
 
   private next(g: number): number {
-    return this.word(g) - (this.word(g) & NEXT_MASK_UNREACHABLE);
+    const v = this.word(g);
+    return v - (v & 3);
+  }
+
+  /** _PyGCHead_SET_NEXT: the pointer; 3.14 keeps the old-space bit. */
+  private setNext(g: number, p: number): void {
+    this.setWord(g, p + (this.keptNextBits === 0 ? 0 : this.word(g) & this.keptNextBits));
+  }
+
+  /** gc_old_space. */
+  private space(g: number): number {
+    return this.word(g) & OLD_SPACE_1;
+  }
+
+  /** gc_set_old_space. */
+  private setSpace(g: number, space: number): void {
+    const v = this.word(g);
+    this.setWord(g, v - (v & OLD_SPACE_1) + space);
+  }
+
+  /** gc_list_set_space: every object of the list into `space`; returns the list's size. */
+  private setSpaceOfList(list: number, space: number): number {
+    let n = 0;
+    for (let g = this.next(list); g !== list; g = this.next(g)) {
+      this.setSpace(g, space);
+      n++;
+    }
+    return n;
+  }
+
+  /** GEN_HEAD: 3.14's generation 1 is the visited old space, 2 the pending one. */
+  private genHead(generation: number): number {
+    if (!this.incremental || generation === 0 || generation === PERMANENT) return this.head(generation);
+    return this.head(1 + (generation === 1 ? this.visitedSpace : this.visitedSpace ^ 1));
   }
 
   private prevRaw(g: number): number {
@@ -700,23 +1112,28 @@ export class CycleCollector extends Emitter<GcEvents> {
   /** gc_list_append: at the tail, keeping the node's flag bits. */
   private listAppend(g: number, list: number): void {
     const last = this.prev(list);
-    this.setNextRaw(last, g);
+    this.setNext(last, g);
     this.setPrevPointer(g, last);
-    this.setNextRaw(g, list);
+    this.setNext(g, list);
     this.setWord(list + 8, g);
   }
 
   private unlink(g: number): void {
     const prev = this.prev(g);
     const next = this.next(g);
-    this.setNextRaw(prev, next);
+    this.setNext(prev, next);
     this.setPrevPointer(next, prev);
   }
 
+  /** _PyObject_GC_UNTRACK (3.14 counts it). */
   private untrack(g: number): void {
     this.unlink(g);
     this.setNextRaw(g, 0);
     this.setPrevRaw(g, this.prevRaw(g) & PREV_MASK_FINALIZED);
+    if (this.incremental) {
+      if ((this.counts[0] as number) > 0) this.counts[0] = (this.counts[0] as number) - 1;
+      this.heapSize--;
+    }
   }
 
   private listMove(g: number, list: number): void {
@@ -730,9 +1147,9 @@ export class CycleCollector extends Emitter<GcEvents> {
     const toTail = this.prev(to);
     const fromHead = this.next(from);
     const fromTail = this.prev(from);
-    this.setNextRaw(toTail, fromHead);
+    this.setNext(toTail, fromHead);
     this.setPrevPointer(fromHead, toTail);
-    this.setNextRaw(fromTail, to);
+    this.setNext(fromTail, to);
     this.setWord(to + 8, fromTail);
     this.listInit(from);
   }

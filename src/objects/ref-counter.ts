@@ -53,8 +53,10 @@ export interface RefCounterOptions {
 export interface CollectorHooks {
   /** _PyObject_GC_Link: a container's block was just allocated (gen-0 count, maybe an automatic collection). */
   link(): void;
-  /** _PyObject_GC_TRACK: append to the youngest generation. */
+  /** _PyObject_GC_TRACK: append to the youngest generation (3.14: counted there). */
   track(address: number): void;
+  /** The allocating call is complete: a collection scheduled meanwhile may run (the eval breaker). */
+  safePoint(): void;
   /** _PyObject_GC_UNTRACK. */
   untrack(address: number): void;
   /** Whether `_gc_next` is set. */
@@ -226,7 +228,10 @@ export class RefCounter extends Emitter<ObjectEvents> {
       this.writeWord(address + OB_ALLOCATED, n);
       this.u32[(address + OB_SIZE) >>> 2] = n;
     }
-    if (t.container && this.collector !== undefined) this.collector.track(address);
+    if (t.container && this.collector !== undefined) {
+      this.collector.track(address);
+      this.collector.safePoint();
+    }
     try {
       if (this.hasListeners("object:alloc")) this.emit("object:alloc", { address, type: t.name, size: bytes });
     } finally {
@@ -554,6 +559,11 @@ export class RefCounter extends Emitter<ObjectEvents> {
   /** @internal The first weak reference to `target` (0 when none). */
   firstWeakref(target: number, t: ObjectType): number {
     return t.weaklistOffset < 0 ? 0 : this.readWord(target + t.weaklistOffset);
+  }
+
+  /** @internal The weak reference after `wr` in its referent's list (0 at the end). */
+  nextWeakref(wr: number): number {
+    return this.readWord(wr + WR_NEXT);
   }
 
   /** @internal Whether the weak reference has a callback. */

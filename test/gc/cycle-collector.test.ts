@@ -222,80 +222,204 @@ describe("CycleCollector", () => {
     expect(() => new CycleCollector({ objects })).toThrow(/already has a CycleCollector/);
     expect(() => new CycleCollector({ objects: {} as RefCounter })).toThrow(/options.objects must be a RefCounter/);
     expect(() => new CycleCollector(null as never)).toThrow(TypeError);
-    expect(
-      () =>
-        new CycleCollector({
-          objects: new RefCounter({ allocator: new BlockAllocator({ profile: profiles["cpython-3.14"] }) }),
-        }),
-    ).toThrow(/incremental/);
+    expect(() => new CycleCollector({ objects: new RefCounter(), heapSize: -1 })).toThrow(/options.heapSize/);
+  });
+
+  it("rejects bad roots and changes nothing", () => {
+    const { objects, gc, Node } = setUp(profiles["cpython-3.14"]);
+    const a = objects.new(Node);
+    expect(() => gc.addRoot(12345)).toThrow(/not a live object/);
+    expect(() => gc.addRoot(a, "frame" as never)).toThrow(/kind must be "global" or "stack", got "frame"/);
+    expect(() => gc.removeRoot(a)).toThrow(/not a root/);
+    expect(() => gc.removeRoot(Number.NaN)).toThrow(RangeError);
+    expect(objects.refcount(a)).toBe(1);
+    expect(gc.roots()).toEqual([]);
+  });
+});
+
+describe("3.14's incremental collector", () => {
+  const p314 = profiles["cpython-3.14"];
+
+  it("has thresholds (2000, 10, 0) and counts tracked objects, untracking included", () => {
+    const { objects, gc, Node } = setUp(p314);
+    expect(gc.getThreshold()).toEqual([2000, 10, 0]);
+    gc.disable();
+    const a = objects.new(Node);
+    const b = objects.new(Node);
+    expect(gc.getCount()).toEqual([2, 0, 0]);
+    objects.decref(b);
+    expect(gc.getCount()).toEqual([1, 0, 0]);
+    expect(gc.collect(0)).toBe(0);
+    // A young collection counts in the visited space's counter.
+    expect(gc.getCount()).toEqual([0, 1, 0]);
+    expect(gc.objectsOf(1)).toEqual([a]);
+    expect(gc.getStats()[0]?.collections).toBe(1);
+  });
+
+  it("starts a cycle by marking from the roots, then collects increments of the pending space", () => {
+    const { objects, gc, Node } = setUp(p314);
+    gc.disable();
+    const root = objects.new(Node);
+    gc.addRoot(root, "stack");
+    objects.decref(root);
+    const child = objects.new(Node);
+    objects.setSlot(root, 0, child);
+    objects.decref(child);
+    const ring = objects.new(Node);
+    objects.setSlot(ring, 0, ring);
+    objects.decref(ring);
+    const phases: string[] = [];
+    gc.on("gc:phase", (e) => phases.push(`${e.phase} ${e.objects}`));
+    // The first increment of a cycle only marks: the root and what it reaches go to the visited space.
+    expect(gc.collect(1)).toBe(0);
+    expect(phases).toEqual(["mark 2"]);
+    expect(gc.objectsOf(1)).toEqual([root, child]);
+    expect(gc.objectsOf(0)).toEqual([ring]);
+    expect(gc.getStats()[1]?.collections).toBe(0);
+    // Marking left work_to_do negative (3 new objects, minus the 2 marked twice): nothing happens.
+    expect(gc.collect(1)).toBe(0);
+    expect(objects.isAlive(ring)).toBe(true);
+    // New objects pay for an increment, which takes the young list: the ring is found.
+    for (let i = 0; i < 3; i++) objects.decref(objects.new(Node));
+    const other = objects.new(Node);
+    expect(gc.collect(1)).toBe(1);
+    expect(objects.isAlive(ring)).toBe(false);
+    expect(gc.getStats()[1]).toEqual({ collections: 1, collected: 1, uncollectable: 0 });
+    objects.decref(other);
+    gc.removeRoot(root);
+    expect(objects.isAlive(root)).toBe(false);
+    expect(objects.liveObjects).toBe(0);
+  });
+
+  it("collect(2) collects every space, and freeze() keeps frozen objects out", () => {
+    const { objects, gc, Node } = setUp(p314);
+    gc.disable();
+    const kept = objects.new(Node);
+    objects.setSlot(kept, 0, kept);
+    gc.freeze();
+    expect(gc.getFreezeCount()).toBe(1);
+    objects.decref(kept);
+    const a = objects.new(Node);
+    objects.setSlot(a, 0, a);
+    objects.decref(a);
+    expect(gc.collect(2)).toBe(1);
+    expect(objects.isAlive(kept)).toBe(true);
+    gc.unfreeze();
+    expect(gc.collect(2)).toBe(1);
+    expect(objects.liveObjects).toBe(0);
+  });
+
+  it("schedules an increment when the young count passes threshold0 and runs it once the allocation completes", () => {
+    const { objects, gc, Node } = setUp(p314);
+    gc.setThreshold(3);
+    const seen: string[] = [];
+    gc.on("gc:start", (e) => seen.push(`gc ${e.generation}`));
+    objects.on("object:alloc", () => seen.push("alloc"));
+    for (let i = 0; i < 4; i++) objects.new(Node);
+    expect(seen).toEqual(["alloc", "alloc", "alloc", "gc 1", "alloc"]);
+  });
+
+  it("marks global roots in the order added, then stack roots from the top down", () => {
+    const { objects, gc, Node } = setUp(p314);
+    gc.disable();
+    const made = [0, 1, 2, 3].map(() => objects.new(Node));
+    const [g1, g2, s1, s2] = made as [number, number, number, number];
+    gc.addRoot(s1, "stack");
+    gc.addRoot(g1);
+    gc.addRoot(s2, "stack");
+    gc.addRoot(g2, "global");
+    gc.collect(1);
+    expect(gc.objectsOf(1)).toEqual([g1, g2, s2, s1]);
+    expect(gc.roots().map((r) => r.kind)).toEqual(["stack", "global", "stack", "global"]);
+    for (const a of made) {
+      gc.removeRoot(a);
+      objects.decref(a);
+    }
+    expect(objects.liveObjects).toBe(0);
   });
 });
 
 describe("CycleCollector against an independent reachability model", () => {
-  it("collect(2) never frees what an external reference reaches, and frees everything else", () => {
-    const op = fc.oneof(
-      { weight: 3, arbitrary: fc.constant({ k: "new" as const }) },
-      { weight: 5, arbitrary: fc.record({ k: fc.constant("set" as const), a: fc.nat(), s: fc.nat(1), b: fc.nat() }) },
-      { weight: 2, arbitrary: fc.record({ k: fc.constant("drop" as const), a: fc.nat() }) },
-      { weight: 1, arbitrary: fc.record({ k: fc.constant("collect" as const), g: fc.nat(2) }) },
-    );
-    fc.assert(
-      fc.property(fc.array(op, { maxLength: 120 }), (ops) => {
-        const { objects, gc, Node } = setUp();
-        gc.disable();
-        const external = new Map<number, number>(); // address -> external references
-        const all: number[] = [];
-        for (const o of ops) {
-          const held = [...external.keys()];
-          if (o.k === "new") {
-            const a = objects.new(Node);
-            external.set(a, 1);
-            all.push(a);
-          } else if (held.length === 0) {
-            continue;
-          } else if (o.k === "set") {
-            const live = all.filter((x) => objects.isAlive(x));
-            objects.setSlot(held[o.a % held.length] as number, o.s, live[o.b % live.length] as number);
-          } else if (o.k === "drop") {
-            const a = held[o.a % held.length] as number;
-            external.delete(a);
-            objects.decref(a);
-          } else {
-            gc.collect(o.g);
+  it.each([
+    ["cpython-3.11", false],
+    ["cpython-3.14", true],
+  ] as const)(
+    "%s: collect(2) never frees what an external reference reaches, and frees everything else",
+    (name, useRoots) => {
+      const op = fc.oneof(
+        { weight: 3, arbitrary: fc.constant({ k: "new" as const }) },
+        { weight: 5, arbitrary: fc.record({ k: fc.constant("set" as const), a: fc.nat(), s: fc.nat(1), b: fc.nat() }) },
+        { weight: 2, arbitrary: fc.record({ k: fc.constant("drop" as const), a: fc.nat() }) },
+        { weight: 1, arbitrary: fc.record({ k: fc.constant("collect" as const), g: fc.nat(2) }) },
+      );
+      fc.assert(
+        fc.property(fc.array(op, { maxLength: 120 }), (ops) => {
+          const { objects, gc, Node } = setUp(profiles[name]);
+          gc.disable();
+          // 3.14: every other external reference is held by a root (stack or global).
+          const rootKind = (a: number) => (a % 48 === 0 ? "stack" : "global");
+          const external = new Map<number, number>(); // address -> external references
+          const all: number[] = [];
+          for (const o of ops) {
+            const held = [...external.keys()];
+            if (o.k === "new") {
+              const a = objects.new(Node);
+              external.set(a, 1);
+              all.push(a);
+              if (useRoots && all.length % 2 === 0) {
+                gc.addRoot(a, rootKind(a));
+                objects.decref(a);
+              }
+            } else if (held.length === 0) {
+              continue;
+            } else if (o.k === "set") {
+              const live = all.filter((x) => objects.isAlive(x));
+              objects.setSlot(held[o.a % held.length] as number, o.s, live[o.b % live.length] as number);
+            } else if (o.k === "drop") {
+              const a = held[o.a % held.length] as number;
+              external.delete(a);
+              if (gc.roots().some((r) => r.address === a)) gc.removeRoot(a);
+              else objects.decref(a);
+            } else {
+              gc.collect(o.g);
+            }
+            // Safety after every step: everything reachable from an external reference is alive.
+            const reach = new Set<number>();
+            const stack = [...external.keys()];
+            while (stack.length > 0) {
+              const x = stack.pop() as number;
+              if (reach.has(x)) continue;
+              reach.add(x);
+              expect(objects.isAlive(x), "reachable objects are alive").toBe(true);
+              for (let s = 0; s < 2; s++) {
+                const c = objects.getSlot(x, s);
+                if (c !== 0) stack.push(c);
+              }
+            }
           }
-          // Safety after every step: everything reachable from an external reference is alive.
+          // Completeness: a full collection leaves exactly the reachable objects.
+          gc.collect(2);
           const reach = new Set<number>();
           const stack = [...external.keys()];
           while (stack.length > 0) {
             const x = stack.pop() as number;
             if (reach.has(x)) continue;
             reach.add(x);
-            expect(objects.isAlive(x), "reachable objects are alive").toBe(true);
             for (let s = 0; s < 2; s++) {
               const c = objects.getSlot(x, s);
               if (c !== 0) stack.push(c);
             }
           }
-        }
-        // Completeness: a full collection leaves exactly the reachable objects.
-        gc.collect(2);
-        const reach = new Set<number>();
-        const stack = [...external.keys()];
-        while (stack.length > 0) {
-          const x = stack.pop() as number;
-          if (reach.has(x)) continue;
-          reach.add(x);
-          for (let s = 0; s < 2; s++) {
-            const c = objects.getSlot(x, s);
-            if (c !== 0) stack.push(c);
+          expect(objects.liveObjects).toBe(reach.size);
+          for (const a of external.keys()) {
+            if (gc.roots().some((r) => r.address === a)) gc.removeRoot(a);
+            else objects.decref(a);
           }
-        }
-        expect(objects.liveObjects).toBe(reach.size);
-        for (const a of external.keys()) objects.decref(a);
-        gc.collect(2);
-        expect(objects.liveObjects).toBe(0);
-      }),
-      { numRuns: 300 },
-    );
-  });
+          gc.collect(2);
+          expect(objects.liveObjects).toBe(0);
+        }),
+        { numRuns: 300 },
+      );
+    },
+  );
 });

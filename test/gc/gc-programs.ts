@@ -56,12 +56,32 @@ export function generateGcProgram(seed: number, length: number): GcOp[] {
   return ops;
 }
 
+/**
+ * How the program holds its objects: in a dict (frozen with the interpreter,
+ * as the 3.8–3.13 scripts do), or in a function's local variables, which
+ * 3.14's incremental collector marks as stack roots; `scale` is then gc's
+ * second threshold, the increments' scan-rate divisor.
+ */
+export interface Holding {
+  locals: boolean;
+  scale?: number;
+  /** gc's heap_size when the program starts (3.14). */
+  heapSize?: number;
+}
+
 /** Runs a program through pymem; returns its log lines. */
-export function runGcWithPymem(ops: GcOp[], profile: Profile): string[] {
+export function runGcWithPymem(ops: GcOp[], profile: Profile, holding: Holding = { locals: false }): string[] {
   const blocks = new BlockAllocator({ raw: new RawAllocator(), profile });
   const objects = new RefCounter({ allocator: blocks });
-  const gc = new CycleCollector({ objects });
+  // In locals mode a frozen stand-in for the interpreter's objects keeps the permanent generation non-empty, as
+  // in the Python script (3.14 then never swaps its spaces); it counts in heap_size.
+  const gc = new CycleCollector({ objects, heapSize: holding.locals ? (holding.heapSize ?? 1) - 1 : 0 });
   gc.disable();
+  if (holding.scale !== undefined) gc.setThreshold(...gc.getThreshold().with(1, holding.scale));
+  if (holding.locals) {
+    objects.new(objects.defineType({ name: "interpreter", container: true }));
+    gc.freeze();
+  }
   const log: string[] = [];
   const idOf = new Map<number, number>();
   const addr = new Map<number, number>();
@@ -92,6 +112,11 @@ export function runGcWithPymem(ops: GcOp[], profile: Profile): string[] {
     switch (o.op) {
       case "new": {
         const a = objects.new(Node);
+        if (holding.locals) {
+          // Stored into a local variable: the frame's reference.
+          gc.addRoot(a, "stack");
+          objects.decref(a);
+        }
         addr.set(o.id, a);
         idOf.set(a, o.id);
         if (o.resurrect) resurrectIds.add(o.id);
@@ -105,7 +130,8 @@ export function runGcWithPymem(ops: GcOp[], profile: Profile): string[] {
         objects.setSlot(addr.get(o.id) as number, o.slot, 0);
         break;
       case "drop":
-        objects.decref(addr.get(o.id) as number);
+        if (holding.locals) gc.removeRoot(addr.get(o.id) as number);
+        else objects.decref(addr.get(o.id) as number);
         break;
       case "weak":
         objects.weakref(addr.get(o.id) as number, () => log.push(`cb ${o.tag}`));
@@ -119,7 +145,12 @@ export function runGcWithPymem(ops: GcOp[], profile: Profile): string[] {
           .filter(([, wr]) => objects.weakrefTarget(wr) !== 0)
           .map(([id]) => id)
           .sort((x, y) => x - y);
-        log.push(`collect ${o.generation} -> ${n}; alive ${alive.join(",")}`);
+        let line = `collect ${o.generation} -> ${n}; alive ${alive.join(",")}`;
+        if (holding.locals) {
+          const stats = gc.getStats().map((g) => `${g.collections}/${g.collected}/${g.uncollectable}`);
+          line += `; count ${gc.getCount().join(",")}; stats ${stats.join(" ")}`;
+        }
+        log.push(line);
         break;
       }
     }
@@ -181,6 +212,95 @@ export function gcPythonScript(ops: GcOp[]): string {
   }
   lines.push("import json", "print(json.dumps(log))");
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The program as a Python function holding its objects in local variables
+ * (`v<id>`), run after the interpreter's objects are frozen; the script's last
+ * expression is the log as JSON (for Pyodide's runPython). Weak-reference
+ * callbacks are one function created before the freeze, so that, as in pymem,
+ * each `weak` op allocates one gc object. Nothing raises: an exception would
+ * give the frame a frame object holding every local.
+ */
+export function gcPythonLocalsScript(ops: GcOp[], scale: number, heap?: { size: number; gcState: number }): string {
+  const lines = [
+    "import gc, weakref, json",
+    "gc.disable()",
+    `gc.set_threshold(2000, ${scale}, 0)`,
+    "log = []",
+    "keep = []",
+    "resurrected = []",
+    "tags = {}",
+    "mon = {None: []}",
+    "def cb(r):",
+    "    log.append('cb ' + tags[id(r)])",
+    "def alive():",
+    "    return ','.join(str(i) for i, r in mon.items() if i is not None and r() is not None)",
+    "def counts():",
+    "    c = gc.get_count()",
+    "    return '%d,%d,%d' % c",
+    "def stats():",
+    "    now = gc.get_stats()",
+    "    return ' '.join('%d/%d/%d' % tuple(now[g][k] - base[g][k] for k in ('collections', 'collected', 'uncollectable')) for g in range(3))",
+    "class Node:",
+    "    __slots__ = ('s0', 's1', 'i', 'res', '__weakref__')",
+    "    def __init__(self, i, res):",
+    "        self.i = i",
+    "        self.res = res",
+    "    def __del__(self):",
+    "        log.append('del %d' % self.i)",
+    "        if self.res:",
+    "            resurrected.append(self)",
+    ...(heap === undefined ? [] : heapSizeSetter(heap.gcState)),
+    "def run():",
+    heap === undefined ? "    pass" : `    heap_size.value = ${heap.size}`,
+  ];
+  for (const op of ops) {
+    switch (op.op) {
+      case "new":
+        lines.push(
+          `    v${op.id} = Node(${op.id}, ${op.resurrect ? "True" : "False"}); mon[${op.id}] = weakref.ref(v${op.id})`,
+        );
+        break;
+      case "set":
+        lines.push(`    v${op.id}.s${op.slot} = v${op.target}`);
+        break;
+      case "clear":
+        lines.push(`    v${op.id}.s${op.slot} = None`);
+        break;
+      case "drop":
+        lines.push(`    del v${op.id}`);
+        break;
+      case "weak":
+        lines.push(`    keep.append(weakref.ref(v${op.id}, cb)); tags[id(keep[-1])] = '${op.tag}'`);
+        break;
+      case "release":
+        lines.push("    while resurrected:\n        resurrected.pop()");
+        break;
+      case "collect":
+        lines.push(
+          `    n = gc.collect(${op.generation}); log.append('collect ${op.generation} -> %d; alive %s; count %s; stats %s' % (n, alive(), counts(), stats()))`,
+        );
+        break;
+    }
+  }
+  // A full collection first leaves the same state in a reused interpreter: no cycle under way, nothing pending.
+  lines.push("gc.collect(2)", "base = gc.get_stats()", "gc.freeze()", "run()", "json.dumps(log)");
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * Python lines binding `heap_size` to gcstate->heap_size of the 32-bit
+ * CPython 3.14 in Pyodide, given the address of its gc state (see
+ * test/support/pyodide.ts): the word after the `garbage` and `callbacks`
+ * pointers.
+ */
+function heapSizeSetter(gcState: number): string[] {
+  return [
+    "import ctypes",
+    `assert ctypes.c_int32.from_address(${gcState} + 104).value == id(gc.garbage)`,
+    `heap_size = ctypes.c_int32.from_address(${gcState} + 112)`,
+  ];
 }
 
 export function runGcWithPython(python: string, script: string): string[] {
