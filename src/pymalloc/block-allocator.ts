@@ -98,6 +98,8 @@ const PENDING_ARENA = 1;
 const PENDING_POOL_INIT = 2;
 const PENDING_POOL_REUSED = 4;
 const PENDING_POOL_FULL = 8;
+// The raw allocator's listener errors are held since a raw call of this operation (arena allocated or freed).
+const PENDING_RAW = 16;
 
 /**
  * CPython's pymalloc over simulated memory.
@@ -128,6 +130,10 @@ export class BlockAllocator extends Emitter<BlockEvents> {
   private readonly arenaSize: number;
   private readonly poolSize: number;
   private readonly poolOverhead: number;
+  // poolSize - 1 and arenaSize - 1 (both powers of two), and log2(arenaSize).
+  private readonly poolMask: number;
+  private readonly arenaMask: number;
+  private readonly arenaShift: number;
   private readonly maxPoolsInArena: number;
   private readonly nClasses: number;
 
@@ -194,6 +200,9 @@ export class BlockAllocator extends Emitter<BlockEvents> {
     this.arenaSize = profile.arenaSize;
     this.poolSize = profile.poolSize;
     this.poolOverhead = profile.poolOverhead;
+    this.poolMask = profile.poolSize - 1;
+    this.arenaMask = profile.arenaSize - 1;
+    this.arenaShift = Math.log2(profile.arenaSize);
     this.maxPoolsInArena = profile.arenaSize / profile.poolSize;
     this.nClasses = sizeClassCount(profile.smallRequestThreshold, profile.alignment);
     this.usedFirst = new Uint32Array(this.nClasses);
@@ -217,12 +226,22 @@ export class BlockAllocator extends Emitter<BlockEvents> {
    * @throws OutOfMemoryError when neither an arena nor a raw block can be had
    */
   malloc(size: number): number {
+    // The common case first: a small request, valid by these comparisons alone.
+    if (size > 0 && size <= this.threshold && Number.isInteger(size)) {
+      const p = this.poolAlloc(size);
+      // No arena could be had: CPython falls back to the raw allocator.
+      return p !== 0 ? p : this.largeMalloc(size);
+    }
     checkSize(size, "size");
-    // The raw allocator's listeners wait until this allocation is complete.
+    return this.largeMalloc(size === 0 ? 1 : size);
+  }
+
+  /** A raw block, the raw allocator's listener errors held until it is recorded. */
+  private largeMalloc(size: number): number {
     this.raw.holdListenerErrors();
     let p: number;
     try {
-      p = this.mallocChecked(size);
+      p = this.largeAlloc(size, false);
     } catch (e) {
       this.raw.releaseListenerErrors(true);
       throw e;
@@ -334,15 +353,20 @@ export class BlockAllocator extends Emitter<BlockEvents> {
    * @throws DoubleFreeError for a block already freed (checked mode)
    */
   free(address: number): void {
-    checkAddress(address);
-    if (address === 0) return;
-    const small = this.owns(address);
-    if (small) this.checkLiveSmall(address);
-    else this.checkLiveLarge(address);
+    // A valid address is a non-zero uint32; anything else takes the checking path.
+    if (address >>> 0 !== address || address === 0) {
+      checkAddress(address);
+      if (address === 0) return;
+    }
+    if (this.owns(address)) {
+      if (this.checked) this.checkLiveSmall(address);
+      this.poolFree(address, address - (address & this.poolMask));
+      return;
+    }
+    this.checkLiveLarge(address);
     this.raw.holdListenerErrors();
     try {
-      if (small) this.poolFree(address, address - (address % this.poolSize));
-      else this.largeFree(address);
+      this.largeFree(address);
     } catch (e) {
       this.raw.releaseListenerErrors(true);
       throw e;
@@ -361,9 +385,10 @@ export class BlockAllocator extends Emitter<BlockEvents> {
   owns(address: number): boolean {
     if (!(address >= 0 && address < this.raw.memory.byteLength)) return false;
     if (this.radix) {
-      const slot = Math.floor(address / this.arenaSize);
+      // Addresses are below 2^32: shifts and masks work on them as uint32.
+      const slot = address >>> this.arenaShift;
       if (slot >= this.mapHi.length) return false;
-      const tail = address % this.arenaSize;
+      const tail = (address & this.arenaMask) >>> 0;
       const hi = this.mapHi[slot] as number;
       return tail < (this.mapLo[slot] as number) || (hi !== 0 && tail >= hi);
     }
@@ -558,15 +583,28 @@ export class BlockAllocator extends Emitter<BlockEvents> {
       if (bp === 0) return 0;
     }
     if (this.checked) this.markLive(bp);
-    const pending = this.pending;
-    if (pending !== 0) {
-      this.pending = 0;
-      this.emitSetup(pending, c);
-    }
+    if (this.pending !== 0) return this.finishAlloc(bp, nbytes, c);
     if (this.hasListeners("block:alloc")) {
       this.emit("block:alloc", { address: bp, size: nbytes, sizeClass: c, pool: bp - (bp % this.poolSize) });
     }
-    if (pending & PENDING_POOL_FULL) this.emit("pool:full", { address: this.pendingFullPool, sizeClass: c });
+    return bp;
+  }
+
+  /** The end of an allocation that set up an arena or a pool, or filled one: its events, then held raw errors. */
+  private finishAlloc(bp: number, nbytes: number, c: number): number {
+    const pending = this.pending;
+    this.pending = 0;
+    try {
+      this.emitSetup(pending, c);
+      if (this.hasListeners("block:alloc")) {
+        this.emit("block:alloc", { address: bp, size: nbytes, sizeClass: c, pool: bp - (bp % this.poolSize) });
+      }
+      if (pending & PENDING_POOL_FULL) this.emit("pool:full", { address: this.pendingFullPool, sizeClass: c });
+    } catch (e) {
+      if (pending & PENDING_RAW) this.raw.releaseListenerErrors(true);
+      throw e;
+    }
+    if (pending & PENDING_RAW) this.raw.releaseListenerErrors();
     return bp;
   }
 
@@ -694,12 +732,16 @@ export class BlockAllocator extends Emitter<BlockEvents> {
     if (this.unusedArenaObjects === NO_ARENA) this.growArenaObjects();
     const a = this.unusedArenaObjects;
     let address: number;
+    // The raw allocator's listeners wait until the allocation is complete (finishAlloc releases them).
+    this.raw.holdListenerErrors();
     try {
       address = this.raw.allocAligned(this.arenaSize, this.profile.arenaAlignment);
     } catch (e) {
+      this.raw.releaseListenerErrors(true);
       if (e instanceof OutOfMemoryError) return NO_ARENA;
       throw e;
     }
+    this.pending |= PENDING_RAW;
     this.unusedArenaObjects = this.arenaNext[a] as number;
     // Fresh mmap pages are zero; a region the raw heap reuses may not be.
     this.raw.memory.u8.fill(0, address, address + this.arenaSize);
@@ -759,7 +801,6 @@ export class BlockAllocator extends Emitter<BlockEvents> {
     const count = (u32[hi] as number) - 1;
     u32[hi] = count;
     if (this.checked) clearGranule(this.live, p);
-    let released = -1;
     if (lastFree === 0) {
       // Was full: back to the front of its class's ring.
       const first = this.usedFirst[c] as number;
@@ -769,14 +810,32 @@ export class BlockAllocator extends Emitter<BlockEvents> {
       else this.usedLast[c] = pool;
       this.usedFirst[c] = pool;
     } else if (count === 0) {
-      released = this.insertToFreepool(pool, c);
+      this.poolEmptied(p, pool, c);
+      return;
     }
     if (this.hasListeners("block:free")) this.emit("block:free", { address: p, sizeClass: c, pool });
-    if (count === 0) {
+    // A pool of one block goes from full to empty at once; CPython leaves it in its class's ring.
+    if (count === 0 && this.hasListeners("pool:empty")) {
       const a = u32[(pool + POOL_ARENAINDEX) >>> 2] as number;
+      this.emit("pool:empty", { address: pool, sizeClass: c, arenaIndex: a });
+    }
+  }
+
+  /** The pool of the block just freed is empty: it goes to its arena, which may be released to the raw allocator. */
+  private poolEmptied(p: number, pool: number, c: number): void {
+    // The raw allocator's listeners wait until the free is complete.
+    this.raw.holdListenerErrors();
+    try {
+      const released = this.insertToFreepool(pool, c);
+      if (this.hasListeners("block:free")) this.emit("block:free", { address: p, sizeClass: c, pool });
+      const a = this.u32[(pool + POOL_ARENAINDEX) >>> 2] as number;
       if (this.hasListeners("pool:empty")) this.emit("pool:empty", { address: pool, sizeClass: c, arenaIndex: a });
       if (released >= 0 && this.hasListeners("arena:free")) this.emit("arena:free", { address: released, index: a });
+    } catch (e) {
+      this.raw.releaseListenerErrors(true);
+      throw e;
     }
+    this.raw.releaseListenerErrors();
   }
 
   /**

@@ -2,6 +2,7 @@
  * Side bitmaps with one bit per 16-byte granule of the buffer, kept outside
  * simulated memory: checked mode's record of which addresses are live blocks.
  * Addresses that are not granule-aligned, or beyond the map, read as unset.
+ * Addresses are below 2^32, so uint32 shifts and masks hold them exactly.
  *
  * @module
  */
@@ -24,21 +25,21 @@ export function growGranules(map: Uint32Array, bytes: number): Uint32Array {
 
 /** Whether the bit of `address` is set. */
 export function testGranule(map: Uint32Array, address: number): boolean {
-  if (address % GRANULE !== 0) return false;
-  const g = address / GRANULE;
-  const w = g >>> 5;
+  if (!(address >= 0 && address <= 0xffff_ffff) || (address & (GRANULE - 1)) !== 0) return false;
+  const w = address >>> 9;
+  const g = address >>> 4;
   return w < map.length && (((map[w] as number) >>> (g & 31)) & 1) !== 0;
 }
 
 /** Sets the bit of `address` (the map must cover it). */
 export function setGranule(map: Uint32Array, address: number): void {
-  const g = address / GRANULE;
+  const g = address >>> 4;
   map[g >>> 5] = (map[g >>> 5] as number) | (1 << (g & 31));
 }
 
 /** Clears the bit of `address`, if the map covers it. */
 export function clearGranule(map: Uint32Array, address: number): void {
-  const g = address / GRANULE;
+  const g = address >>> 4;
   const w = g >>> 5;
   if (w < map.length) map[w] = (map[w] as number) & ~(1 << (g & 31));
 }

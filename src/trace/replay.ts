@@ -162,68 +162,136 @@ class Replayer {
   }
 
   run(batch: TraceBatch): void {
-    const { op, id, a, b } = batch;
+    const { op, id, a } = batch;
     const alloc = this.allocator;
     const live = this.live;
-    for (let i = 0; i < batch.length; i++) {
-      const code = op[i] as number;
-      const k = id[i] as number;
-      try {
-        switch (code) {
-          case TraceOp.Malloc:
-          case TraceOp.Calloc: {
-            if (live.get(k) !== 0) throw this.error(batch, i, `block ${k} is already live`);
-            const n = code === TraceOp.Malloc ? (a[i] as number) : (a[i] as number) * (b[i] as number);
-            const p = code === TraceOp.Malloc ? alloc.malloc(n) : alloc.calloc(a[i] as number, b[i] as number);
-            if (code === TraceOp.Malloc) this.mallocs++;
-            else this.callocs++;
-            live.set(k, p, n);
-            this.liveBlocks++;
-            this.liveBytes += n;
-            break;
-          }
-          case TraceOp.Realloc: {
-            const old = live.get(k);
-            if (old === 0) throw this.error(batch, i, `block ${k} is not live`);
-            const n = a[i] as number;
-            const p = alloc.realloc(old, n);
-            this.liveBytes += n - live.sizeOf(k);
-            live.set(k, p, n);
-            this.reallocs++;
-            break;
-          }
-          case TraceOp.Free: {
-            const old = live.get(k);
-            if (old === 0) throw this.error(batch, i, `block ${k} is not live`);
-            alloc.free(old);
-            this.liveBytes -= live.sizeOf(k);
-            this.liveBlocks--;
-            live.set(k, 0, 0);
-            this.frees++;
-            break;
-          }
-          default:
-            this.checkpoints++;
-            this.checkpoint(batch.line[i] as number);
+    // The hot loop keeps its counters in locals and the dense ID columns in hand; they go back to `this`
+    // before anything else can look (samples, progress, checkpoints, errors).
+    let addr = live.address;
+    let sizes = live.size;
+    let ops = this.ops;
+    let liveBlocks = this.liveBlocks;
+    let liveBytes = this.liveBytes;
+    let peakBlocks = this.peakLiveBlocks;
+    let peakBytes = this.peakLiveBytes;
+    let mallocs = this.mallocs;
+    let frees = this.frees;
+    let next = Math.min(this.nextSample, this.nextProgress);
+    const save = () => {
+      this.ops = ops;
+      this.liveBlocks = liveBlocks;
+      this.liveBytes = liveBytes;
+      this.peakLiveBlocks = peakBlocks;
+      this.peakLiveBytes = peakBytes;
+      this.mallocs = mallocs;
+      this.frees = frees;
+    };
+    const n = batch.length;
+    let i = 0;
+    try {
+      for (; i < n; i++) {
+        const code = op[i] as number;
+        const k = id[i] as number;
+        if (code === TraceOp.Malloc && k < addr.length) {
+          if (addr[k] !== 0) throw this.error(batch, i, `block ${k} is already live`);
+          const size = a[i] as number;
+          addr[k] = alloc.malloc(size);
+          sizes[k] = size;
+          mallocs++;
+          liveBytes += size;
+          if (++liveBlocks > peakBlocks) peakBlocks = liveBlocks;
+          if (liveBytes > peakBytes) peakBytes = liveBytes;
+        } else if (code === TraceOp.Free && k < addr.length) {
+          const old = addr[k] as number;
+          if (old === 0) throw this.error(batch, i, `block ${k} is not live`);
+          alloc.free(old);
+          liveBytes -= sizes[k] as number;
+          liveBlocks--;
+          addr[k] = 0;
+          sizes[k] = 0;
+          frees++;
+        } else {
+          save();
+          this.runOne(batch, i, code, k);
+          ({ ops, liveBlocks, liveBytes, mallocs, frees } = this);
+          peakBlocks = this.peakLiveBlocks;
+          peakBytes = this.peakLiveBytes;
+          addr = live.address;
+          sizes = live.size;
         }
-      } catch (e) {
-        if (e instanceof TraceError) throw e;
-        const why = e instanceof Error ? e.message : String(e);
-        const err = new TraceError(batch.line[i] as number, batch.text(i), `the allocator failed: ${why}`);
-        (err as { cause?: unknown }).cause = e;
-        throw err;
+        if (++ops >= next) {
+          save();
+          this.tick();
+          next = Math.min(this.nextSample, this.nextProgress);
+        }
       }
-      if (this.liveBlocks > this.peakLiveBlocks) this.peakLiveBlocks = this.liveBlocks;
-      if (this.liveBytes > this.peakLiveBytes) this.peakLiveBytes = this.liveBytes;
-      const done = ++this.ops;
-      if (done >= this.nextSample) {
-        this.sample();
-        this.nextSample += this.options.sampleEvery as number;
+    } catch (e) {
+      save();
+      if (e instanceof TraceError) throw e;
+      const why = e instanceof Error ? e.message : String(e);
+      const err = new TraceError(batch.line[i] as number, batch.text(i), `the allocator failed: ${why}`);
+      (err as { cause?: unknown }).cause = e;
+      throw err;
+    }
+    save();
+  }
+
+  /** Every other op: callocs, reallocs, `s` lines, and IDs past the dense columns. */
+  private runOne(batch: TraceBatch, i: number, code: number, k: number): void {
+    const { a, b } = batch;
+    const alloc = this.allocator;
+    const live = this.live;
+    switch (code) {
+      case TraceOp.Malloc:
+      case TraceOp.Calloc: {
+        if (live.get(k) !== 0) throw this.error(batch, i, `block ${k} is already live`);
+        const n = code === TraceOp.Malloc ? (a[i] as number) : (a[i] as number) * (b[i] as number);
+        const p = code === TraceOp.Malloc ? alloc.malloc(n) : alloc.calloc(a[i] as number, b[i] as number);
+        if (code === TraceOp.Malloc) this.mallocs++;
+        else this.callocs++;
+        live.set(k, p, n);
+        this.liveBlocks++;
+        this.liveBytes += n;
+        break;
       }
-      if (done >= this.nextProgress) {
-        this.options.onProgress?.(done);
-        this.nextProgress += this.options.progressEvery ?? 65536;
+      case TraceOp.Realloc: {
+        const old = live.get(k);
+        if (old === 0) throw this.error(batch, i, `block ${k} is not live`);
+        const n = a[i] as number;
+        const p = alloc.realloc(old, n);
+        this.liveBytes += n - live.sizeOf(k);
+        live.set(k, p, n);
+        this.reallocs++;
+        break;
       }
+      case TraceOp.Free: {
+        const old = live.get(k);
+        if (old === 0) throw this.error(batch, i, `block ${k} is not live`);
+        alloc.free(old);
+        this.liveBytes -= live.sizeOf(k);
+        this.liveBlocks--;
+        live.set(k, 0, 0);
+        this.frees++;
+        break;
+      }
+      default:
+        this.checkpoints++;
+        this.checkpoint(batch.line[i] as number);
+    }
+    if (this.liveBlocks > this.peakLiveBlocks) this.peakLiveBlocks = this.liveBlocks;
+    if (this.liveBytes > this.peakLiveBytes) this.peakLiveBytes = this.liveBytes;
+  }
+
+  /** A sample and/or a progress call is due. */
+  private tick(): void {
+    const done = this.ops;
+    if (done >= this.nextSample) {
+      this.sample();
+      this.nextSample += this.options.sampleEvery as number;
+    }
+    if (done >= this.nextProgress) {
+      this.options.onProgress?.(done);
+      this.nextProgress += this.options.progressEvery ?? 65536;
     }
   }
 
