@@ -809,15 +809,37 @@ export class CycleCollector extends Emitter<GcEvents> {
         g = next;
         continue;
       }
-      this.setPrevRaw(g, (this.prevRaw(g) & PREV_MASK_FINALIZED) | PREV_MASK_COLLECTING);
-      this.setRefs(g, this.objects.refcountOf(op));
+      // gc_reset_refs: the refcount, COLLECTING, and the FINALIZED bit kept.
+      this.setWord(
+        g + 8,
+        this.objects.refcountOf(op) * 4 + (this.prevRaw(g) & PREV_MASK_FINALIZED) + PREV_MASK_COLLECTING,
+      );
       g = next;
     }
   }
 
   /** subtract_refs: references from inside the set do not keep anything alive. */
   private subtractRefs(containers: number): void {
-    for (let g = this.next(containers); g !== containers; g = this.next(g)) this.traverse(g + 16, VISIT_DECREF, 0);
+    const u32 = this.u32;
+    const objects = this.objects;
+    for (let g = this.next(containers); g !== containers; g = this.next(g)) {
+      const op = g + 16;
+      const t = objects.typeAt(op);
+      const n = objects.slotCountOf(op, t);
+      if (n === 0) continue;
+      const base = objects.slotBaseOf(op, t);
+      // visit_decref over the slots; the order does not matter. Object addresses fit a word's low half.
+      for (let k = 0; k < n; k++) {
+        const child = u32[(base + 8 * k) >>> 2] as number;
+        if (child === 0 || !objects.isContainerAt(child)) continue;
+        // The child's _gc_prev: gc_refs << 2 | flags.
+        const pi = (child - 8) >>> 2;
+        const prev = u32[pi] as number;
+        if ((prev & PREV_MASK_COLLECTING) === 0) continue;
+        if (u32[pi + 1] === 0) u32[pi] = prev - 4;
+        else this.setRefs(child - 16, this.refs(child - 16) - 1);
+      }
+    }
   }
 
   /**
@@ -833,7 +855,7 @@ export class CycleCollector extends Emitter<GcEvents> {
     for (let k = 0; k < n; k++) {
       const i = t.clearOrder === "forward" ? k : n - 1 - k;
       const child = this.word(base + 8 * i);
-      if (child === 0 || !this.objects.typeAt(child).container) continue;
+      if (child === 0 || !this.objects.isContainerAt(child)) continue;
       const cg = child - 16;
       if (visit === VISIT_DECREF) {
         if (this.isCollecting(cg)) this.setRefs(cg, this.refs(cg) - 1);
@@ -1020,11 +1042,18 @@ export class CycleCollector extends Emitter<GcEvents> {
 
   private word(at: number): number {
     const i = at >>> 2;
-    return (this.u32[i] as number) + (this.u32[i + 1] as number) * 0x1_0000_0000;
+    const hi = this.u32[i + 1] as number;
+    // Pointers, flags and ordinary gc_refs fit the low half.
+    return hi === 0 ? (this.u32[i] as number) : (this.u32[i] as number) + hi * 0x1_0000_0000;
   }
 
   private setWord(at: number, v: number): void {
     const i = at >>> 2;
+    if (v >>> 0 === v) {
+      this.u32[i] = v;
+      this.u32[i + 1] = 0;
+      return;
+    }
     this.u32[i] = v >>> 0;
     this.u32[i + 1] = Math.floor(v / 0x1_0000_0000);
   }
@@ -1038,7 +1067,8 @@ export class CycleCollector extends Emitter<GcEvents> {
   }
 
   private next(g: number): number {
-    const v = this.word(g);
+    // _gc_next holds a pointer and flag bits: the low half of its word.
+    const v = this.u32[g >>> 2] as number;
     return v - (v & 3);
   }
 

@@ -120,6 +120,8 @@ export class RefCounter extends Emitter<ObjectEvents> {
   private readonly u32: Uint32Array;
   private readonly gcHead: number;
   private readonly types: ObjectType[] = [];
+  // By type id: 1 for containers (tp_traverse's test, without loading the type).
+  private containerFlags = new Uint8Array(16);
   /** The type of weak reference objects (CPython's `weakref.ReferenceType`). */
   readonly weakrefType: ObjectType;
   // The internal tuple PyObject_ClearWeakRefs builds when several weakrefs die at once.
@@ -170,6 +172,8 @@ export class RefCounter extends Emitter<ObjectEvents> {
   defineType(spec: TypeSpec): ObjectType {
     const t = makeType(this.types.length + 1, spec);
     this.types.push(t);
+    if (t.id >= this.containerFlags.length) this.containerFlags = grown(this.containerFlags, t.id * 2);
+    this.containerFlags[t.id] = t.container ? 1 : 0;
     return t;
   }
 
@@ -466,6 +470,11 @@ export class RefCounter extends Emitter<ObjectEvents> {
     this.collector = hooks;
   }
 
+  /** @internal Whether a live object is a container (gc-aware), unchecked. */
+  isContainerAt(address: number): boolean {
+    return this.containerFlags[this.u32[(address + OB_TYPE) >>> 2] as number] === 1;
+  }
+
   /** @internal The type of a live object, unchecked. */
   typeAt(address: number): ObjectType {
     return this.types[(this.u32[(address + OB_TYPE) >>> 2] as number) - 1] as ObjectType;
@@ -668,11 +677,18 @@ export class RefCounter extends Emitter<ObjectEvents> {
 
   private readWord(at: number): number {
     const i = at >>> 2;
-    return (this.u32[i] as number) + (this.u32[i + 1] as number) * 0x1_0000_0000;
+    const hi = this.u32[i + 1] as number;
+    // Addresses and ordinary refcounts fit the low half.
+    return hi === 0 ? (this.u32[i] as number) : (this.u32[i] as number) + hi * 0x1_0000_0000;
   }
 
   private writeWord(at: number, value: number): void {
     const i = at >>> 2;
+    if (value >>> 0 === value) {
+      this.u32[i] = value;
+      this.u32[i + 1] = 0;
+      return;
+    }
     this.u32[i] = value >>> 0;
     this.u32[i + 1] = Math.floor(value / 0x1_0000_0000);
   }
