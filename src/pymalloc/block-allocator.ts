@@ -134,6 +134,8 @@ export class BlockAllocator extends Emitter<BlockEvents> {
   private readonly poolMask: number;
   private readonly arenaMask: number;
   private readonly arenaShift: number;
+  // log2(alignment): the size class of n bytes is (n - 1) >>> alignShift.
+  private readonly alignShift: number;
   private readonly maxPoolsInArena: number;
   private readonly nClasses: number;
 
@@ -203,6 +205,7 @@ export class BlockAllocator extends Emitter<BlockEvents> {
     this.poolMask = profile.poolSize - 1;
     this.arenaMask = profile.arenaSize - 1;
     this.arenaShift = Math.log2(profile.arenaSize);
+    this.alignShift = Math.log2(profile.alignment);
     this.maxPoolsInArena = profile.arenaSize / profile.poolSize;
     this.nClasses = sizeClassCount(profile.smallRequestThreshold, profile.alignment);
     this.usedFirst = new Uint32Array(this.nClasses);
@@ -354,15 +357,18 @@ export class BlockAllocator extends Emitter<BlockEvents> {
    */
   free(address: number): void {
     // A valid address is a non-zero uint32; anything else takes the checking path.
-    if (address >>> 0 !== address || address === 0) {
-      checkAddress(address);
-      if (address === 0) return;
-    }
-    if (this.owns(address)) {
-      if (this.checked) this.checkLiveSmall(address);
+    if (address >>> 0 === address && address !== 0 && this.owns(address)) {
+      this.checkLiveSmall(address);
       this.poolFree(address, address - (address & this.poolMask));
       return;
     }
+    this.freeOther(address);
+  }
+
+  /** free() of what is not a pool block: 0, a large block, or bad input. */
+  private freeOther(address: number): void {
+    checkAddress(address);
+    if (address === 0) return;
     this.checkLiveLarge(address);
     this.raw.holdListenerErrors();
     try {
@@ -383,15 +389,17 @@ export class BlockAllocator extends Emitter<BlockEvents> {
    * would-be pool header's arena index and check that arena's range.
    */
   owns(address: number): boolean {
-    if (!(address >= 0 && address < this.raw.memory.byteLength)) return false;
     if (this.radix) {
-      // Addresses are below 2^32: shifts and masks work on them as uint32.
+      // The map covers the arenas' slots only, so no bounds check on memory is needed; addresses below 2^32
+      // shift and mask as uint32.
+      if (!(address >= 0 && address <= MAX_ADDRESS)) return false;
       const slot = address >>> this.arenaShift;
       if (slot >= this.mapHi.length) return false;
       const tail = (address & this.arenaMask) >>> 0;
       const hi = this.mapHi[slot] as number;
       return tail < (this.mapLo[slot] as number) || (hi !== 0 && tail >= hi);
     }
+    if (!(address >= 0 && address < this.raw.memory.byteLength)) return false;
     const pool = address - (address % this.poolSize);
     if (pool + POOL_ARENAINDEX + 4 > this.raw.memory.byteLength) return false;
     const index = this.u32[(pool + POOL_ARENAINDEX) >>> 2] as number;
@@ -568,7 +576,7 @@ export class BlockAllocator extends Emitter<BlockEvents> {
   /** pymalloc_alloc: a block from the first used pool of the class, else from a new pool; 0 when no arena can be had. */
   private poolAlloc(nbytes: number): number {
     const u32 = this.u32;
-    const c = ((nbytes - 1) / this.alignment) | 0;
+    const c = (nbytes - 1) >>> this.alignShift;
     const pool = this.usedFirst[c] as number;
     let bp: number;
     if (pool !== 0) {
@@ -584,10 +592,13 @@ export class BlockAllocator extends Emitter<BlockEvents> {
     }
     if (this.checked) this.markLive(bp);
     if (this.pending !== 0) return this.finishAlloc(bp, nbytes, c);
-    if (this.hasListeners("block:alloc")) {
-      this.emit("block:alloc", { address: bp, size: nbytes, sizeClass: c, pool: bp - (bp % this.poolSize) });
-    }
+    // Rare work lives in other methods: a small hot path is one the JIT inlines into its callers.
+    if (this.hasListeners("block:alloc")) this.emitAlloc(bp, nbytes, c);
     return bp;
+  }
+
+  private emitAlloc(bp: number, nbytes: number, c: number): void {
+    this.emit("block:alloc", { address: bp, size: nbytes, sizeClass: c, pool: bp - (bp % this.poolSize) });
   }
 
   /** The end of an allocation that set up an arena or a pool, or filled one: its events, then held raw errors. */
@@ -802,17 +813,24 @@ export class BlockAllocator extends Emitter<BlockEvents> {
     u32[hi] = count;
     if (this.checked) clearGranule(this.live, p);
     if (lastFree === 0) {
-      // Was full: back to the front of its class's ring.
-      const first = this.usedFirst[c] as number;
-      u32[hi + POOL_NEXTPOOL / 4] = first;
-      u32[hi + POOL_PREVPOOL / 4] = USEDPOOLS_HEAD;
-      if (first !== USEDPOOLS_HEAD) u32[(first + POOL_PREVPOOL) >>> 2] = pool;
-      else this.usedLast[c] = pool;
-      this.usedFirst[c] = pool;
+      this.poolRefilled(p, pool, c, count);
     } else if (count === 0) {
       this.poolEmptied(p, pool, c);
-      return;
+    } else if (this.hasListeners("block:free")) {
+      this.emit("block:free", { address: p, sizeClass: c, pool });
     }
+  }
+
+  /** The pool of the block just freed was full: back to the front of its class's ring. */
+  private poolRefilled(p: number, pool: number, c: number, count: number): void {
+    const u32 = this.u32;
+    const hi = pool >>> 2;
+    const first = this.usedFirst[c] as number;
+    u32[hi + POOL_NEXTPOOL / 4] = first;
+    u32[hi + POOL_PREVPOOL / 4] = USEDPOOLS_HEAD;
+    if (first !== USEDPOOLS_HEAD) u32[(first + POOL_PREVPOOL) >>> 2] = pool;
+    else this.usedLast[c] = pool;
+    this.usedFirst[c] = pool;
     if (this.hasListeners("block:free")) this.emit("block:free", { address: p, sizeClass: c, pool });
     // A pool of one block goes from full to empty at once; CPython leaves it in its class's ring.
     if (count === 0 && this.hasListeners("pool:empty")) {
@@ -975,7 +993,7 @@ export class BlockAllocator extends Emitter<BlockEvents> {
 
   private markLive(address: number): void {
     // One word covers 512 bytes; grow only when the address is past the map.
-    if (address / 512 >= this.live.length) {
+    if (address >>> 9 >= this.live.length) {
       this.live = growGranules(this.live, Math.max(address + 16, this.raw.memory.byteLength));
     }
     setGranule(this.live, address);
@@ -983,8 +1001,11 @@ export class BlockAllocator extends Emitter<BlockEvents> {
 
   /** Checked mode: `address` must be a live block of a pool of this allocator. */
   private checkLiveSmall(address: number): void {
-    if (!this.checked) return;
-    if (testGranule(this.live, address)) return;
+    if (this.checked && !testGranule(this.live, address)) this.badSmallFree(address);
+  }
+
+  /** Why freeing `address` (inside an arena, not a live block) is wrong. */
+  private badSmallFree(address: number): never {
     const pool = address - (address % this.poolSize);
     const index = this.u32[(pool + POOL_ARENAINDEX) >>> 2] as number;
     const carved = pool >= this.firstPool(index) && pool < (this.arenaPoolAddress[index] as number);

@@ -177,15 +177,6 @@ class Replayer {
     let mallocs = this.mallocs;
     let frees = this.frees;
     let next = Math.min(this.nextSample, this.nextProgress);
-    const save = () => {
-      this.ops = ops;
-      this.liveBlocks = liveBlocks;
-      this.liveBytes = liveBytes;
-      this.peakLiveBlocks = peakBlocks;
-      this.peakLiveBytes = peakBytes;
-      this.mallocs = mallocs;
-      this.frees = frees;
-    };
     const n = batch.length;
     let i = 0;
     try {
@@ -211,7 +202,7 @@ class Replayer {
           sizes[k] = 0;
           frees++;
         } else {
-          save();
+          this.save(ops, liveBlocks, liveBytes, peakBlocks, peakBytes, mallocs, frees);
           this.runOne(batch, i, code, k);
           ({ ops, liveBlocks, liveBytes, mallocs, frees } = this);
           peakBlocks = this.peakLiveBlocks;
@@ -220,20 +211,39 @@ class Replayer {
           sizes = live.size;
         }
         if (++ops >= next) {
-          save();
+          this.save(ops, liveBlocks, liveBytes, peakBlocks, peakBytes, mallocs, frees);
           this.tick();
           next = Math.min(this.nextSample, this.nextProgress);
         }
       }
     } catch (e) {
-      save();
+      this.save(ops, liveBlocks, liveBytes, peakBlocks, peakBytes, mallocs, frees);
       if (e instanceof TraceError) throw e;
       const why = e instanceof Error ? e.message : String(e);
       const err = new TraceError(batch.line[i] as number, batch.text(i), `the allocator failed: ${why}`);
       (err as { cause?: unknown }).cause = e;
       throw err;
     }
-    save();
+    this.save(ops, liveBlocks, liveBytes, peakBlocks, peakBytes, mallocs, frees);
+  }
+
+  /** The hot loop's counters, back into the replay's state. */
+  private save(
+    ops: number,
+    liveBlocks: number,
+    liveBytes: number,
+    peakBlocks: number,
+    peakBytes: number,
+    mallocs: number,
+    frees: number,
+  ): void {
+    this.ops = ops;
+    this.liveBlocks = liveBlocks;
+    this.liveBytes = liveBytes;
+    this.peakLiveBlocks = peakBlocks;
+    this.peakLiveBytes = peakBytes;
+    this.mallocs = mallocs;
+    this.frees = frees;
   }
 
   /** Every other op: callocs, reallocs, `s` lines, and IDs past the dense columns. */
