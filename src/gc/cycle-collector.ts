@@ -824,10 +824,9 @@ export class CycleCollector extends Emitter<GcEvents> {
     const objects = this.objects;
     for (let g = this.next(containers); g !== containers; g = this.next(g)) {
       const op = g + 16;
-      const t = objects.typeAt(op);
-      const n = objects.slotCountOf(op, t);
+      const n = objects.slotCountAt(op);
       if (n === 0) continue;
-      const base = objects.slotBaseOf(op, t);
+      const base = objects.slotBaseAt(op);
       // visit_decref over the slots; the order does not matter. Object addresses fit a word's low half.
       for (let k = 0; k < n; k++) {
         const child = u32[(base + 8 * k) >>> 2] as number;

@@ -120,8 +120,11 @@ export class RefCounter extends Emitter<ObjectEvents> {
   private readonly u32: Uint32Array;
   private readonly gcHead: number;
   private readonly types: ObjectType[] = [];
-  // By type id: 1 for containers (tp_traverse's test, without loading the type).
+  // By type id: 1 for containers (tp_traverse's test, without loading the type); where the slots start
+  // (-1: a list-like's items block) and how many there are (-1: ob_size says).
   private containerFlags = new Uint8Array(16);
+  private slotOffsets = new Int32Array(16);
+  private fixedSlots = new Int32Array(16);
   /** The type of weak reference objects (CPython's `weakref.ReferenceType`). */
   readonly weakrefType: ObjectType;
   // The internal tuple PyObject_ClearWeakRefs builds when several weakrefs die at once.
@@ -172,8 +175,14 @@ export class RefCounter extends Emitter<ObjectEvents> {
   defineType(spec: TypeSpec): ObjectType {
     const t = makeType(this.types.length + 1, spec);
     this.types.push(t);
-    if (t.id >= this.containerFlags.length) this.containerFlags = grown(this.containerFlags, t.id * 2);
+    if (t.id >= this.containerFlags.length) {
+      this.containerFlags = grown(this.containerFlags, t.id * 2);
+      this.slotOffsets = grown(this.slotOffsets, t.id * 2);
+      this.fixedSlots = grown(this.fixedSlots, t.id * 2);
+    }
     this.containerFlags[t.id] = t.container ? 1 : 0;
+    this.slotOffsets[t.id] = t.listLike ? -1 : t.slotOffset;
+    this.fixedSlots[t.id] = t.varSized || t.listLike ? -1 : t.slots;
     return t;
   }
 
@@ -479,6 +488,18 @@ export class RefCounter extends Emitter<ObjectEvents> {
   /** @internal Whether a live object is a container (gc-aware), unchecked. */
   isContainerAt(address: number): boolean {
     return this.containerFlags[this.u32[(address + OB_TYPE) >>> 2] as number] === 1;
+  }
+
+  /** @internal slotCountOf without the type: from the tables by type id. */
+  slotCountAt(address: number): number {
+    const n = this.fixedSlots[this.u32[(address + OB_TYPE) >>> 2] as number] as number;
+    return n >= 0 ? n : (this.u32[(address + OB_SIZE) >>> 2] as number);
+  }
+
+  /** @internal slotBaseOf without the type. */
+  slotBaseAt(address: number): number {
+    const offset = this.slotOffsets[this.u32[(address + OB_TYPE) >>> 2] as number] as number;
+    return offset >= 0 ? address + offset : this.readWord(address + OB_ITEM);
   }
 
   /** @internal The type of a live object, unchecked. */
