@@ -229,13 +229,19 @@ export class BlockAllocator extends Emitter<BlockEvents> {
    * @throws OutOfMemoryError when neither an arena nor a raw block can be had
    */
   malloc(size: number): number {
-    // The common case first: a small request, valid by these comparisons alone.
+    // The common case first: a small request, valid by these comparisons alone. The rest is elsewhere, which
+    // keeps this method small enough for the JIT to inline whole into a caller's loop.
     if (size > 0 && size <= this.threshold && Number.isInteger(size)) {
       const p = this.poolAlloc(size);
-      // No arena could be had: CPython falls back to the raw allocator.
-      return p !== 0 ? p : this.largeMalloc(size);
+      if (p !== 0) return p;
     }
+    return this.mallocOther(size);
+  }
+
+  /** A request pools do not serve (0 bytes, large, bad input), or a small one when no arena could be had. */
+  private mallocOther(size: number): number {
     checkSize(size, "size");
+    // With no arena to be had, CPython falls back to the raw allocator for small requests too.
     return this.largeMalloc(size === 0 ? 1 : size);
   }
 
@@ -389,16 +395,22 @@ export class BlockAllocator extends Emitter<BlockEvents> {
    * would-be pool header's arena index and check that arena's range.
    */
   owns(address: number): boolean {
-    if (this.radix) {
-      // The map covers the arenas' slots only, so no bounds check on memory is needed; addresses below 2^32
-      // shift and mask as uint32.
-      if (!(address >= 0 && address <= MAX_ADDRESS)) return false;
-      const slot = address >>> this.arenaShift;
-      if (slot >= this.mapHi.length) return false;
-      const tail = (address & this.arenaMask) >>> 0;
-      const hi = this.mapHi[slot] as number;
-      return tail < (this.mapLo[slot] as number) || (hi !== 0 && tail >= hi);
-    }
+    return this.radix ? this.inArenaMap(address) : this.inIndexedArena(address);
+  }
+
+  /** 3.10+: the arena map's leaves. The map covers the arenas' slots only, so memory's size plays no part. */
+  private inArenaMap(address: number): boolean {
+    // Addresses below 2^32 shift and mask as uint32.
+    if (!(address >= 0 && address <= MAX_ADDRESS)) return false;
+    const slot = address >>> this.arenaShift;
+    if (slot >= this.mapHi.length) return false;
+    const tail = (address & this.arenaMask) >>> 0;
+    const hi = this.mapHi[slot] as number;
+    return tail < (this.mapLo[slot] as number) || (hi !== 0 && tail >= hi);
+  }
+
+  /** 3.8 and 3.9: the would-be pool header's arena index, and that arena's range. */
+  private inIndexedArena(address: number): boolean {
     if (!(address >= 0 && address < this.raw.memory.byteLength)) return false;
     const pool = address - (address % this.poolSize);
     if (pool + POOL_ARENAINDEX + 4 > this.raw.memory.byteLength) return false;
@@ -817,8 +829,12 @@ export class BlockAllocator extends Emitter<BlockEvents> {
     } else if (count === 0) {
       this.poolEmptied(p, pool, c);
     } else if (this.hasListeners("block:free")) {
-      this.emit("block:free", { address: p, sizeClass: c, pool });
+      this.emitFree(p, c, pool);
     }
+  }
+
+  private emitFree(p: number, c: number, pool: number): void {
+    this.emit("block:free", { address: p, sizeClass: c, pool });
   }
 
   /** The pool of the block just freed was full: back to the front of its class's ring. */
@@ -993,10 +1009,12 @@ export class BlockAllocator extends Emitter<BlockEvents> {
 
   private markLive(address: number): void {
     // One word covers 512 bytes; grow only when the address is past the map.
-    if (address >>> 9 >= this.live.length) {
-      this.live = growGranules(this.live, Math.max(address + 16, this.raw.memory.byteLength));
-    }
+    if (address >>> 9 >= this.live.length) this.growLive(address);
     setGranule(this.live, address);
+  }
+
+  private growLive(address: number): void {
+    this.live = growGranules(this.live, Math.max(address + 16, this.raw.memory.byteLength));
   }
 
   /** Checked mode: `address` must be a live block of a pool of this allocator. */
