@@ -471,11 +471,22 @@ export class CycleCollector extends Emitter<GcEvents> {
       this.longLivedPending = 0;
       this.longLivedTotal = this.listSize(young);
     }
+    const [collected, uncollectable] = this.handleUnreachable(generation, unreachable, old);
+    return this.finish(generation, collected, uncollectable);
+  }
+
+  /**
+   * The rest of a collection once the survivors joined `old`: legacy
+   * finalizers, weak references, finalizers, resurrection (3.8's
+   * check_garbage or 3.9+'s handle_resurrected_objects), tp_clear.
+   * Returns [collected, uncollectable].
+   */
+  private handleUnreachable(generation: number, unreachable: number, old: number): [number, number] {
     const finalizers = this.head(FINALIZERS);
     this.listInit(finalizers);
     this.moveLegacyFinalizers(unreachable, finalizers);
     this.moveLegacyFinalizerReachable(finalizers);
-    let m = this.handleWeakrefs(unreachable, old);
+    let collected = this.handleWeakrefs(unreachable, old);
     this.phase(generation, "handle_weakrefs", unreachable);
     this.finalizeGarbage(unreachable);
     this.phase(generation, "finalize_garbage", unreachable);
@@ -485,17 +496,17 @@ export class CycleCollector extends Emitter<GcEvents> {
       if (this.checkGarbage(unreachable)) {
         this.listMerge(unreachable, old);
         this.phase(generation, "check_garbage", unreachable);
-        return this.finish(generation, m, this.handleLegacyFinalizers(finalizers, old));
+        return [collected, this.handleLegacyFinalizers(finalizers, old)];
       }
     } else {
       final = this.head(STILL_UNREACHABLE);
       this.handleResurrected(unreachable, final, old);
     }
     this.phase(generation, "handle_resurrected_objects", final);
-    m += this.listSize(final);
+    collected += this.listSize(final);
     this.deleteGarbage(final, old);
     this.phase(generation, "delete_garbage", final);
-    return this.finish(generation, m, this.handleLegacyFinalizers(finalizers, old));
+    return [collected, this.handleLegacyFinalizers(finalizers, old)];
   }
 
   // ---------------------------------------------------------------- 3.14: the incremental collector
@@ -589,21 +600,7 @@ export class CycleCollector extends Emitter<GcEvents> {
     this.phase(generation, "move_unreachable", unreachable);
     this.untrackTuples(from);
     if (from !== to) this.listMerge(from, to);
-    const finalizers = this.head(FINALIZERS);
-    this.listInit(finalizers);
-    this.moveLegacyFinalizers(unreachable, finalizers);
-    this.moveLegacyFinalizerReachable(finalizers);
-    let collected = this.handleWeakrefs(unreachable, to);
-    this.phase(generation, "handle_weakrefs", unreachable);
-    this.finalizeGarbage(unreachable);
-    this.phase(generation, "finalize_garbage", unreachable);
-    const final = this.head(STILL_UNREACHABLE);
-    this.handleResurrected(unreachable, final, to);
-    this.phase(generation, "handle_resurrected_objects", final);
-    collected += this.listSize(final);
-    this.deleteGarbage(final, to);
-    this.phase(generation, "delete_garbage", final);
-    return [collected, this.handleLegacyFinalizers(finalizers, to)];
+    return this.handleUnreachable(generation, unreachable, to);
   }
 
   /** assess_work_to_do: the new objects, plus a share of the heap capped at twice them. */

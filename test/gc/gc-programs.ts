@@ -158,6 +158,19 @@ export function runGcWithPymem(ops: GcOp[], profile: Profile, holding: Holding =
   return log;
 }
 
+// The Python side's object: two slots, an id, whether its finalizer resurrects it, weakly referenceable.
+const PY_NODE = [
+  "class Node:",
+  "    __slots__ = ('s0', 's1', 'i', 'res', '__weakref__')",
+  "    def __init__(self, i, res):",
+  "        self.i = i",
+  "        self.res = res",
+  "    def __del__(self):",
+  "        log.append('del %d' % self.i)",
+  "        if self.res:",
+  "            resurrected.append(self)",
+];
+
 /** The program as a Python script printing the same log. */
 export function gcPythonScript(ops: GcOp[]): string {
   const lines = [
@@ -169,15 +182,7 @@ export function gcPythonScript(ops: GcOp[]): string {
     // Dicts holding only atomic values are untracked; seeded with a list, they are tracked now and frozen
     // below, so they never join a younger generation (where their references would count as internal).
     "mon = {None: []}",
-    "class Node:",
-    "    __slots__ = ('s0', 's1', 'i', 'res', '__weakref__')",
-    "    def __init__(self, i, res):",
-    "        self.i = i",
-    "        self.res = res",
-    "    def __del__(self):",
-    "        log.append('del %d' % self.i)",
-    "        if self.res:",
-    "            resurrected.append(self)",
+    ...PY_NODE,
     "o = {None: []}",
     "gc.freeze()",
   ];
@@ -242,15 +247,7 @@ export function gcPythonLocalsScript(ops: GcOp[], scale: number, heap?: { size: 
     "def stats():",
     "    now = gc.get_stats()",
     "    return ' '.join('%d/%d/%d' % tuple(now[g][k] - base[g][k] for k in ('collections', 'collected', 'uncollectable')) for g in range(3))",
-    "class Node:",
-    "    __slots__ = ('s0', 's1', 'i', 'res', '__weakref__')",
-    "    def __init__(self, i, res):",
-    "        self.i = i",
-    "        self.res = res",
-    "    def __del__(self):",
-    "        log.append('del %d' % self.i)",
-    "        if self.res:",
-    "            resurrected.append(self)",
+    ...PY_NODE,
     ...(heap === undefined ? [] : heapSizeSetter(heap.gcState)),
     "def run():",
     heap === undefined ? "    pass" : `    heap_size.value = ${heap.size}`,
