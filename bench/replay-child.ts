@@ -2,17 +2,18 @@
  * One replay measurement in a process of its own, so that no other
  * allocator's type feedback reaches the replay loop: argv = trace path,
  * allocator (pymem-checked, pymem-unchecked, floor, thi.ng, events-off,
- * events-none, events-one), passes. Prints ns/op (best pass after the first).
+ * events-none, events-one, plain-buffer), passes. Prints ns/op (best pass after the first).
  */
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { MemPool } from "@thi.ng/malloc";
 import { FloorAllocator } from "./floor.js";
-import { built, type Pymem, withoutEvents } from "./pymem.js";
+import { built, type Pymem, withoutEvents, withPlainBuffer } from "./pymem.js";
 
 const [path, kind, passesArg] = process.argv.slice(2) as [string, string, string];
 let passes = Number(passesArg);
-const pm: Pymem = kind === "events-off" ? await withoutEvents() : await built();
+const pm: Pymem =
+  kind === "events-off" ? await withoutEvents() : kind === "plain-buffer" ? await withPlainBuffer() : await built();
 const trace = pm.parseTrace(gunzipSync(readFileSync(path)).toString("utf8"));
 // Enough passes for about 10^7 ops in all: short traces would otherwise be timed before the JIT is done.
 if (passes > 2) passes = Math.max(passes, Math.ceil(1e7 / trace.ops.length));

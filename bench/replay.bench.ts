@@ -45,7 +45,7 @@ export function traceFiles(): string[] {
 const child = fileURLToPath(new URL("./replay-child.ts", import.meta.url));
 
 /** ns/op of one allocator on one trace, measured in a fresh process (short traces get more passes, for the JIT). */
-function measure(path: string, kind: string, passes = PASSES): number {
+export function measure(path: string, kind: string, passes = PASSES): number {
   const r = spawnSync(process.execPath, ["--import", "tsx", child, path, kind, String(passes)], {
     encoding: "utf8",
     maxBuffer: 1 << 20,

@@ -712,8 +712,9 @@ export function blockSizeFor(size: number): number {
   return Math.max(b, MIN_BLOCK);
 }
 
+/** `n` rounded up to a multiple of `unit`, a power of two; integer masking where the sum stays in int32. */
 function roundUp(n: number, unit: number): number {
-  return Math.ceil(n / unit) * unit;
+  return n <= 0x4000_0000 ? (n + unit - 1) & -unit : Math.ceil(n / unit) * unit;
 }
 
 function alignUp(n: number, alignment: number): number {

@@ -8,6 +8,7 @@ import {
   RAW_HEADER,
   RawAllocator,
 } from "../../src/index.js";
+import { blockSizeFor } from "../../src/raw/raw-allocator.js";
 import { expectNoChange } from "../support/no-change.js";
 
 describe("RawAllocator", () => {
@@ -298,5 +299,13 @@ describe("RawAllocator", () => {
     raw.free(a);
     expect(raw.isLive(a)).toBe(false);
     raw.validate();
+  });
+});
+
+describe("blockSizeFor", () => {
+  it("is the request rounded up to 16 bytes plus the 16-byte header, never under 32", () => {
+    for (const size of [0, 1, 15, 16, 17, 31, 32, 1000, 2 ** 30 - 1, 2 ** 30, 2 ** 30 + 1, 2 ** 32 - 100]) {
+      expect(blockSizeFor(size), String(size)).toBe(Math.max(32, Math.ceil(size / 16) * 16 + 16));
+    }
   });
 });
