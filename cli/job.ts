@@ -7,6 +7,7 @@ import {
   type ReplayCheckpoint,
   type ReplaySample,
   type ReplaySummary,
+  renderHeapMap,
   replayTrace,
 } from "../src/index.js";
 import { openTrace } from "./read-trace.js";
@@ -18,6 +19,15 @@ export interface JobSpec {
   everyCheckpoint?: boolean;
   /** Sample a time series every N ops. */
   every?: number;
+  /** Draw the heap map at every `s` line and at the end. */
+  heapMaps?: boolean;
+}
+
+/** The heap map at an `s` line (`line` > 0) or at the end (`line` 0). */
+export interface HeapMapAt {
+  line: number;
+  op: number;
+  svg: string;
 }
 
 export interface JobResult {
@@ -30,6 +40,8 @@ export interface JobResult {
   /** At `s` lines, when asked for. */
   checkpoints: ReplayCheckpoint[];
   series: ReplaySample[];
+  /** When asked for: at `s` lines, then at the end. */
+  heapMaps: HeapMapAt[];
   /** Where the arenas' bytes went when the raw allocator held the most. */
   atPeak: MallocByteTotals & { rawBytes: number; op: number };
 }
@@ -43,6 +55,7 @@ export async function runJob(spec: JobSpec, onProgress?: (ops: number) => void):
   let atPeak: JobResult["atPeak"] = { ...mallocByteTotals(blocks.mallocStats(), profile), rawBytes: 0, op: 0 };
   const checkpoints: ReplayCheckpoint[] = [];
   let finalStats = "";
+  const heapMaps: HeapMapAt[] = [];
   const summary = await replayTrace(trace, blocks, {
     progressEvery: PEAK_EVERY,
     onProgress: (ops) => {
@@ -53,6 +66,7 @@ export async function runJob(spec: JobSpec, onProgress?: (ops: number) => void):
     },
     ...(spec.every === undefined ? {} : { sampleEvery: spec.every }),
     onCheckpoint: (cp) => {
+      if (spec.heapMaps) heapMaps.push({ line: cp.line, op: cp.op, svg: renderHeapMap(blocks) });
       if (cp.line === 0) finalStats = cp.stats ?? "";
       else if (spec.everyCheckpoint) checkpoints.push(cp);
     },
@@ -65,6 +79,7 @@ export async function runJob(spec: JobSpec, onProgress?: (ops: number) => void):
     finalStats,
     checkpoints,
     series: summary.series ?? [],
+    heapMaps,
     atPeak,
   };
 }

@@ -5,6 +5,7 @@
  * Exit status: 0 done, 1 bad trace or failed replay (`FILE:LINE: message`), 2 usage.
  */
 
+import { writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -68,6 +69,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option("--every-checkpoint", "also print the report at each s line (implies --stats)")
     .option("--every <n>", "sample a time series every n ops", positiveInt)
     .option("--json", "print the result as JSON")
+    .option("--svg <file>", "write the heap map at the end to file, and at each s line to file.line-N.svg")
     .option("-q, --quiet", "no progress bar")
     .action((trace: string, o: ReplayOpts) => {
       run.task = () => replayCommand(trace, o, io);
@@ -158,6 +160,7 @@ interface ReplayOpts {
   everyCheckpoint?: boolean;
   every?: number;
   json?: boolean;
+  svg?: string;
   quiet?: boolean;
 }
 
@@ -204,12 +207,14 @@ async function replayCommand(trace: string, o: ReplayOpts, io: Io): Promise<void
         profile: o.profile,
         ...(o.everyCheckpoint ? { everyCheckpoint: true } : {}),
         ...(o.every === undefined ? {} : { every: o.every }),
+        ...(o.svg === undefined ? {} : { heapMaps: true }),
       },
       (ops) => bar.update(ops),
     );
   } finally {
     bar.stop();
   }
+  if (o.svg !== undefined) await writeHeapMaps(o.svg, result, io);
   const stats = o.stats || o.everyCheckpoint;
   if (o.json) {
     io.out(
@@ -236,6 +241,20 @@ async function replayCommand(trace: string, o: ReplayOpts, io: Io): Promise<void
       io.out(`\n--- stats at line ${cp.line} (after ${withCommas(cp.op)} ops)\n${cp.stats ?? ""}`);
   }
   if (stats) io.out(`\n--- stats at the end\n${result.finalStats}`);
+}
+
+/** The end's map to `file`, each `s` line's beside it (heap.svg, heap.line-120.svg). */
+async function writeHeapMaps(file: string, result: JobResult, io: Io): Promise<void> {
+  const dot = file.toLowerCase().endsWith(".svg") ? file.length - 4 : file.length;
+  for (const map of result.heapMaps) {
+    const path = map.line === 0 ? file : `${file.slice(0, dot)}.line-${map.line}${file.slice(dot) || ".svg"}`;
+    try {
+      await writeFile(path, map.svg);
+    } catch (e) {
+      throw new InputError(`${path}: cannot write the heap map: ${(e as Error).message}`);
+    }
+    io.err(`heap map ${map.line === 0 ? "at the end" : `at line ${map.line}`} written to ${path}\n`);
+  }
 }
 
 function formatSummary(r: JobResult): string {

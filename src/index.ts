@@ -67,6 +67,15 @@ export {
   type RawStats,
 } from "./raw/raw-allocator.js";
 export {
+  type DeserializeOptions,
+  HeapSnapshot,
+  instantiate,
+  type Layer,
+  restore,
+  type Stack,
+  snapshot,
+} from "./snapshot/snapshot.js";
+export {
   isGzip,
   parseTrace,
   type Trace,
@@ -85,3 +94,4 @@ export {
   type TraceAllocator,
 } from "./trace/replay.js";
 export { VERSION } from "./version.js";
+export { type HeapMapOptions, renderHeapMap, sizeClassColor } from "./view/heap-map.js";

@@ -273,6 +273,11 @@ export class CycleCollector extends Emitter<GcEvents> {
     return this.stats.map((s) => ({ ...s }));
   }
 
+  /** @internal Whether a collection is under way (a finalizer or callback is running inside one). */
+  inCollection(): boolean {
+    return this.collecting;
+  }
+
   /** `gc.is_tracked(obj)`. */
   isTracked(address: number): boolean {
     this.checkObject(address);

@@ -119,7 +119,7 @@ export class RefCounter extends Emitter<ObjectEvents> {
   private readonly memory: Memory;
   private readonly u32: Uint32Array;
   private readonly gcHead: number;
-  private readonly types: ObjectType[] = [];
+  private readonly typeList: ObjectType[] = [];
   // By type id: 1 for containers (tp_traverse's test, without loading the type); where the slots start
   // (-1: a list-like's items block) and how many there are (-1: ob_size says).
   private containerFlags = new Uint8Array(16);
@@ -173,8 +173,8 @@ export class RefCounter extends Emitter<ObjectEvents> {
 
   /** Defines a type; its instances are made with {@link RefCounter.new}. */
   defineType(spec: TypeSpec): ObjectType {
-    const t = makeType(this.types.length + 1, spec);
-    this.types.push(t);
+    const t = makeType(this.typeList.length + 1, spec);
+    this.typeList.push(t);
     if (t.id >= this.containerFlags.length) {
       this.containerFlags = grown(this.containerFlags, t.id * 2);
       this.slotOffsets = grown(this.slotOffsets, t.id * 2);
@@ -189,7 +189,7 @@ export class RefCounter extends Emitter<ObjectEvents> {
   /** The type stored in an object's `ob_type`. */
   typeOf(address: number): ObjectType {
     this.checkObject(address);
-    return this.types[(this.u32[(address + OB_TYPE) >>> 2] as number) - 1] as ObjectType;
+    return this.typeList[(this.u32[(address + OB_TYPE) >>> 2] as number) - 1] as ObjectType;
   }
 
   /**
@@ -502,9 +502,19 @@ export class RefCounter extends Emitter<ObjectEvents> {
     return offset >= 0 ? address + offset : this.readWord(address + OB_ITEM);
   }
 
+  /** @internal Whether a deallocation is under way (a finalizer or callback is running inside one). */
+  isDeallocating(): boolean {
+    return this.sp > 0 || this.trashDepth > 0;
+  }
+
+  /** The types defined so far, in definition order (the built-in weakref and tuple types first). */
+  types(): ObjectType[] {
+    return [...this.typeList];
+  }
+
   /** @internal The type of a live object, unchecked. */
   typeAt(address: number): ObjectType {
-    return this.types[(this.u32[(address + OB_TYPE) >>> 2] as number) - 1] as ObjectType;
+    return this.typeList[(this.u32[(address + OB_TYPE) >>> 2] as number) - 1] as ObjectType;
   }
 
   /** @internal Where an object's slots are, and how many: tp_traverse's view. */
@@ -636,7 +646,7 @@ export class RefCounter extends Emitter<ObjectEvents> {
   private clearWeakref(wr: number): void {
     const target = this.readWord(wr + WR_OBJECT);
     if (target !== 0) {
-      const t = this.types[(this.u32[(target + OB_TYPE) >>> 2] as number) - 1] as ObjectType;
+      const t = this.typeList[(this.u32[(target + OB_TYPE) >>> 2] as number) - 1] as ObjectType;
       const listAt = target + t.weaklistOffset;
       const prev = this.readWord(wr + WR_PREV);
       const next = this.readWord(wr + WR_NEXT);
@@ -795,7 +805,7 @@ export class RefCounter extends Emitter<ObjectEvents> {
 
   /** Py_TRASHCAN_BEGIN and the start of tp_dealloc: deposit the object, or push its frame. */
   private enter(address: number): void {
-    const t = this.types[(this.u32[(address + OB_TYPE) >>> 2] as number) - 1] as ObjectType;
+    const t = this.typeList[(this.u32[(address + OB_TYPE) >>> 2] as number) - 1] as ObjectType;
     // tp_dealloc untracks first (and the trashcan only takes untracked objects).
     const gc = this.collector;
     if (gc !== undefined && t.container && gc.isTracked(address)) gc.untrack(address);
@@ -845,7 +855,7 @@ export class RefCounter extends Emitter<ObjectEvents> {
       return;
     }
     const address = this.stackOp[top] as number;
-    const t = this.types[(this.u32[(address + OB_TYPE) >>> 2] as number) - 1] as ObjectType;
+    const t = this.typeList[(this.u32[(address + OB_TYPE) >>> 2] as number) - 1] as ObjectType;
     let next = this.stackNext[top] as number;
     if (next === -1) {
       if (t.finalize !== undefined && !this.finalized(address, t)) {
@@ -933,7 +943,7 @@ export class RefCounter extends Emitter<ObjectEvents> {
   }
 
   private checkType(type: ObjectType): ObjectType {
-    const t = typeof type === "object" && type !== null ? this.types[type.id - 1] : undefined;
+    const t = typeof type === "object" && type !== null ? this.typeList[type.id - 1] : undefined;
     if (t === undefined || t !== type) {
       throw new TypeError(
         `not a type defined by this RefCounter: ${String((type as { name?: unknown })?.name ?? type)}`,

@@ -49,6 +49,11 @@ export class Memory {
     if (bytes > this.buffer.byteLength) this.buffer.resize(bytes);
   }
 
+  /** @internal Sets the buffer's size, smaller or larger (a snapshot being restored). Views follow. */
+  resizeTo(bytes: number): void {
+    this.buffer.resize(bytes);
+  }
+
   /** Throws unless `[address, address + width)` lies inside the buffer and `address` is `width`-aligned. */
   private check(address: number, width: number): void {
     checkAddress(address);

@@ -67,6 +67,19 @@ describe("pymem command", () => {
     expect(j.stats).toMatch(/^Small block threshold/);
   });
 
+  it("replay --svg writes the heap map at the end and at each s line", async () => {
+    const path = traceFile("maps.trace", "m 0 24\nm 1 100\ns\nf 1\nm 2 300\ns\nf 0\n");
+    const svg = `${scratch}/heap.svg`;
+    const r = await run(["replay", path, "--svg", svg, "-q"]);
+    expect(r.status).toBe(0);
+    const written = [...r.err.matchAll(/written to (.*)$/gm)].map((m) => m[1]);
+    expect(written).toEqual([`${scratch}/heap.line-3.svg`, `${scratch}/heap.line-6.svg`, svg]);
+    const pools = (file: string) => readFileSync(file, "utf8").match(/data-state="(used|full)"/g)?.length ?? 0;
+    // 24 and 100 bytes at line 3, 24 and 300 at line 6, 300 alone at the end: two, two, then one pool in use.
+    expect(written.map((f) => pools(f as string))).toEqual([2, 2, 1]);
+    expect((await run(["replay", path, "--svg", `${scratch}/no/such/dir/heap.svg`, "-q"])).status).toBe(1);
+  });
+
   it("replay reads gzip and plain traces alike", async () => {
     const text = "m 0 10\nm 1 600\nf 0\nf 1\n";
     const a = JSON.parse((await run(["replay", traceFile("p.trace", text), "--json"])).out);

@@ -1,0 +1,354 @@
+/**
+ * Time travel: a whole stack's state (simulated memory, raw allocator,
+ * pymalloc, objects, gc) captured in one value, put back later into the same
+ * stack (step backward) or into a new one (fork and try two futures), and
+ * saved as bytes to share or reload. Cheap because every layer keeps its
+ * state in typed arrays: a snapshot is a few copies of them.
+ *
+ * @module
+ */
+
+import { CycleCollector } from "../gc/cycle-collector.js";
+import { RefCounter } from "../objects/ref-counter.js";
+import { type Profile, profiles } from "../profiles.js";
+import { BlockAllocator } from "../pymalloc/block-allocator.js";
+import { RawAllocator } from "../raw/raw-allocator.js";
+import { VERSION } from "../version.js";
+import {
+  captureFields,
+  type Decoder,
+  decodeValue,
+  type Encoder,
+  encodeValue,
+  type FunctionLabel,
+  rebindFunctions,
+  restoreFields,
+} from "./state.js";
+
+/** The layers of one heap, each built on the one before: a raw allocator and any of the others. */
+export interface Stack {
+  raw: RawAllocator;
+  blocks?: BlockAllocator;
+  objects?: RefCounter;
+  gc?: CycleCollector;
+}
+
+/** What a snapshot needs to build a stack like the one it was taken from. */
+interface StackConfig {
+  maxBytes: number;
+  rawChecked: boolean;
+  blocks?: { profile: Profile; checked: boolean };
+  objects?: { profile: Profile };
+  gc?: { profile: Profile };
+}
+
+/** The name of a layer of a {@link Stack}. */
+export type Layer = "raw" | "blocks" | "objects" | "gc";
+const LAYERS: Layer[] = ["raw", "blocks", "objects", "gc"];
+// RefCounter's hooks into its collector connect two layers; they are not heap state.
+const WIRING: Record<Layer, string[]> = { raw: [], blocks: [], objects: ["collector"], gc: [] };
+
+/**
+ * The functions of a snapshot's objects: what {@link HeapSnapshot.deserialize}
+ * needs (bytes cannot carry functions), and what {@link instantiate} may put
+ * in place of the original's, so that a fork's finalizers act on the fork.
+ */
+export interface DeserializeOptions {
+  /** Finalizers of the snapshot's object types, by type name. */
+  finalizers?: Record<string, (address: number) => void>;
+  /** The callback of each weak reference that had one, by the weakref's address. */
+  weakrefCallback?: (weakref: number) => ((weakref: number) => void) | undefined;
+}
+
+const MAGIC = "PYMEMSNP";
+const FORMAT = 1;
+
+/**
+ * A stack's state at one moment. Take one with {@link snapshot}; put it back
+ * with {@link restore}, build a new stack from it with {@link instantiate},
+ * save it with {@link HeapSnapshot.serialize}.
+ */
+export class HeapSnapshot {
+  /** @internal */
+  constructor(
+    /** @internal */
+    readonly config: StackConfig,
+    /** @internal */
+    readonly layers: Partial<Record<Layer, Record<string, unknown>>>,
+    /** @internal The simulated memory's bytes. */
+    readonly memory: Uint8Array,
+  ) {}
+
+  /** Bytes of simulated memory the snapshot holds (the buffer's size when it was taken). */
+  get memoryBytes(): number {
+    return this.memory.byteLength;
+  }
+
+  /** The profile of the stack it was taken from (undefined for a raw allocator alone). */
+  get profile(): Profile | undefined {
+    return this.config.blocks?.profile ?? this.config.objects?.profile;
+  }
+
+  /** The layers it holds, bottom first. */
+  get stackLayers(): Layer[] {
+    return LAYERS.filter((l) => this.layers[l] !== undefined);
+  }
+
+  /**
+   * The snapshot as bytes: a header, the state as JSON, then the typed
+   * arrays and the memory as binary. Functions (finalizers, weakref
+   * callbacks) are named, not stored: {@link HeapSnapshot.deserialize} asks
+   * for them.
+   */
+  serialize(): Uint8Array {
+    const blobs: Uint8Array[] = [];
+    const enc: Encoder = {
+      add: (bytes) => blobs.push(bytes) - 1,
+      frozen: new Map(),
+    };
+    // Shared records are written where first met and referred to after: decode in this same order.
+    const config = encodeValue(this.config, enc, "config");
+    const layers: Record<string, unknown> = {};
+    for (const l of this.stackLayers) layers[l] = encodeValue(this.layers[l], enc, l);
+    const head = {
+      format: FORMAT,
+      pymem: VERSION,
+      config,
+      layers,
+      memory: enc.add(this.memory),
+      blobs: [] as Array<[number, number]>,
+    };
+    let offset = 0;
+    for (const b of blobs) {
+      head.blobs.push([offset, b.byteLength]);
+      offset += align8(b.byteLength);
+    }
+    const json = new TextEncoder().encode(JSON.stringify(head));
+    const start = align8(16 + json.byteLength);
+    const out = new Uint8Array(start + offset);
+    for (let i = 0; i < MAGIC.length; i++) out[i] = MAGIC.charCodeAt(i);
+    const view = new DataView(out.buffer);
+    view.setUint32(8, FORMAT, true);
+    view.setUint32(12, json.byteLength, true);
+    out.set(json, 16);
+    blobs.forEach((b, i) => {
+      out.set(b, start + (head.blobs[i] as [number, number])[0]);
+    });
+    return out;
+  }
+
+  /**
+   * A snapshot from {@link HeapSnapshot.serialize}'s bytes.
+   * @throws RangeError when the bytes are not a pymem snapshot (or a newer format), naming what is wrong
+   * @throws TypeError when the snapshot had finalizers or weakref callbacks that `options` does not supply
+   */
+  static deserialize(bytes: Uint8Array, options: DeserializeOptions = {}): HeapSnapshot {
+    if (!(bytes instanceof Uint8Array)) throw new TypeError(`bytes must be a Uint8Array, got ${describe(bytes)}`);
+    if (bytes.byteLength < 16 || String.fromCharCode(...bytes.subarray(0, 8)) !== MAGIC) {
+      throw new RangeError(`not a pymem snapshot: the bytes do not start with "${MAGIC}"`);
+    }
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const format = view.getUint32(8, true);
+    if (format !== FORMAT)
+      throw new RangeError(`snapshot format ${format} is not supported (this pymem reads ${FORMAT})`);
+    const jsonBytes = view.getUint32(12, true);
+    if (16 + jsonBytes > bytes.byteLength) {
+      throw new RangeError(
+        `truncated snapshot: its header says ${jsonBytes} bytes of state, ${bytes.byteLength - 16} follow`,
+      );
+    }
+    let head: {
+      config: unknown;
+      layers: Record<string, unknown>;
+      memory: number;
+      blobs: Array<[number, number]>;
+    };
+    try {
+      head = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + jsonBytes)));
+    } catch (e) {
+      throw new RangeError(`corrupt snapshot: its state is not JSON (${(e as Error).message})`);
+    }
+    const start = align8(16 + jsonBytes);
+    const dec: Decoder = {
+      blob: (i) => {
+        const entry = head.blobs?.[i];
+        if (entry === undefined) throw new RangeError(`corrupt snapshot: blob ${i} is missing`);
+        const [offset, length] = entry;
+        if (start + offset + length > bytes.byteLength) {
+          throw new RangeError(`truncated snapshot: blob ${i} ends past the end of the bytes`);
+        }
+        return bytes.slice(start + offset, start + offset + length);
+      },
+      frozen: new Map(),
+      bind: (label: FunctionLabel) =>
+        label.kind === "finalize" ? options.finalizers?.[label.type] : options.weakrefCallback?.(label.weakref),
+      intern: builtInProfile,
+    };
+    const config = decodeValue(head.config, dec, "config") as StackConfig;
+    const layers: Partial<Record<Layer, Record<string, unknown>>> = {};
+    for (const l of LAYERS) {
+      if (head.layers?.[l] !== undefined) layers[l] = decodeValue(head.layers[l], dec, l) as Record<string, unknown>;
+    }
+    if (layers.raw === undefined) throw new RangeError("corrupt snapshot: it has no raw allocator");
+    return new HeapSnapshot(config, layers, dec.blob(head.memory));
+  }
+}
+
+function align8(n: number): number {
+  return Math.ceil(n / 8) * 8;
+}
+
+function describe(v: unknown): string {
+  return v === null ? "null" : typeof v === "object" ? (v.constructor?.name ?? "object") : typeof v;
+}
+
+/** Built-in profiles come back as the library's own objects, so `blocks.profile === profiles[name]` holds after a reload. */
+function builtInProfile(record: object): object {
+  const name = (record as { name?: unknown }).name;
+  if (typeof name !== "string" || !Object.hasOwn(profiles, name)) return record;
+  const builtIn = (profiles as Record<string, Profile>)[name] as Profile;
+  return JSON.stringify(builtIn) === JSON.stringify(record) ? builtIn : record;
+}
+
+/** The stack's layers after checking they are wired to each other. */
+function layersOf(stack: Stack): Partial<Record<Layer, object>> {
+  if (typeof stack !== "object" || stack === null)
+    throw new TypeError(`stack must be an object, got ${describe(stack)}`);
+  const { raw, blocks, objects, gc } = stack;
+  if (!(raw instanceof RawAllocator)) throw new TypeError(`stack.raw must be a RawAllocator, got ${describe(raw)}`);
+  if (blocks !== undefined && (!(blocks instanceof BlockAllocator) || blocks.raw !== raw)) {
+    throw new TypeError("stack.blocks must be a BlockAllocator built on stack.raw");
+  }
+  if (objects !== undefined && (!(objects instanceof RefCounter) || objects.allocator !== (blocks ?? raw))) {
+    throw new TypeError(`stack.objects must be a RefCounter built on stack.${blocks ? "blocks" : "raw"}`);
+  }
+  if (gc !== undefined && (!(gc instanceof CycleCollector) || gc.objects !== objects)) {
+    throw new TypeError("stack.gc must be a CycleCollector built on stack.objects");
+  }
+  return {
+    raw,
+    ...(blocks ? { blocks } : {}),
+    ...(objects ? { objects } : {}),
+    ...(gc ? { gc } : {}),
+  };
+}
+
+function configOf(stack: Stack): StackConfig {
+  return {
+    maxBytes: stack.raw.maxBytes,
+    rawChecked: stack.raw.checked,
+    ...(stack.blocks ? { blocks: { profile: stack.blocks.profile, checked: stack.blocks.checked } } : {}),
+    ...(stack.objects ? { objects: { profile: stack.objects.profile } } : {}),
+    ...(stack.gc ? { gc: { profile: stack.gc.profile } } : {}),
+  };
+}
+
+/**
+ * The stack's state now. Take it between calls (or from an event listener:
+ * listeners run when the state is consistent), not from inside a finalizer
+ * or weakref callback while a collection or deallocation is under way.
+ *
+ * @example
+ * ```ts
+ * import { createHeap, restore, snapshot } from "pymem";
+ *
+ * const heap = createHeap({ profile: "cpython-3.11" });
+ * const a = heap.blocks.malloc(24);
+ * const before = snapshot(heap);
+ * heap.blocks.free(a);
+ * restore(heap, before); // a is live again
+ * console.log(heap.blocks.malloc(24) !== a); // true
+ * ```
+ * @throws TypeError when the layers are not built on each other
+ * @throws RangeError during a collection or a deallocation
+ */
+export function snapshot(stack: Stack): HeapSnapshot {
+  const layers = layersOf(stack);
+  if (stack.gc?.inCollection() || stack.objects?.isDeallocating()) {
+    throw new RangeError("cannot take a snapshot while a collection or a deallocation is under way");
+  }
+  const memory = stack.raw.memory;
+  const out: Partial<Record<Layer, Record<string, unknown>>> = {};
+  for (const l of LAYERS) {
+    const layer = layers[l];
+    if (layer !== undefined) out[l] = captureFields(layer, memory.buffer, WIRING[l]);
+  }
+  return new HeapSnapshot(configOf(stack), out, memory.u8.slice(0, memory.byteLength));
+}
+
+/**
+ * Puts `stack` back in the snapshot's state: the same stack it was taken from
+ * (time goes back) or another built alike (same layers, profiles, checked
+ * flags and maxBytes), which then behaves exactly as the original would from
+ * that point. Listeners stay subscribed; nothing is emitted.
+ * @throws TypeError or RangeError, changing nothing, when the stack is not built like the snapshot's
+ */
+export function restore(stack: Stack, snap: HeapSnapshot): void {
+  if (!(snap instanceof HeapSnapshot)) throw new TypeError(`snapshot must be a HeapSnapshot, got ${describe(snap)}`);
+  const layers = layersOf(stack);
+  const have = LAYERS.filter((l) => layers[l] !== undefined);
+  const want = snap.stackLayers;
+  if (have.join() !== want.join()) {
+    throw new TypeError(`the snapshot has layers ${want.join(", ")}; the stack has ${have.join(", ")}`);
+  }
+  const now = configOf(stack);
+  const c = snap.config;
+  if (now.maxBytes !== c.maxBytes) {
+    throw new RangeError(`the snapshot's raw allocator has maxBytes ${c.maxBytes}; this one has ${now.maxBytes}`);
+  }
+  if (now.rawChecked !== c.rawChecked || now.blocks?.checked !== c.blocks?.checked) {
+    throw new RangeError("the snapshot's layers and the stack's differ in checked mode");
+  }
+  for (const l of ["blocks", "objects", "gc"] as const) {
+    const a = now[l]?.profile;
+    const b = c[l]?.profile;
+    if (a !== undefined && b !== undefined && a !== b && JSON.stringify(a) !== JSON.stringify(b)) {
+      throw new RangeError(`the snapshot's ${l} follow profile ${b.name}; the stack's follow ${a.name}`);
+    }
+  }
+  if (stack.gc?.inCollection() || stack.objects?.isDeallocating()) {
+    throw new RangeError("cannot restore a snapshot while a collection or a deallocation is under way");
+  }
+  const memory = stack.raw.memory;
+  memory.resizeTo(snap.memory.byteLength);
+  memory.u8.set(snap.memory);
+  for (const l of want) restoreFields(layers[l] as object, snap.layers[l] as Record<string, unknown>);
+}
+
+/**
+ * A new stack in the snapshot's state, with the snapshot's layers: fork a
+ * heap (`instantiate(snapshot(heap))`) or reload a saved one. The new stack
+ * shares the snapshot's object types, finalizers and weakref callbacks
+ * unless `functions` supplies others (by type name and weakref address);
+ * types given a new finalizer are new type objects: find them with
+ * `stack.objects.types()`.
+ *
+ * @example
+ * ```ts
+ * import { createHeap, HeapSnapshot, instantiate, snapshot } from "pymem";
+ *
+ * const heap = createHeap({ profile: "cpython-3.9" });
+ * heap.blocks.malloc(100);
+ * const bytes = snapshot(heap).serialize();
+ * const copy = instantiate(HeapSnapshot.deserialize(bytes));
+ * console.log(copy.blocks?.malloc(100) === heap.blocks.malloc(100)); // true
+ * ```
+ */
+export function instantiate(snap: HeapSnapshot, functions?: DeserializeOptions): Stack {
+  if (!(snap instanceof HeapSnapshot)) throw new TypeError(`snapshot must be a HeapSnapshot, got ${describe(snap)}`);
+  const c = snap.config;
+  const raw = new RawAllocator({ maxBytes: c.maxBytes, initialBytes: snap.memory.byteLength, checked: c.rawChecked });
+  const stack: Stack = { raw };
+  if (c.blocks) stack.blocks = new BlockAllocator({ raw, profile: c.blocks.profile, checked: c.blocks.checked });
+  if (c.objects) stack.objects = new RefCounter({ allocator: stack.blocks ?? raw, profile: c.objects.profile });
+  if (c.gc && stack.objects) stack.gc = new CycleCollector({ objects: stack.objects, profile: c.gc.profile });
+  if (functions === undefined) {
+    restore(stack, snap);
+  } else {
+    const bind = (label: FunctionLabel) =>
+      label.kind === "finalize" ? functions.finalizers?.[label.type] : functions.weakrefCallback?.(label.weakref);
+    const layers = rebindFunctions(snap.layers, bind) as HeapSnapshot["layers"];
+    restore(stack, new HeapSnapshot(snap.config, layers, snap.memory));
+  }
+  return stack;
+}

@@ -1,0 +1,200 @@
+import { fc, test } from "@fast-check/vitest";
+import { DOMParser, type Element } from "@xmldom/xmldom";
+import { describe, expect, it } from "vitest";
+import {
+  BlockAllocator,
+  type ProfileName,
+  profiles,
+  RawAllocator,
+  renderHeapMap,
+  sizeClassColor,
+} from "../../src/index.js";
+
+/** A heap shaped by a seeded mix of mallocs and frees, in checked mode (its live bitmap is the witness). */
+function heap(profile: ProfileName, seed: number, ops: number): BlockAllocator {
+  const blocks = new BlockAllocator({ raw: new RawAllocator(), profile: profiles[profile], checked: true });
+  let s = seed >>> 0 || 1;
+  const rnd = () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 2 ** 32;
+  };
+  const live: number[] = [];
+  for (let i = 0; i < ops; i++) {
+    if (live.length > 0 && rnd() < 0.45) {
+      const k = Math.floor(rnd() * live.length);
+      blocks.free(live[k] as number);
+      live[k] = live[live.length - 1] as number;
+      live.pop();
+    } else {
+      live.push(blocks.malloc(1 + Math.floor(rnd() ** 3 * 512)));
+    }
+  }
+  return blocks;
+}
+
+function parse(svg: string): Element {
+  const errors: string[] = [];
+  const doc = new DOMParser({ onError: (level, msg) => errors.push(`${level}: ${msg}`) }).parseFromString(
+    svg,
+    "image/svg+xml",
+  );
+  expect(errors).toEqual([]);
+  return doc.documentElement as unknown as Element;
+}
+
+function all(root: Element, tag: string): Element[] {
+  return Array.from(root.getElementsByTagName(tag)) as unknown as Element[];
+}
+
+const num = (e: Element, name: string) => Number(e.getAttribute(name));
+
+describe("renderHeapMap, pools", () => {
+  test.prop(
+    [
+      fc.constantFrom<ProfileName>("cpython-3.8", "cpython-3.11", "cpython-3.13"),
+      fc.integer(),
+      fc.integer({ min: 0, max: 120_000 }),
+    ],
+    {
+      numRuns: 12,
+    },
+  )(
+    "every pool an arena can hold is drawn once, carved ones with their header's state, class and count",
+    (name, seed, ops) => {
+      const blocks = heap(name, seed, ops);
+      const svg = parse(renderHeapMap(blocks, { detail: "pools" }));
+      const rows = all(svg, "g").filter((g) => g.hasAttribute("data-arena"));
+      const arenas = blocks.arenas();
+      expect(rows.map((g) => num(g, "data-arena"))).toEqual(arenas.map((a) => a.index));
+      arenas.forEach((a, i) => {
+        const row = rows[i] as Element;
+        const pools = all(row, "g").filter((g) => g.hasAttribute("data-pool"));
+        const carved = a.pools();
+        expect(pools.map((g) => num(g, "data-pool"))).toEqual(carved.map((p) => p.address));
+        pools.forEach((g, k) => {
+          const p = carved[k];
+          expect(g.getAttribute("data-state")).toBe(p?.state);
+          expect(num(g, "data-used")).toBe(p?.blocksInUse);
+          expect(num(g, "data-capacity")).toBe(p?.capacity);
+          if (p?.state !== "empty") expect(num(g, "data-class")).toBe(p?.sizeClass);
+        });
+        const unused = all(row, "rect").filter((r) => r.getAttribute("class") === "unused");
+        expect(unused.length + carved.length).toBe(a.nTotalPools);
+      });
+      blocks.validate();
+    },
+  );
+
+  it("fills a pool's cell from the bottom in proportion to its blocks in use", () => {
+    const blocks = heap("cpython-3.11", 7, 60_000);
+    const cell = 20;
+    const svg = parse(renderHeapMap(blocks, { detail: "pools", cellSize: cell }));
+    const pools = all(svg, "g").filter((g) => g.hasAttribute("data-pool") && g.getAttribute("data-state") !== "empty");
+    expect(pools.length).toBeGreaterThan(10);
+    for (const g of pools) {
+      const [back, solid] = all(g, "rect") as [Element, Element];
+      const used = num(g, "data-used");
+      const capacity = num(g, "data-capacity");
+      expect(num(back, "height")).toBe(cell);
+      expect(num(solid, "height")).toBe(Math.max(1, Math.round((cell * used) / capacity)));
+      expect(num(solid, "y") + num(solid, "height")).toBe(num(back, "y") + cell);
+      expect(solid.getAttribute("fill")).toBe(sizeClassColor(num(g, "data-class"), 32));
+    }
+  });
+
+  it("draws several arenas as pools, and one arena block by block, unless told", () => {
+    const one = new BlockAllocator({ raw: new RawAllocator(), profile: profiles["cpython-3.11"] });
+    one.malloc(8);
+    expect(renderHeapMap(one)).toContain('data-side="');
+    expect(renderHeapMap(one, { detail: "pools" })).not.toContain('data-side="');
+    const many = heap("cpython-3.11", 3, 120_000);
+    expect(many.arenas().length).toBeGreaterThan(1);
+    expect(renderHeapMap(many)).not.toContain('data-side="');
+    const index = (many.arenas()[1] as { index: number }).index;
+    const zoomed = parse(renderHeapMap(many, { arena: index }));
+    expect(
+      all(zoomed, "g")
+        .filter((g) => g.hasAttribute("data-arena"))
+        .map((g) => num(g, "data-arena")),
+    ).toEqual([index]);
+  });
+
+  it("says so when there is no arena, and escapes the title", () => {
+    const blocks = new BlockAllocator({ raw: new RawAllocator(), profile: profiles["cpython-3.11"] });
+    const svg = renderHeapMap(blocks, { title: `<a & "b">` });
+    const root = parse(svg);
+    const texts = all(root, "text").map((t) => t.textContent);
+    expect(texts).toContain(`<a & "b">`);
+    expect(texts).toContain("no arena allocated");
+  });
+});
+
+describe("renderHeapMap, blocks", () => {
+  test.prop(
+    [
+      fc.constantFrom<ProfileName>("cpython-3.8", "cpython-3.11", "cpython-3.12"),
+      fc.integer(),
+      fc.integer({ min: 1, max: 30_000 }),
+    ],
+    {
+      numRuns: 10,
+    },
+  )("every block of a carved pool is drawn once, solid exactly when the allocator holds it live", (name, seed, ops) => {
+    const blocks = heap(name, seed, ops);
+    const arena = blocks.arenas()[0];
+    if (arena === undefined) return;
+    const svg = parse(renderHeapMap(blocks, { arena: arena.index }));
+    const { poolOverhead } = blocks.profile;
+    const pools = all(svg, "g").filter((g) => g.hasAttribute("data-pool") && g.getAttribute("data-state") !== "empty");
+    for (const g of pools) {
+      const address = num(g, "data-pool");
+      const capacity = num(g, "data-capacity");
+      const size = (num(g, "data-class") + 1) * blocks.profile.alignment;
+      const side = num(g, "data-side");
+      const cols = Math.ceil(Math.sqrt(capacity));
+      const rects = all(g, "rect");
+      const tile = rects.find((r) => r.getAttribute("class") === "tile") as Element;
+      const seen = new Uint8Array(capacity);
+      let solid = 0;
+      for (const r of rects) {
+        const cls = r.getAttribute("class");
+        if (cls === "tile" || cls === "nb") continue;
+        const row = Math.round((num(r, "y") - num(tile, "y")) / side);
+        const col = Math.round((num(r, "x") - num(tile, "x")) / side);
+        const n = Math.round(num(r, "width") / side);
+        for (let i = row * cols + col; i < row * cols + col + n; i++) {
+          expect(seen[i]).toBe(0);
+          seen[i] = 1;
+          const live = blocks.isMarkedLive(address + poolOverhead + i * size);
+          expect(live, `block ${i} of pool ${address} (${cls})`).toBe(cls === "u");
+          if (cls === "u") solid++;
+        }
+      }
+      expect(seen.every((v) => v === 1)).toBe(true);
+      expect(solid).toBe(num(g, "data-used"));
+    }
+  });
+});
+
+describe("renderHeapMap, bad options", () => {
+  const blocks = heap("cpython-3.11", 5, 200_000);
+  const before = JSON.stringify(blocks.stats());
+  it.each([
+    [{ detail: "arenas" }, /detail must be .* got "arenas"/],
+    [{ cellSize: 2 }, /cellSize must be an integer from 4 to 64, got 2/],
+    [{ cellSize: 10.5 }, /got 10.5/],
+    [{ arena: 999 }, /arena 999 is not an allocated arena/],
+    [{ arena: -1 }, /arena -1 is not/],
+    [{ detail: "blocks" }, /detail "blocks" draws one arena: pass its index as arena \(there are \d+\)/],
+  ])("%j throws a RangeError naming the value", (options, message) => {
+    expect(() => renderHeapMap(blocks, options as never)).toThrow(RangeError);
+    expect(() => renderHeapMap(blocks, options as never)).toThrow(message);
+    expect(JSON.stringify(blocks.stats())).toBe(before);
+    blocks.validate();
+  });
+
+  it("gives every size class its own colour", () => {
+    const colours = new Set(Array.from({ length: 64 }, (_, c) => sizeClassColor(c, 64)));
+    expect(colours.size).toBe(64);
+  });
+});
