@@ -1,9 +1,11 @@
 /** One replay of one trace file under one profile: what `replay` prints and each row of `compare`. */
 import {
+  type BlockAllocator,
   createHeap,
   getProfile,
   type MallocByteTotals,
   mallocByteTotals,
+  type Profile,
   type ReplayCheckpoint,
   type ReplaySample,
   type ReplaySummary,
@@ -21,7 +23,26 @@ export interface JobSpec {
   every?: number;
   /** Draw the heap map at every `s` line and at the end. */
   heapMaps?: boolean;
+  /** Gather what the HTML report shows. */
+  report?: boolean;
 }
+
+/** What the HTML report draws for one replay, gathered as it runs. */
+export interface ReportData {
+  /** The profile's parameters. */
+  profile: Profile;
+  /** The time series, at most {@link MAX_POINTS} samples, evenly spaced. */
+  series: ReplaySample[];
+  /** Blocks handed out, by requested size: bucket labels (size classes by block size, then powers of two) and counts. */
+  sizes: { labels: string[]; counts: number[] };
+  /** Per sample (the series' ops): per arena slot, the share of its bytes in blocks in use; -1 where no arena is. */
+  arenaUse: { ops: number[]; rows: number[][] };
+  /** The heap map at the end. */
+  heapMap: string;
+}
+
+/** Samples kept for the report: enough for a smooth line, few enough for a small file. */
+export const MAX_POINTS = 600;
 
 /** The heap map at an `s` line (`line` > 0) or at the end (`line` 0). */
 export interface HeapMapAt {
@@ -42,6 +63,8 @@ export interface JobResult {
   series: ReplaySample[];
   /** When asked for: at `s` lines, then at the end. */
   heapMaps: HeapMapAt[];
+  /** When asked for. */
+  report?: ReportData;
   /** Where the arenas' bytes went when the raw allocator held the most. */
   atPeak: MallocByteTotals & { rawBytes: number; op: number };
 }
@@ -56,21 +79,24 @@ export async function runJob(spec: JobSpec, onProgress?: (ops: number) => void):
   const checkpoints: ReplayCheckpoint[] = [];
   let finalStats = "";
   const heapMaps: HeapMapAt[] = [];
+  const gather = spec.report ? new ReportGatherer(blocks) : undefined;
   const summary = await replayTrace(trace, blocks, {
     progressEvery: PEAK_EVERY,
     onProgress: (ops) => {
       const held = raw.bytesInUse;
       if (held > atPeak.rawBytes)
         atPeak = { ...mallocByteTotals(blocks.mallocStats(), profile), rawBytes: held, op: ops };
+      gather?.progress(ops);
       if (onProgress !== undefined && ops % 65536 < PEAK_EVERY) onProgress(ops);
     },
-    ...(spec.every === undefined ? {} : { sampleEvery: spec.every }),
+    ...(spec.every === undefined ? (gather ? { sampleEvery: PEAK_EVERY } : {}) : { sampleEvery: spec.every }),
     onCheckpoint: (cp) => {
       if (spec.heapMaps) heapMaps.push({ line: cp.line, op: cp.op, svg: renderHeapMap(blocks) });
       if (cp.line === 0) finalStats = cp.stats ?? "";
       else if (spec.everyCheckpoint) checkpoints.push(cp);
     },
   });
+  const series = summary.series ?? [];
   return {
     trace: spec.trace,
     profile: profile.name,
@@ -78,8 +104,88 @@ export async function runJob(spec: JobSpec, onProgress?: (ops: number) => void):
     summary,
     finalStats,
     checkpoints,
-    series: summary.series ?? [],
+    series: spec.every === undefined ? [] : series,
     heapMaps,
+    ...(gather ? { report: gather.finish(profile, series, summary.ops) } : {}),
     atPeak,
   };
+}
+
+/**
+ * Counts the blocks handed out by requested size (from the allocator's
+ * events) and samples each arena slot's use every {@link PEAK_EVERY} ops,
+ * halving its samples whenever they pass twice {@link MAX_POINTS}, so a trace
+ * of any length gives a report of bounded size.
+ */
+class ReportGatherer {
+  private readonly counts: Float64Array;
+  private readonly classes: number;
+  private readonly alignment: number;
+  private every = PEAK_EVERY;
+  private ops: number[] = [];
+  private rows: number[][] = [];
+
+  constructor(private readonly blocks: BlockAllocator) {
+    const p = blocks.profile;
+    this.alignment = p.alignment;
+    this.classes = p.smallRequestThreshold / p.alignment;
+    // Size classes, then one bucket per power of two above the threshold, up to 2^32.
+    this.counts = new Float64Array(this.classes + 33);
+    const count = (e: { size: number }) => {
+      const b = this.bucket(e.size);
+      this.counts[b] = (this.counts[b] as number) + 1;
+    };
+    blocks.on("block:alloc", count);
+    blocks.on("large:alloc", count);
+  }
+
+  /** Size classes first; above the threshold, bucket j holds sizes up to 2^(firstPower + j). */
+  private bucket(n: number): number {
+    if (n <= this.classes * this.alignment) return Math.max(0, Math.ceil(n / this.alignment) - 1);
+    return this.classes + Math.ceil(Math.log2(n)) - this.firstPower();
+  }
+
+  private firstPower(): number {
+    return Math.ceil(Math.log2(this.classes * this.alignment + 1));
+  }
+
+  progress(ops: number): void {
+    if (ops % this.every !== 0) return;
+    const { arenaSize } = this.blocks.profile;
+    const use: number[] = [];
+    for (const a of this.blocks.arenas()) {
+      let bytes = 0;
+      for (const p of a.pools()) bytes += p.blocksInUse * p.blockSize;
+      use[a.index] = bytes / arenaSize;
+    }
+    this.ops.push(ops);
+    this.rows.push(Array.from(use, (u) => u ?? -1));
+    if (this.ops.length >= 2 * MAX_POINTS) {
+      this.ops = this.ops.filter((_, i) => i % 2 === 1);
+      this.rows = this.rows.filter((_, i) => i % 2 === 1);
+      this.every *= 2;
+    }
+  }
+
+  finish(profile: Profile, series: ReplaySample[], totalOps: number): ReportData {
+    const labels: string[] = [];
+    const counts = Array.from(this.counts);
+    let last = counts.length - 1;
+    while (last >= this.classes && counts[last] === 0) last--;
+    for (let i = 0; i <= last; i++) {
+      labels.push(
+        i < this.classes ? String((i + 1) * this.alignment) : `≤${2 ** (this.firstPower() + i - this.classes)}`,
+      );
+    }
+    counts.length = last + 1;
+    const step = Math.max(1, Math.ceil(series.length / MAX_POINTS));
+    const thinned = series.filter((s, i) => i % step === step - 1 || s.op === totalOps);
+    return {
+      profile,
+      series: thinned,
+      sizes: { labels, counts },
+      arenaUse: { ops: this.ops, rows: this.rows },
+      heapMap: renderHeapMap(this.blocks),
+    };
+  }
 }

@@ -15,6 +15,7 @@ import { type JobResult, type JobSpec, runJob } from "./job.js";
 import { progress } from "./progress.js";
 import { checkReadable, demoTracePath } from "./read-trace.js";
 import { record } from "./record.js";
+import { htmlReport } from "./report.js";
 
 /** Where the command writes. */
 export interface Io {
@@ -70,6 +71,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option("--every <n>", "sample a time series every n ops", positiveInt)
     .option("--json", "print the result as JSON")
     .option("--svg <file>", "write the heap map at the end to file, and at each s line to file.line-N.svg")
+    .option("--html <file>", "write a self-contained HTML report (charts, heap map, stats) to file")
     .option("-q, --quiet", "no progress bar")
     .action((trace: string, o: ReplayOpts) => {
       run.task = () => replayCommand(trace, o, io);
@@ -82,6 +84,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .requiredOption("-p, --profile <name>", "a profile to compare (repeat the option)", profileName)
     .option("-j, --jobs <n>", "worker threads (default: 1)", positiveInt, 1)
     .option("--json", "print the rows as JSON")
+    .option("--html <file>", "write one HTML report with the profiles side by side to file")
     .option("-q, --quiet", "no progress bar")
     .action((traces: string[], o: CompareOpts) => {
       run.task = () => compareCommand(traces, o, io);
@@ -161,6 +164,7 @@ interface ReplayOpts {
   every?: number;
   json?: boolean;
   svg?: string;
+  html?: string;
   quiet?: boolean;
 }
 
@@ -168,6 +172,7 @@ interface CompareOpts {
   profile: string[];
   jobs: number;
   json?: boolean;
+  html?: string;
   quiet?: boolean;
 }
 
@@ -208,6 +213,7 @@ async function replayCommand(trace: string, o: ReplayOpts, io: Io): Promise<void
         ...(o.everyCheckpoint ? { everyCheckpoint: true } : {}),
         ...(o.every === undefined ? {} : { every: o.every }),
         ...(o.svg === undefined ? {} : { heapMaps: true }),
+        ...(o.html === undefined ? {} : { report: true }),
       },
       (ops) => bar.update(ops),
     );
@@ -215,6 +221,7 @@ async function replayCommand(trace: string, o: ReplayOpts, io: Io): Promise<void
     bar.stop();
   }
   if (o.svg !== undefined) await writeHeapMaps(o.svg, result, io);
+  if (o.html !== undefined) await writeReport(o.html, [result], `pymem replay: ${trace} under ${result.profile}`, io);
   const stats = o.stats || o.everyCheckpoint;
   if (o.json) {
     io.out(
@@ -241,6 +248,15 @@ async function replayCommand(trace: string, o: ReplayOpts, io: Io): Promise<void
       io.out(`\n--- stats at line ${cp.line} (after ${withCommas(cp.op)} ops)\n${cp.stats ?? ""}`);
   }
   if (stats) io.out(`\n--- stats at the end\n${result.finalStats}`);
+}
+
+async function writeReport(file: string, results: JobResult[], title: string, io: Io): Promise<void> {
+  try {
+    await writeFile(file, htmlReport(results, title));
+  } catch (e) {
+    throw new InputError(`${file}: cannot write the report: ${(e as Error).message}`);
+  }
+  io.err(`report written to ${file}\n`);
 }
 
 /** The end's map to `file`, each `s` line's beside it (heap.svg, heap.line-120.svg). */
@@ -302,7 +318,9 @@ function formatSeries(r: JobResult): string {
 }
 
 async function compareCommand(traces: string[], o: CompareOpts, io: Io): Promise<void> {
-  const specs: JobSpec[] = traces.flatMap((trace) => o.profile.map((profile) => ({ trace, profile })));
+  const specs: JobSpec[] = traces.flatMap((trace) =>
+    o.profile.map((profile) => ({ trace, profile, ...(o.html === undefined ? {} : { report: true }) })),
+  );
   for (const t of traces) {
     try {
       await checkReadable(t);
@@ -324,6 +342,9 @@ async function compareCommand(traces: string[], o: CompareOpts, io: Io): Promise
     }
   } finally {
     bar.stop();
+  }
+  if (o.html !== undefined) {
+    await writeReport(o.html, results, `pymem compare: ${traces.join(", ")} under ${o.profile.join(", ")}`, io);
   }
   const rows = results.map((r) => ({
     trace: r.trace,

@@ -9,6 +9,7 @@
 
 import { TraceError } from "../errors.js";
 import { BlockAllocator } from "../pymalloc/block-allocator.js";
+import { blockSizeOf } from "../pymalloc/size-class.js";
 import { RawAllocator } from "../raw/raw-allocator.js";
 import { grown } from "../typed-arrays.js";
 import { type Trace, type TraceBatch, TraceOp, type TraceStream } from "./parse.js";
@@ -33,6 +34,10 @@ export interface ReplaySample {
   arenas: number;
   /** Pools in use per size class (BlockAllocator only, else empty). */
   poolsPerClass: number[];
+  /** Bytes of the pool blocks in use, whole blocks (BlockAllocator only, else 0). */
+  blockBytes: number;
+  /** Bytes held from the RawAllocator underneath, headers included (0 for other allocators). */
+  rawBytes: number;
 }
 
 /** A stats checkpoint (`s` line, and the end of the trace). */
@@ -325,11 +330,20 @@ class Replayer {
       liveBytes: this.liveBytes,
       arenas: 0,
       poolsPerClass: [],
+      blockBytes: 0,
+      rawBytes: 0,
     };
-    if (this.allocator instanceof BlockAllocator) {
-      const st = this.allocator.stats();
+    const a = this.allocator;
+    if (a instanceof BlockAllocator) {
+      const st = a.mallocStats();
       s.arenas = st.arenasAllocatedCurrent;
       s.poolsPerClass = st.numPools;
+      st.blocksInUse.forEach((n, c) => {
+        s.blockBytes += n * blockSizeOf(c, a.profile.alignment);
+      });
+      s.rawBytes = a.raw.bytesInUse;
+    } else if (a instanceof RawAllocator) {
+      s.rawBytes = a.bytesInUse;
     }
     this.series.push(s);
   }
