@@ -93,5 +93,11 @@ export {
   replayTrace,
   type TraceAllocator,
 } from "./trace/replay.js";
+export {
+  type TraceOpName,
+  TracePlayer,
+  type TracePlayerOptions,
+  type TraceStep,
+} from "./trace/trace-player.js";
 export { VERSION } from "./version.js";
 export { type HeapMapOptions, renderHeapMap, sizeClassColor } from "./view/heap-map.js";
