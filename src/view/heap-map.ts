@@ -146,11 +146,15 @@ function totals(arenas: Arena[]): Totals {
   return { arenas: arenas.length, pools, blocks: inUse, bytes };
 }
 
-function heading(blocks: BlockAllocator, t: Totals, title: string | undefined): string {
-  const text =
+function headingText(blocks: BlockAllocator, t: Totals, title: string | undefined): string {
+  return (
     title ??
     `${blocks.profile.name}: ${t.arenas} arena${t.arenas === 1 ? "" : "s"}, ${t.pools} pools in use, ` +
-      `${t.blocks} blocks in use (${t.bytes} bytes)`;
+      `${t.blocks} blocks in use (${t.bytes} bytes)`
+  );
+}
+
+function heading(text: string): string {
   return `<text x="${MARGIN}" y="${MARGIN + 12}" class="title">${escapeXml(text)}</text>`;
 }
 
@@ -206,10 +210,12 @@ function legend(nClasses: number, alignment: number, y: number, classes: number[
   return { svg: `<g class="legend">${parts.join("")}</g>`, bottom: y + LINE };
 }
 
-function document(width: number, height: number, body: string[]): string {
+/** The SVG document; `label` (the heading) is its accessible name and title. */
+function document(width: number, height: number, label: string, body: string[]): string {
+  const name = escapeXml(label);
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
-    `shape-rendering="crispEdges">` +
+    `shape-rendering="crispEdges" role="img" aria-label="${name}"><title>${name}</title>` +
     `${STYLE}<rect width="100%" height="100%" fill="#fff"/>${body.join("")}</svg>\n`
   );
 }
@@ -219,7 +225,8 @@ function poolsView(blocks: BlockAllocator, cell: number, title: string | undefin
   const { poolSize, alignment } = blocks.profile;
   const nClasses = blocks.internals().nClasses;
   const arenas = blocks.arenas();
-  const body: string[] = [heading(blocks, totals(arenas), title)];
+  const label = headingText(blocks, totals(arenas), title);
+  const body: string[] = [heading(label)];
   const used = new Set<number>();
   let widest = 0;
   let y = MARGIN + 24;
@@ -269,7 +276,7 @@ function poolsView(blocks: BlockAllocator, cell: number, title: string | undefin
   );
   body.push(key.svg);
   const width = Math.max(MARGIN * 2 + LABEL_WIDTH + widest * (cell + 1), MARGIN * 2 + LEGEND_WIDTH);
-  return document(width, key.bottom + MARGIN, body);
+  return document(width, key.bottom + MARGIN, label, body);
 }
 
 /** Per block of a carved, non-empty pool: 2 in use, 1 on the free list, 0 never handed out. */
@@ -290,10 +297,8 @@ function blockStates(blocks: BlockAllocator, p: Pool): Uint8Array {
 function blocksView(blocks: BlockAllocator, arena: Arena, options: HeapMapOptions): string {
   const { poolSize, alignment } = blocks.profile;
   const nClasses = blocks.internals().nClasses;
-  const body: string[] = [
-    heading(blocks, totals([arena]), options.title ?? arenaTitle(blocks, arena)),
-    `<g data-arena="${arena.index}">`,
-  ];
+  const label = headingText(blocks, totals([arena]), options.title ?? arenaTitle(blocks, arena));
+  const body: string[] = [heading(label), `<g data-arena="${arena.index}">`];
   const used = new Set<number>();
   const top = MARGIN + 24;
   const n = arena.nTotalPools;
@@ -353,7 +358,7 @@ function blocksView(blocks: BlockAllocator, arena: Arena, options: HeapMapOption
   );
   body.push(key.svg);
   const width = Math.max(MARGIN * 2 + TILE_COLUMNS * (TILE + 8), MARGIN * 2 + LEGEND_WIDTH);
-  return document(width, key.bottom + MARGIN, body);
+  return document(width, key.bottom + MARGIN, label, body);
 }
 
 function arenaTitle(blocks: BlockAllocator, arena: Arena): string {
