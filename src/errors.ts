@@ -11,11 +11,13 @@
 
 /** Base class of every error pymem defines. */
 export class PymemError extends Error {
+  /** `"PymemError"`, so stack traces and `console.error` name the class. */
   override name = "PymemError";
 }
 
 /** The allocator could not grow its buffer far enough: `maxBytes` was reached. The allocator stays usable. */
 export class OutOfMemoryError extends PymemError {
+  /** `"OutOfMemoryError"`, so stack traces and `console.error` name the class. */
   override name = "OutOfMemoryError";
   /** Bytes the failed call asked for. */
   readonly requested: number;
@@ -30,6 +32,7 @@ export class OutOfMemoryError extends PymemError {
 
 /** An address that is not a live block of this allocator (never allocated, interior, or foreign). */
 export class InvalidAddressError extends PymemError {
+  /** `"InvalidAddressError"`, so stack traces and `console.error` name the class. */
   override name = "InvalidAddressError";
   /** The offending address. */
   readonly address: number;
@@ -41,6 +44,7 @@ export class InvalidAddressError extends PymemError {
 
 /** A block was freed twice. */
 export class DoubleFreeError extends PymemError {
+  /** `"DoubleFreeError"`, so stack traces and `console.error` name the class. */
   override name = "DoubleFreeError";
   /** The address freed a second time. */
   readonly address: number;
@@ -52,6 +56,7 @@ export class DoubleFreeError extends PymemError {
 
 /** `validate()` found a broken invariant: the heap's bookkeeping is inconsistent at `address`. */
 export class HeapCorruptionError extends PymemError {
+  /** `"HeapCorruptionError"`, so stack traces and `console.error` name the class. */
   override name = "HeapCorruptionError";
   /** Where the inconsistency was found. */
   readonly address: number;
@@ -63,6 +68,7 @@ export class HeapCorruptionError extends PymemError {
 
 /** A trace line that cannot be parsed or replayed. */
 export class TraceError extends PymemError {
+  /** `"TraceError"`, so stack traces and `console.error` name the class. */
   override name = "TraceError";
   /** 1-based line number in the trace. */
   readonly line: number;

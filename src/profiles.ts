@@ -28,9 +28,13 @@ import { checkPowerOfTwo, checkSize } from "./arguments.js";
 /** How pymalloc decides whether an address belongs to one of its arenas. Behaviour is the same; the stats text differs. */
 export type ArenaMap =
   /** 3.8/3.9: read the would-be pool header's arena index and check the arena's range. */
-  | { readonly kind: "address-in-range" }
+  | {
+      /** Discriminant: CPython's `address_in_range` test. */
+      readonly kind: "address-in-range";
+    }
   /** 3.10+: a three-level radix tree over the address bits above `arenaBits`. */
   | {
+      /** Discriminant: the radix-tree arena map (`arena_map_is_used`). */
       readonly kind: "radix-tree";
       /** Address bits the tree covers (48 in 3.10, 64 in 3.11+). */
       readonly addressBits: number;
@@ -60,13 +64,25 @@ export type GcVariant =
 /** How deep deallocation chains are cut (CPython's trashcan). */
 export type Trashcan =
   /** 3.8–3.12: at `unwindLevel` nested deallocations, objects are deposited and freed LIFO once the stack unwinds. */
-  | { readonly kind: "nesting"; readonly unwindLevel: number }
+  | {
+      /** Discriminant: the trashcan counts nested deallocations (3.8–3.12). */
+      readonly kind: "nesting";
+      /** _PyTrash_UNWIND_LEVEL: the nesting depth of deallocations at which objects start being deposited (50 in the built-in profiles). */
+      readonly unwindLevel: number;
+    }
   /**
    * 3.13+: by the C recursion budget: deposit when no more than `headroom` levels
    * remain, drain when more than twice that remain; `budget` is what remains at
    * the top-level call.
    */
-  | { readonly kind: "recursion-budget"; readonly headroom: number; readonly budget: number };
+  | {
+      /** Discriminant: the trashcan watches the C recursion budget (3.13+). */
+      readonly kind: "recursion-budget";
+      /** Py_TRASHCAN_HEADROOM: deposit when this many levels or fewer of the budget remain (50 in the built-in profiles). */
+      readonly headroom: number;
+      /** The C recursion budget left at the top-level call (Py_C_RECURSION_LIMIT, 10000 in the built-in profiles). */
+      readonly budget: number;
+    };
 
 /** The parameters of one CPython memory manager. */
 export interface Profile {

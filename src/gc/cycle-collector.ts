@@ -67,15 +67,21 @@ export type RootKind = "global" | "stack";
 
 /** What `gc.callbacks` receive, as in CPython. */
 export interface GcInfo {
+  /** The info dict's "generation": the generation collected (3.14: 0 young, 1 an increment, 2 a full collection). */
   generation: number;
+  /** The info dict's "collected": objects found unreachable and collected; 0 at "start". */
   collected: number;
+  /** The info dict's "uncollectable": objects kept by legacy finalizers (tp_del) and what they reach; 0 at "start". */
   uncollectable: number;
 }
 
 /** Per-generation statistics (`gc.get_stats()`). */
 export interface GcGenerationStats {
+  /** `gc.get_stats()`' "collections": how many times this generation was collected. */
   collections: number;
+  /** `gc.get_stats()`' "collected": objects its collections collected, in total. */
   collected: number;
+  /** `gc.get_stats()`' "uncollectable": objects its collections found uncollectable, in total. */
   uncollectable: number;
 }
 
@@ -86,7 +92,14 @@ export interface GcEvents {
   /** A collection ended (`gc.callbacks` "stop"). */
   "gc:stop": GcInfo;
   /** A phase of a collection ended; `objects` is the size of the set it produced. */
-  "gc:phase": { generation: number; phase: string; objects: number };
+  "gc:phase": {
+    /** The generation being collected, as in {@link GcInfo.generation}. */
+    generation: number;
+    /** The CPython function of the phase that ended ("move_unreachable", "delete_garbage", ...; 3.14 adds "mark", "increment"). */
+    phase: string;
+    /** Objects in the set the phase produced (for "mark", the objects marked from the roots). */
+    objects: number;
+  };
 }
 
 const NUM_GENERATIONS = 3;
@@ -371,7 +384,12 @@ export class CycleCollector extends Emitter<GcEvents> {
   }
 
   /** The roots, in the order added. */
-  roots(): Array<{ address: number; kind: RootKind }> {
+  roots(): Array<{
+    /** The object the root references. */
+    address: number;
+    /** Whether an interpreter global or a frame's locals hold the reference. */
+    kind: RootKind;
+  }> {
     const out: Array<{ address: number; kind: RootKind }> = [];
     for (let i = 0; i < this.nRoots; i++) {
       out.push({ address: this.rootAddress[i] as number, kind: this.rootStack[i] === 1 ? "stack" : "global" });

@@ -63,17 +63,29 @@ export interface TypeSpec {
 export interface ObjectType {
   /** The value stored in `ob_type` (1, 2, ...). */
   readonly id: number;
+  /** The type's name, as given in the spec (CPython's tp_name). */
   readonly name: string;
+  /** Reference slots of every instance; for var-sized and list-like types, the count `new` uses when no size is given. */
   readonly slots: number;
+  /** Instances choose their slot count at `new` and store it in `ob_size` (a PyVarObject, as tuple). */
   readonly varSized: boolean;
+  /** Instances keep their slots in a separate, resizable items block (`ob_item`, `allocated`), as list does. */
   readonly listLike: boolean;
+  /** A gc container (Py_TPFLAGS_HAVE_GC): instances carry a PyGC_Head and can be tracked. */
   readonly container: boolean;
+  /** Instances have a weaklist word (tp_weaklistoffset) and can be weakly referenced. */
   readonly weakrefable: boolean;
+  /** Order a dying instance releases its slots in; always `"reverse"` for list-like types. */
   readonly clearOrder: "forward" | "reverse";
+  /** Bytes of non-reference data after the slots, rounded up to a multiple of 8. */
   readonly dataBytes: number;
+  /** The PEP 442 finalizer (tp_finalize) called once before deallocation, if any. */
   readonly finalize: ((address: number) => void) | undefined;
+  /** Whether deallocation goes through CPython's trashcan (defaults to `container`). */
   readonly trashcan: boolean;
+  /** A collection untracks instances whose items cannot be tracked, as `_PyTuple_MaybeUntrack` does. */
   readonly tupleLike: boolean;
+  /** Has a legacy tp_del: unreachable instances and what they reach are uncollectable (instances go to `gc.garbage`). */
   readonly legacyFinalizer: boolean;
   /** Offset of slot 0 from the object's address. */
   readonly slotOffset: number;

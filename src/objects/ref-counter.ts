@@ -68,17 +68,51 @@ export interface CollectorHooks {
 /** Events of {@link RefCounter}. */
 export interface ObjectEvents {
   /** An object was created with refcount 1. */
-  "object:alloc": { address: number; type: string; size: number };
+  "object:alloc": {
+    /** The object's address (past the PyGC_Head for containers). */
+    address: number;
+    /** Its type's name. */
+    type: string;
+    /** Bytes requested for the object's block: PyGC_Head included, a list-like's items block excluded. */
+    size: number;
+  };
   /** An object's memory was freed. */
-  "object:dealloc": { address: number; type: string };
+  "object:dealloc": {
+    /** The freed object's address. */
+    address: number;
+    /** Its type's name. */
+    type: string;
+  };
   /** An object's finalizer is about to run. */
-  "object:finalize": { address: number; type: string };
+  "object:finalize": {
+    /** The object being finalized. */
+    address: number;
+    /** Its type's name. */
+    type: string;
+  };
   /** A finalizer left the object referenced: it lives on, finalized. */
-  "object:resurrect": { address: number; type: string; refcount: number };
+  "object:resurrect": {
+    /** The resurrected object's address. */
+    address: number;
+    /** Its type's name. */
+    type: string;
+    /** References the finalizer left it with (ob_refcnt, above 0). */
+    refcount: number;
+  };
   /** A reference was added (immortal objects excepted). */
-  "object:incref": { address: number; refcount: number };
+  "object:incref": {
+    /** The object's address. */
+    address: number;
+    /** Its ob_refcnt after the increment. */
+    refcount: number;
+  };
   /** A reference was dropped (immortal objects excepted). */
-  "object:decref": { address: number; refcount: number };
+  "object:decref": {
+    /** The object's address. */
+    address: number;
+    /** Its ob_refcnt after the decrement; 0 means deallocation follows. */
+    refcount: number;
+  };
 }
 
 // PyGC_Head words, before the object: _gc_next at -16 (0 = untracked), _gc_prev at -8 (bit 0: FINALIZED).

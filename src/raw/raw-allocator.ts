@@ -62,13 +62,39 @@ export interface RawAllocatorOptions {
 /** Events of {@link RawAllocator}. */
 export interface RawEvents {
   /** A block was handed out by malloc, calloc, allocAligned or a moving realloc. */
-  "raw:alloc": { address: number; size: number; usable: number };
+  "raw:alloc": {
+    /** The payload address returned to the caller. */
+    address: number;
+    /** Bytes requested (`nelem * elsize` for calloc). */
+    size: number;
+    /** Payload bytes the block really has, as {@link RawAllocator.usableSize} reports (malloc_usable_size). */
+    usable: number;
+  };
   /** A block was released by free or by a moving realloc. */
-  "raw:free": { address: number; usable: number };
+  "raw:free": {
+    /** The payload address that was freed. */
+    address: number;
+    /** Payload bytes the block had. */
+    usable: number;
+  };
   /** realloc finished: `address` is the result, `oldAddress` the argument (equal when resized in place). */
-  "raw:realloc": { address: number; oldAddress: number; size: number; usable: number };
+  "raw:realloc": {
+    /** The payload address now holding the data. */
+    address: number;
+    /** The address passed to realloc. */
+    oldAddress: number;
+    /** The new size requested, in bytes. */
+    size: number;
+    /** Payload bytes the resulting block has. */
+    usable: number;
+  };
   /** The buffer grew. */
-  "raw:grow": { oldBytes: number; newBytes: number };
+  "raw:grow": {
+    /** Where the heap ended before: the old buffer size, rounded down to a multiple of 16. */
+    oldBytes: number;
+    /** The buffer's new size in bytes. */
+    newBytes: number;
+  };
 }
 
 /** Numbers describing a {@link RawAllocator}'s heap at one moment. */

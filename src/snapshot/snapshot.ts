@@ -27,9 +27,13 @@ import {
 
 /** The layers of one heap, each built on the one before: a raw allocator and any of the others. */
 export interface Stack {
+  /** The raw allocator that owns the simulated memory (the "system" malloc and mmap). */
   raw: RawAllocator;
+  /** pymalloc, built on `raw`. */
   blocks?: BlockAllocator;
+  /** The objects, built on `blocks` if present, else on `raw`. */
   objects?: RefCounter;
+  /** The cycle collector of `objects`. */
   gc?: CycleCollector;
 }
 

@@ -81,7 +81,9 @@ export interface TraceHeader {
 
 /** A trace parsed whole, from a string or bytes. */
 export interface Trace {
+  /** Discriminant: a whole trace, as opposed to a {@link TraceStream}. */
   readonly kind: "trace";
+  /** Its `# key: value` fields and every comment line, complete. */
   readonly header: TraceHeader;
   /** All ops, in one batch. */
   readonly ops: TraceBatch;
@@ -89,7 +91,9 @@ export interface Trace {
 
 /** A trace parsed while it streams: iterate it once, batch by batch. `header` fills in as comment lines arrive. */
 export interface TraceStream extends AsyncIterable<TraceBatch> {
+  /** Discriminant: a stream, as opposed to a whole {@link Trace}. */
   readonly kind: "stream";
+  /** The comment lines read so far and their `# key: value` fields; complete once iteration ends. */
   readonly header: TraceHeader;
 }
 

@@ -16,9 +16,13 @@ import { type Trace, type TraceBatch, TraceOp, type TraceStream } from "./parse.
 
 /** What replayTrace needs of an allocator. */
 export interface TraceAllocator {
+  /** For `m` lines: a block of at least `size` bytes; its address must not be 0 (0 marks an ID not live). */
   malloc(size: number): number;
+  /** For `c` lines: a block of `nelem * elsize` zeroed bytes, at an address other than 0. */
   calloc(nelem: number, elsize: number): number;
+  /** For `r` lines: resizes the live block at `address` to `size` bytes; returns its address, moved or not. */
   realloc(address: number, size: number): number;
+  /** For `f` lines: releases the live block at `address`; what it returns is ignored. */
   free(address: number): unknown;
 }
 
@@ -68,9 +72,13 @@ export interface ReplayOptions {
 export interface ReplaySummary {
   /** Ops replayed (including `s`). */
   ops: number;
+  /** `m` lines replayed. */
   mallocs: number;
+  /** `c` lines replayed. */
   callocs: number;
+  /** `r` lines replayed. */
   reallocs: number;
+  /** `f` lines replayed. */
   frees: number;
   /** `s` lines. */
   checkpoints: number;

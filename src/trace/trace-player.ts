@@ -29,6 +29,7 @@ export interface TraceStep {
   index: number;
   /** Its 1-based line in the trace text. */
   line: number;
+  /** What the line does: its letter (`m`, `c`, `r`, `f`, `s`) by name, `s` being "checkpoint". */
   op: TraceOpName;
   /** The trace's block ID (0 for a checkpoint). */
   id: number;
