@@ -769,7 +769,7 @@ export class CycleCollector extends Emitter<GcEvents> {
       this.clearUnreachable(g);
       const next = this.next(g);
       if (this.objects.typeAt(g + 16).legacyFinalizer) {
-        this.setPrevRaw(g, this.prevRaw(g) & ~PREV_MASK_COLLECTING);
+        this.clearPrevFlag(g, PREV_MASK_COLLECTING);
         this.listMove(g, finalizers);
       }
       g = next;
@@ -832,7 +832,7 @@ export class CycleCollector extends Emitter<GcEvents> {
       // gc_reset_refs: the refcount, COLLECTING, and the FINALIZED bit kept.
       this.setWord(
         g + 8,
-        this.objects.refcountOf(op) * 4 + (this.prevRaw(g) & PREV_MASK_FINALIZED) + PREV_MASK_COLLECTING,
+        this.objects.refcountOf(op) * 4 + (this.prevLow(g) & PREV_MASK_FINALIZED) + PREV_MASK_COLLECTING,
       );
       g = next;
     }
@@ -889,7 +889,7 @@ export class CycleCollector extends Emitter<GcEvents> {
         }
       } else if (this.isCollecting(cg)) {
         this.listMove(cg, list);
-        this.setPrevRaw(cg, this.prevRaw(cg) & ~PREV_MASK_COLLECTING);
+        this.clearPrevFlag(cg, PREV_MASK_COLLECTING);
       }
     }
   }
@@ -905,7 +905,7 @@ export class CycleCollector extends Emitter<GcEvents> {
         // Traverse before reading g's next: visit_reachable may append to young right after g.
         this.traverse(g + 16, VISIT_REACHABLE, young);
         this.setPrevPointer(g, prev);
-        this.setPrevRaw(g, this.prevRaw(g) & ~PREV_MASK_COLLECTING);
+        this.clearPrevFlag(g, PREV_MASK_COLLECTING);
         prev = g;
       } else {
         // Tentatively unreachable: unlink (young is singly linked during the pass) and append with the mark.
@@ -996,8 +996,8 @@ export class CycleCollector extends Emitter<GcEvents> {
       const op = g + 16;
       this.listMove(g, seen);
       const t = this.objects.typeAt(op);
-      if ((this.prevRaw(g) & PREV_MASK_FINALIZED) === 0 && t.finalize !== undefined) {
-        this.setPrevRaw(g, this.prevRaw(g) | PREV_MASK_FINALIZED);
+      if ((this.prevLow(g) & PREV_MASK_FINALIZED) === 0 && t.finalize !== undefined) {
+        this.setPrevFlag(g, PREV_MASK_FINALIZED);
         this.objects.increfRaw(op);
         this.objects.callFinalizer(op, t);
         this.objects.decrefRaw(op);
@@ -1009,7 +1009,7 @@ export class CycleCollector extends Emitter<GcEvents> {
   /** handle_resurrected_objects (3.9+): what finalizers made reachable survives into the old generation. */
   private handleResurrected(unreachable: number, still: number, old: number): void {
     for (let g = this.next(unreachable); g !== unreachable; g = this.next(g)) {
-      this.setPrevRaw(g, this.prevRaw(g) & ~PREV_MASK_COLLECTING);
+      this.clearPrevFlag(g, PREV_MASK_COLLECTING);
     }
     this.deduceUnreachable(unreachable, still);
     this.clearUnreachableMask(still);
@@ -1027,7 +1027,7 @@ export class CycleCollector extends Emitter<GcEvents> {
     for (let g = this.next(collectable); g !== collectable; g = this.next(g)) {
       if (this.refs(g) !== 0) resurrected = true;
       this.setPrevPointer(g, prev);
-      this.setPrevRaw(g, this.prevRaw(g) & ~PREV_MASK_COLLECTING);
+      this.clearPrevFlag(g, PREV_MASK_COLLECTING);
       prev = g;
     }
     return resurrected;
@@ -1047,7 +1047,7 @@ export class CycleCollector extends Emitter<GcEvents> {
         this.objects.decrefRaw(op);
       }
       if (this.next(collectable) === g) {
-        this.setPrevRaw(g, this.prevRaw(g) & ~PREV_MASK_COLLECTING);
+        this.clearPrevFlag(g, PREV_MASK_COLLECTING);
         this.listMove(g, old);
       }
     }
@@ -1093,7 +1093,11 @@ export class CycleCollector extends Emitter<GcEvents> {
 
   /** _PyGCHead_SET_NEXT: the pointer; 3.14 keeps the old-space bit. */
   private setNext(g: number, p: number): void {
-    this.setWord(g, p + (this.keptNextBits === 0 ? 0 : this.word(g) & this.keptNextBits));
+    // A pointer and flag bits: the word's low half; the high half is zero.
+    const i = g >>> 2;
+    const u32 = this.u32;
+    u32[i] = this.keptNextBits === 0 ? p : p + ((u32[i] as number) & this.keptNextBits);
+    u32[i + 1] = 0;
   }
 
   /** gc_old_space. */
@@ -1123,39 +1127,70 @@ export class CycleCollector extends Emitter<GcEvents> {
     return this.head(1 + (generation === 1 ? this.visitedSpace : this.visitedSpace ^ 1));
   }
 
-  private prevRaw(g: number): number {
-    return this.word(g + 8);
-  }
-
   private setPrevRaw(g: number, v: number): void {
     this.setWord(g + 8, v);
   }
 
+  /** The low half of _gc_prev, where its flag bits are (the high half only ever holds large gc_refs). */
+  private prevLow(g: number): number {
+    return this.u32[(g + 8) >>> 2] as number;
+  }
+
+  /** Sets flag bits of _gc_prev, leaving the rest of the word as it is. */
+  private setPrevFlag(g: number, mask: number): void {
+    const i = (g + 8) >>> 2;
+    this.u32[i] = ((this.u32[i] as number) | mask) >>> 0;
+  }
+
+  /** Clears flag bits of _gc_prev, leaving the rest of the word as it is. */
+  private clearPrevFlag(g: number, mask: number): void {
+    const i = (g + 8) >>> 2;
+    this.u32[i] = ((this.u32[i] as number) & ~mask) >>> 0;
+  }
+
   private prev(g: number): number {
-    const v = this.word(g + 8);
-    return v - (v % 4);
+    const i = (g + 8) >>> 2;
+    const v = this.u32[i] as number;
+    // A pointer fits the low half; only gc_refs may not (and have no pointer to give).
+    if (this.u32[i + 1] !== 0) return Math.floor(this.word(g + 8) / 4) * 4;
+    return v - (v & 3);
   }
 
   /** _PyGCHead_SET_PREV: the pointer, keeping the flag bits. */
   private setPrevPointer(g: number, p: number): void {
-    this.setWord(g + 8, p + (this.word(g + 8) % 4));
+    const i = (g + 8) >>> 2;
+    const u32 = this.u32;
+    u32[i] = p + ((u32[i] as number) & 3);
+    u32[i + 1] = 0;
   }
 
   private refs(g: number): number {
-    return Math.floor(this.word(g + 8) / 4);
+    const i = (g + 8) >>> 2;
+    const hi = this.u32[i + 1] as number;
+    return hi === 0 ? (this.u32[i] as number) >>> 2 : Math.floor(this.word(g + 8) / 4);
   }
 
   private setRefs(g: number, refs: number): void {
-    this.setWord(g + 8, (this.word(g + 8) % 4) + refs * 4);
+    const i = (g + 8) >>> 2;
+    const v = ((this.u32[i] as number) & 3) + refs * 4;
+    if (v >= 0 && v <= 0xffff_ffff) {
+      this.u32[i] = v;
+      this.u32[i + 1] = 0;
+    } else {
+      this.setWord(g + 8, v);
+    }
   }
 
   private isCollecting(g: number): boolean {
-    return (this.word(g + 8) & PREV_MASK_COLLECTING) !== 0;
+    return ((this.u32[(g + 8) >>> 2] as number) & PREV_MASK_COLLECTING) !== 0;
   }
 
   private listInit(h: number): void {
-    this.setWord(h, h);
-    this.setWord(h + 8, h);
+    const i = h >>> 2;
+    this.u32[i] = h;
+    this.u32[i + 1] = 0;
+    this.u32[i + 2] = h;
+    this.u32[i + 3] = 0;
   }
 
   /** gc_list_append: at the tail, keeping the node's flag bits. */
@@ -1164,7 +1199,9 @@ export class CycleCollector extends Emitter<GcEvents> {
     this.setNext(last, g);
     this.setPrevPointer(g, last);
     this.setNext(g, list);
-    this.setWord(list + 8, g);
+    const i = (list + 8) >>> 2;
+    this.u32[i] = g;
+    this.u32[i + 1] = 0;
   }
 
   private unlink(g: number): void {
@@ -1178,7 +1215,7 @@ export class CycleCollector extends Emitter<GcEvents> {
   private untrack(g: number): void {
     this.unlink(g);
     this.setNextRaw(g, 0);
-    this.setPrevRaw(g, this.prevRaw(g) & PREV_MASK_FINALIZED);
+    this.setPrevRaw(g, this.prevLow(g) & PREV_MASK_FINALIZED);
     if (this.incremental) {
       if ((this.counts[0] as number) > 0) this.counts[0] = (this.counts[0] as number) - 1;
       this.heapSize--;

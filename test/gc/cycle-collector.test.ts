@@ -213,6 +213,43 @@ describe("CycleCollector", () => {
     expect(gc.getStats()[2]).toEqual({ collections: 1, collected: 0, uncollectable: 2 });
   });
 
+  it("collects cycles of objects above 2 GiB, where pointers fill all 32 bits of a word's low half", () => {
+    for (const name of ["cpython-3.11", "cpython-3.14"] as const) {
+      const raw = new RawAllocator({ maxBytes: 2 ** 32 - 1 });
+      // A large raw block (never touched) pushes the arenas above 2^31.
+      raw.malloc(2 ** 31 + 2 ** 20);
+      const blocks = new BlockAllocator({ raw, profile: profiles[name] });
+      const objects = new RefCounter({ allocator: blocks });
+      const gc = new CycleCollector({ objects });
+      gc.disable();
+      const Node = objects.defineType({ name: "Node", slots: 2, container: true, finalize: () => {} });
+      const held = objects.new(Node);
+      const ring: number[] = [];
+      for (let i = 0; i < 500; i++) ring.push(objects.new(Node));
+      ring.forEach((a, i) => {
+        objects.setSlot(a, 0, ring[(i + 1) % ring.length] as number);
+        objects.setSlot(held, 1, a);
+      });
+      for (const a of ring) objects.decref(a);
+      expect(Math.min(held, ...ring)).toBeGreaterThan(2 ** 31);
+      // held keeps the ring; one collection finds nothing, and it stays tracked, its flags intact.
+      expect(gc.collect()).toBe(0);
+      expect(ring.every((a) => gc.isTracked(a) && !gc.isFinalized(a))).toBe(true);
+      // Broken open, the ring dies by refcounting down to what held keeps: each death unlinks from the old list.
+      objects.setSlot(ring[0] as number, 0, 0);
+      expect(objects.liveObjects).toBe(3);
+      const old = gc.objectsOf(2);
+      expect([...old].sort()).toEqual([held, ring[0], ring[499]].sort());
+      objects.setSlot(ring[499] as number, 0, ring[0] as number);
+      objects.setSlot(ring[0] as number, 0, ring[499] as number);
+      objects.setSlot(held, 1, 0);
+      expect(gc.collect()).toBe(2);
+      expect(objects.liveObjects).toBe(1);
+      expect(gc.objectsOf(2)).toEqual([held]);
+      blocks.validate();
+    }
+  });
+
   it("rejects bad input", () => {
     const { objects, gc } = setUp();
     expect(() => gc.collect(3)).toThrow(/generation/);
