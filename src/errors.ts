@@ -60,9 +60,15 @@ export class HeapCorruptionError extends PymemError {
   override name = "HeapCorruptionError";
   /** Where the inconsistency was found. */
   readonly address: number;
-  constructor(address: number, detail: string) {
+  /**
+   * For the debug allocator's checks: what CPython prints before it aborts
+   * (`_PyObject_DebugDumpAddress`' report and the fatal error line).
+   */
+  readonly report: string | undefined;
+  constructor(address: number, detail: string, extra: { report?: string } = {}) {
     super(`heap corruption at ${formatAddress(address)}: ${detail}`);
     this.address = address;
+    this.report = extra.report;
   }
 }
 

@@ -45,6 +45,11 @@ export {
   type BlockEvents,
   type BlockStats,
 } from "./pymalloc/block-allocator.js";
+export {
+  DebugAllocator,
+  type DebugAllocatorOptions,
+  type DebugDomain,
+} from "./pymalloc/debug-allocator.js";
 export { Pool, type PoolState } from "./pymalloc/pool.js";
 export * as poolHeader from "./pymalloc/pool-header.js";
 export { blockSizeOf, blocksPerPool, poolOf, sizeClassCount, sizeClassOf } from "./pymalloc/size-class.js";
