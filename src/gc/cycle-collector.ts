@@ -197,6 +197,8 @@ export class CycleCollector extends Emitter<GcEvents> {
     this.unreachableMask = this.incremental ? 2 : 1;
     this.keptNextBits = this.incremental ? OLD_SPACE_1 : 0;
     if (options.heapSize !== undefined) this.heapSize = checkSize(options.heapSize, "options.heapSize");
+    // Refused before anything is allocated: a failed constructor leaves the heap as it was.
+    if (this.objects.hasCollector()) throw new TypeError("this RefCounter already has a CycleCollector");
     const a = this.objects.allocator;
     const raw = a instanceof BlockAllocator ? a.raw : a;
     this.u32 = raw.memory.u32;
@@ -359,7 +361,7 @@ export class CycleCollector extends Emitter<GcEvents> {
   addRoot(address: number, kind: RootKind = "global"): void {
     this.checkObject(address);
     if (kind !== "global" && kind !== "stack") {
-      throw new TypeError(`kind must be "global" or "stack", got ${JSON.stringify(kind)}`);
+      throw new RangeError(`kind must be "global" or "stack", got ${JSON.stringify(kind)}`);
     }
     if (this.nRoots === this.rootAddress.length) {
       this.rootAddress = grown(this.rootAddress, this.nRoots * 2);

@@ -513,7 +513,12 @@ export class RefCounter extends Emitter<ObjectEvents> {
 
   // ------------------------------------------------ for the cycle collector
 
-  /** @internal Attaches the cycle collector; one per RefCounter. */
+  /** @internal Whether a cycle collector is attached (one per RefCounter). */
+  hasCollector(): boolean {
+    return this.collector !== undefined;
+  }
+
+  /** @internal Connects the cyclic gc: tracking at creation, untracking at deallocation, scheduled collections. */
   attachCollector(hooks: CollectorHooks): void {
     if (this.collector !== undefined) throw new TypeError("this RefCounter already has a CycleCollector");
     this.collector = hooks;

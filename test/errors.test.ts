@@ -1,0 +1,143 @@
+/**
+ * Every row of docs/errors.md, run: the call on a fresh stack must throw the
+ * error the row names, with a message containing the row's text, and change
+ * nothing (numbers, stats report, every byte of simulated memory; validate()
+ * still passes).
+ */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import * as pymem from "../src/index.js";
+
+const { BlockAllocator, CycleCollector, DebugAllocator, profiles, RawAllocator, RefCounter } = pymem;
+
+const root = fileURLToPath(new URL("../", import.meta.url));
+
+interface Row {
+  area: string;
+  input: string;
+  setup: string[];
+  call: string;
+  error: string;
+  contains: string;
+}
+
+/** The table's rows: code spans of the call cell are setup statements, then the call. */
+function rows(): Row[] {
+  const text = readFileSync(`${root}docs/errors.md`, "utf8");
+  const out: Row[] = [];
+  for (const line of text.split("\n")) {
+    if (!line.startsWith("| ") || line.startsWith("| area") || line.startsWith("| ---")) continue;
+    const cells = line
+      .slice(2, -2)
+      .split(" | ")
+      .map((c) => c.trim());
+    const [area, input, callCell, error, contains] = cells as [string, string, string, string, string];
+    const spans = [...callCell.matchAll(/`([^`]+)`/g)].map((m) => m[1] as string);
+    out.push({ area, input, setup: spans.slice(0, -1), call: spans.at(-1) as string, error, contains });
+  }
+  return out;
+}
+
+function stack() {
+  const raw = new RawAllocator();
+  const blocks = new BlockAllocator({ raw, profile: profiles["cpython-3.11"] });
+  const objects = new RefCounter({ allocator: blocks });
+  const gc = new CycleCollector({ objects });
+  const debug = new DebugAllocator({ allocator: blocks });
+  const Node = objects.defineType({ name: "Node", slots: 2, container: true, weakrefable: true });
+  const Leaf = objects.defineType({ name: "Leaf" });
+  const leaf = objects.new(Leaf);
+  const obj = objects.new(Node);
+  const dead = objects.new(Node);
+  objects.decref(dead);
+  const small = blocks.malloc(24);
+  const gone = blocks.malloc(24);
+  blocks.free(gone);
+  const big = blocks.malloc(4000);
+  const rawGone = raw.malloc(100);
+  raw.free(rawGone);
+  const debugBlock = debug.malloc(24);
+  const debugGone = debug.malloc(24);
+  debug.free(debugGone);
+  const otherNode = new RefCounter().defineType({ name: "Node", slots: 2 });
+  return {
+    ...pymem,
+    raw,
+    blocks,
+    objects,
+    gc,
+    debug,
+    Node,
+    Leaf,
+    leaf,
+    obj,
+    dead,
+    small,
+    gone,
+    big,
+    rawGone,
+    debugBlock,
+    debugGone,
+    otherNode,
+  };
+}
+
+type Stack = ReturnType<typeof stack>;
+
+function state(s: Stack) {
+  return {
+    raw: s.raw.stats(),
+    blocks: s.blocks.stats(),
+    report: s.blocks.debugMallocStats(),
+    objects: s.objects.liveObjects,
+    gc: s.gc.getCount(),
+    bytes: Buffer.from(s.raw.u8),
+  };
+}
+
+function run(s: Stack, code: string): unknown {
+  const names = Object.keys(s);
+  return new Function(...names, `"use strict"; return (${code});`)(...names.map((n) => s[n as keyof Stack]));
+}
+
+describe("docs/errors.md", () => {
+  const all = rows();
+
+  it("lists the bad inputs of every public entry point", () => {
+    expect(all.length).toBeGreaterThan(60);
+    expect(new Set(all.map((r) => r.area))).toEqual(
+      new Set([
+        "RawAllocator",
+        "BlockAllocator",
+        "DebugAllocator",
+        "RefCounter",
+        "CycleCollector",
+        "traces",
+        "profiles",
+        "snapshots",
+        "heap map",
+      ]),
+    );
+  });
+
+  it.each(all.map((r) => [`${r.area}: ${r.input}`, r] as const))("%s", (_, row) => {
+    const s = stack();
+    for (const setup of row.setup) run(s, setup);
+    const before = state(s);
+    let thrown: unknown;
+    try {
+      run(s, row.call);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown, `${row.call} did not throw`).toBeDefined();
+    expect((thrown as Error).constructor.name, String(thrown)).toBe(row.error);
+    expect(String((thrown as Error).message)).toContain(row.contains);
+    const after = state(s);
+    expect(after.bytes.equals(before.bytes), "the buffer's bytes are unchanged").toBe(true);
+    expect({ ...after, bytes: 0 }).toEqual({ ...before, bytes: 0 });
+    s.raw.validate();
+    s.blocks.validate();
+  });
+});
