@@ -606,6 +606,29 @@ export class BlockAllocator extends Emitter<BlockEvents> {
     };
   }
 
+  /**
+   * @internal pymalloc_alloc alone, for the debug hooks: a pool block of
+   * `size` (1 to the threshold) bytes, or 0 when no pool can serve it (no
+   * arena to be had), which CPython then hands to the (hooked) raw domain.
+   */
+  poolMalloc(size: number): number {
+    return this.poolAlloc(size);
+  }
+
+  /** @internal The raw domain's block for what pymalloc does not serve, counted in raw_allocated_blocks. */
+  fallbackMalloc(size: number, zeroed: boolean): number {
+    this.raw.holdListenerErrors();
+    let p: number;
+    try {
+      p = this.largeAlloc(size, zeroed);
+    } catch (e) {
+      this.raw.releaseListenerErrors(true);
+      throw e;
+    }
+    this.raw.releaseListenerErrors();
+    return p;
+  }
+
   /** @internal The first pool-aligned address of arena `index`. */
   firstPool(index: number): number {
     const base = this.arenaAddress[index] as number;

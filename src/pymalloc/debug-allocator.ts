@@ -146,16 +146,15 @@ export class DebugAllocator {
     // pymalloc's fallback (requests over its threshold) calls the raw domain, which is hooked as well. Those
     // blocks still go through the BlockAllocator, which counts them as CPython's raw_allocated_blocks.
     const fallback: Wrapped = {
-      malloc: (n) => blocks.malloc(n),
-      calloc: (n) => blocks.calloc(1, n),
+      malloc: (n) => blocks.fallbackMalloc(n, false),
+      calloc: (n) => blocks.fallbackMalloc(n, true),
       realloc: (p, n) => blocks.realloc(p, n),
       free: (p) => blocks.free(p),
     };
     this.fallback = fallback;
-    const threshold = blocks.profile.smallRequestThreshold;
     this.wrapped = {
-      malloc: (n) => (n <= threshold ? blocks.malloc(n) : this.hookMalloc(RAW_ID, fallback, n, false)),
-      calloc: (n) => (n <= threshold ? blocks.calloc(1, n) : this.hookMalloc(RAW_ID, fallback, n, true)),
+      malloc: (n) => this.pymallocMalloc(n, false),
+      calloc: (n) => this.pymallocMalloc(n, true),
       realloc: (p, n) => this.pymallocRealloc(p, n),
       free: (p) => {
         if (blocks.owns(p)) blocks.free(p);
@@ -307,15 +306,35 @@ export class DebugAllocator {
     return q;
   }
 
-  /** pymalloc_realloc under the debug hooks: a pool block that outgrows pymalloc moves to the (hooked) raw domain. */
+  /**
+   * _PyObject_Malloc / _PyObject_Calloc under the debug hooks: a pool block when
+   * pymalloc can serve the size and has (or can get) an arena, else a block of
+   * the raw domain, whose hook wraps it again.
+   */
+  private pymallocMalloc(n: number, zeroed: boolean): number {
+    const blocks = this.blocks as BlockAllocator;
+    if (n <= blocks.profile.smallRequestThreshold) {
+      const bp = blocks.poolMalloc(n);
+      if (bp !== 0) {
+        if (zeroed) this.raw.u8.fill(0, bp, bp + n);
+        return bp;
+      }
+    }
+    return this.hookMalloc(RAW_ID, this.fallback as Wrapped, n, zeroed);
+  }
+
+  /**
+   * pymalloc_realloc under the debug hooks: a raw block stays raw (through the
+   * raw hook); a pool block stays put when the size fits its class and shrinks
+   * it by less than a quarter, else moves to a block from _PyObject_Malloc
+   * (pool or hooked raw) with its whole old block copied.
+   */
   private pymallocRealloc(base: number, n: number): number {
     const blocks = this.blocks as BlockAllocator;
-    const fallback = this.fallback as Wrapped;
-    if (!blocks.owns(base)) return this.hookRealloc(RAW_ID, fallback, base, n);
-    if (n <= blocks.profile.smallRequestThreshold) return blocks.realloc(base, n);
-    // Larger than pymalloc serves: malloc through the raw hook, copy the whole old block, free it.
+    if (!blocks.owns(base)) return this.hookRealloc(RAW_ID, this.fallback as Wrapped, base, n);
     const capacity = blocks.usableSize(base);
-    const moved = this.hookMalloc(RAW_ID, fallback, n, false);
+    if (n <= capacity && 4 * n > 3 * capacity) return blocks.realloc(base, n);
+    const moved = this.pymallocMalloc(n, false);
     this.raw.u8.copyWithin(moved, base, base + Math.min(n, capacity));
     blocks.free(base);
     return moved;

@@ -59,6 +59,25 @@ describe("DebugAllocator", () => {
     expect(blocks.stats().rawAllocatedBlocks).toBe(0);
   });
 
+  it("sends a small request to the raw domain's hook when pymalloc has no arena to give, as CPython does", () => {
+    // Room for the raw allocator's own blocks but not for a 1 MiB arena.
+    const blocks = new BlockAllocator({
+      raw: new RawAllocator({ maxBytes: 1 << 19 }),
+      profile: profiles["cpython-3.11"],
+    });
+    const debug = new DebugAllocator({ allocator: blocks });
+    const u8 = blocks.raw.u8;
+    const p = debug.malloc(10);
+    expect(blocks.owns(p)).toBe(false);
+    expect(hex(u8, p - 32, p)).toBe(`0000000000000022${"72"}${rep("fd", 7)}000000000000000a${"6f"}${rep("fd", 7)}`);
+    const q = debug.realloc(p, 12);
+    expect(blocks.owns(q)).toBe(false);
+    expect(blocks.stats().rawAllocatedBlocks).toBe(1);
+    debug.free(q);
+    expect(blocks.stats().rawAllocatedBlocks).toBe(0);
+    blocks.validate();
+  });
+
   it("fills a freed block with 0xDD, pads included; pymalloc then links it through its first word", () => {
     const { u8, debug } = setUp();
     const p = debug.malloc(100);
