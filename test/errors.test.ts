@@ -49,6 +49,8 @@ function stack() {
   const Leaf = objects.defineType({ name: "Leaf" });
   const leaf = objects.new(Leaf);
   const obj = objects.new(Node);
+  // Made before dead is freed, so that nothing takes dead's block.
+  const emptyList = objects.new(objects.defineType({ name: "list", listLike: true, container: true }));
   const dead = objects.new(Node);
   objects.decref(dead);
   const small = blocks.malloc(24);
@@ -80,6 +82,7 @@ function stack() {
     debugBlock,
     debugGone,
     otherNode,
+    emptyList,
   };
 }
 
@@ -117,6 +120,7 @@ describe("docs/errors.md", () => {
         "profiles",
         "snapshots",
         "heap map",
+        "createHeap",
       ]),
     );
   });

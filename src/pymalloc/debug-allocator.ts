@@ -406,7 +406,9 @@ export class DebugAllocator {
     const fatal = this.fatalLine(func, msg);
     const report = `${this.dump(p)}${fatal}\n`;
     const found = Array.from(u8.subarray(p - 2 * SST, p), hex2).join(" ");
-    const serial = this.serialNumbers ? `; made by call #${this.readBig(p + this.readSize(p - 2 * SST) + SST)}` : "";
+    const serial = this.serialNumbers
+      ? `; made by call #${this.readBig(p + this.readSize(p - 2 * SST) + SST)}`
+      : "; no serial number (release builds keep none: serialNumbers: true keeps them, as PYMEM_DEBUG_SERIALNO does)";
     throw new HeapCorruptionError(p, `${msg} (${func}); the ${2 * SST} bytes before it: ${found}${serial}`, {
       report,
     });

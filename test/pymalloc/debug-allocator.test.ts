@@ -177,6 +177,7 @@ describe("DebugAllocator", () => {
       expect(error, name).toBeInstanceOf(HeapCorruptionError);
       expect(String(error), name).toMatch(message);
       expect(String(error), name).toContain(`0x${p.toString(16)} (${p})`);
+      expect(String(error), name).toContain("no serial number (release builds keep none");
       expect((error as HeapCorruptionError).report).toMatch(/^Debug memory block at address p=0x[0-9a-f]+: API '/);
       expect(() => debug.realloc(p, 8), name).toThrow(HeapCorruptionError);
       expect(Buffer.from(u8).equals(before), name).toBe(true);
