@@ -195,6 +195,7 @@ export class RefCounter extends Emitter<ObjectEvents> {
     this.memory = a instanceof BlockAllocator ? a.raw.memory : a.memory;
     this.u32 = this.memory.u32;
     this.gcHead = this.profile.gcHeadSize;
+    a.layersAbove++;
     this.weakrefType = this.defineType({ name: "weakref", container: true, dataBytes: 48, trashcan: false });
     this.tupleType = this.defineType({
       name: "tuple",

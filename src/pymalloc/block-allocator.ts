@@ -246,6 +246,8 @@ export class BlockAllocator extends Emitter<BlockEvents> {
   private pendingArena = NO_ARENA;
   private pendingPool = 0;
   private pendingFullPool = 0;
+  /** @internal Layers built on this one (RefCounters): a snapshot must take them along. */
+  layersAbove = 0;
 
   constructor(options: BlockAllocatorOptions = {}) {
     super();
@@ -284,6 +286,7 @@ export class BlockAllocator extends Emitter<BlockEvents> {
     }
     this.nfp2lasta = new Int32Array(this.maxPoolsInArena + 1).fill(NO_ARENA);
     this.radix = profile.arenaMap.kind === "radix-tree";
+    this.raw.layersAbove++;
   }
 
   // ---------------------------------------------------------------- public API

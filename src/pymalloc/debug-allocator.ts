@@ -169,7 +169,7 @@ export class DebugAllocator {
    */
   malloc(size: number): number {
     checkSize(size, "size", MAX_ADDRESS - this.extra);
-    return this.hookMalloc(this.id, this.wrapped, size, false);
+    return this.guarded(() => this.hookMalloc(this.id, this.wrapped, size, false));
   }
 
   /** `_PyMem_DebugCalloc`: `nelem * elsize` zeroed bytes between forbidden bytes. */
@@ -182,7 +182,7 @@ export class DebugAllocator {
         `calloc(${nelem}, ${elsize}) overflows: ${n} bytes and the debug pads exceed ${MAX_ADDRESS}`,
       );
     }
-    return this.hookMalloc(this.id, this.wrapped, n, true);
+    return this.guarded(() => this.hookMalloc(this.id, this.wrapped, n, true));
   }
 
   /**
@@ -196,7 +196,7 @@ export class DebugAllocator {
     checkAddress(address);
     checkSize(size, "size", MAX_ADDRESS - this.extra);
     if (address === 0) return this.malloc(size);
-    return this.hookRealloc(this.id, this.wrapped, address, size);
+    return this.guarded(() => this.hookRealloc(this.id, this.wrapped, address, size));
   }
 
   /**
@@ -208,7 +208,34 @@ export class DebugAllocator {
   free(address: number): void {
     checkAddress(address);
     if (address === 0) return;
-    this.hookFree(this.id, this.wrapped, address);
+    this.guarded(() => this.hookFree(this.id, this.wrapped, address));
+  }
+
+  /**
+   * Runs one call with the wrapped allocators' listener errors held: a
+   * listener that throws in the middle cannot leave a block without its
+   * header; its error comes after the call is complete.
+   */
+  private guarded<T>(f: () => T): T {
+    const layers = this.blocks === undefined ? [this.raw] : [this.raw, this.blocks];
+    for (const l of layers) l.holdListenerErrors();
+    let out: T;
+    try {
+      out = f();
+    } catch (e) {
+      for (const l of layers) l.releaseListenerErrors(true);
+      throw e;
+    }
+    let first: { error: unknown } | undefined;
+    for (const l of layers) {
+      try {
+        l.releaseListenerErrors();
+      } catch (e) {
+        first ??= { error: e };
+      }
+    }
+    if (first !== undefined) throw first.error;
+    return out;
   }
 
   /** The size `address` was asked with, as its header says. */
@@ -221,7 +248,10 @@ export class DebugAllocator {
   serialNumber(address: number): number | undefined {
     if (!this.serialNumbers) return undefined;
     this.checkInBuffer(address);
-    return this.readBig(address + this.readSize(address - 2 * SST) + SST);
+    const at = address + this.readSize(address - 2 * SST) + SST;
+    if (at + SST > this.raw.u8.length)
+      throw new InvalidAddressError(address, "its header's size points past the buffer");
+    return this.readBig(at);
   }
 
   /**
@@ -260,6 +290,7 @@ export class DebugAllocator {
   private hookFree(id: number, w: Wrapped, p: number): void {
     this.check(id, p, "_PyMem_DebugRawFree");
     const base = p - 2 * SST;
+    this.checkNested(id, base, "_PyMem_DebugRawFree");
     this.raw.u8.fill(DEAD, base, base + this.readSize(base) + this.extra);
     w.free(base);
   }
@@ -268,6 +299,7 @@ export class DebugAllocator {
     this.check(id, p, "_PyMem_DebugRawRealloc");
     const u8 = this.raw.u8;
     const base = p - 2 * SST;
+    this.checkNested(id, base, "_PyMem_DebugRawRealloc");
     const orig = this.readSize(base);
     const serial = this.serialNumbers ? this.readBig(p + orig + SST) : 0;
     const saved = id === RAW_ID ? this.savedRaw : this.savedOther;
@@ -340,6 +372,15 @@ export class DebugAllocator {
     return moved;
   }
 
+  /**
+   * A block of the mem or object domain that pymalloc did not serve sits in a
+   * raw debug block: its check runs first here, so that a failure changes
+   * nothing (CPython would find it only after erasing the inner block, then abort).
+   */
+  private checkNested(id: number, base: number, func: string): void {
+    if (id !== RAW_ID && this.blocks !== undefined && !this.blocks.owns(base)) this.check(RAW_ID, base, func);
+  }
+
   // -------------------------------------------------------------------- header, pads, checks
 
   private writeHead(base: number, n: number, id: number): void {
@@ -406,8 +447,11 @@ export class DebugAllocator {
     const fatal = this.fatalLine(func, msg);
     const report = `${this.dump(p)}${fatal}\n`;
     const found = Array.from(u8.subarray(p - 2 * SST, p), hex2).join(" ");
+    const serialAt = p + this.readSize(p - 2 * SST) + SST;
     const serial = this.serialNumbers
-      ? `; made by call #${this.readBig(p + this.readSize(p - 2 * SST) + SST)}`
+      ? serialAt + SST <= u8.length
+        ? `; made by call #${this.readBig(serialAt)}`
+        : "; its serial number lies past the buffer"
       : "; no serial number (release builds keep none: serialNumbers: true keeps them, as PYMEM_DEBUG_SERIALNO does)";
     throw new HeapCorruptionError(p, `${msg} (${func}); the ${2 * SST} bytes before it: ${found}${serial}`, {
       report,
@@ -459,7 +503,7 @@ export class DebugAllocator {
         out.push(`        at tail+${i}: 0x${hex2(b)}${b === FORBIDDEN ? "" : " *** OUCH"}\n`);
       }
     }
-    if (this.serialNumbers) {
+    if (this.serialNumbers && tail + 2 * SST <= u8.length) {
       out.push(`    The block was made by call #${this.readBig(tail + SST)} to debug malloc/realloc.\n`);
     }
     if (n > 0) {

@@ -162,6 +162,8 @@ export class RawAllocator extends Emitter<RawEvents> {
   private requested = 0;
   private inUse = 0;
   private peakInUse = 0;
+  /** @internal Layers built on this one (BlockAllocators, RefCounters): a snapshot must take them along. */
+  layersAbove = 0;
 
   constructor(options: RawAllocatorOptions = {}) {
     super();

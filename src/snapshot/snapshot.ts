@@ -16,11 +16,13 @@ import { RawAllocator } from "../raw/raw-allocator.js";
 import { VERSION } from "../version.js";
 import {
   captureFields,
+  checkFields,
   type Decoder,
   decodeValue,
   type Encoder,
   encodeValue,
   type FunctionLabel,
+  MissingFunctionError,
   rebindFunctions,
   restoreFields,
 } from "./state.js";
@@ -49,8 +51,13 @@ interface StackConfig {
 /** The name of a layer of a {@link Stack}. */
 export type Layer = "raw" | "blocks" | "objects" | "gc";
 const LAYERS: Layer[] = ["raw", "blocks", "objects", "gc"];
-// RefCounter's hooks into its collector connect two layers; they are not heap state.
-const WIRING: Record<Layer, string[]> = { raw: [], blocks: [], objects: ["collector"], gc: [] };
+// What connects layers (RefCounter's hooks into its collector, counts of the layers above) is not heap state.
+const WIRING: Record<Layer, string[]> = {
+  raw: ["layersAbove"],
+  blocks: ["layersAbove"],
+  objects: ["collector", "layersAbove"],
+  gc: [],
+};
 
 /**
  * The functions of a snapshot's objects: what {@link HeapSnapshot.deserialize}
@@ -161,41 +168,90 @@ export class HeapSnapshot {
         `truncated snapshot: its header says ${jsonBytes} bytes of state, ${bytes.byteLength - 16} follow`,
       );
     }
-    let head: {
-      config: unknown;
-      layers: Record<string, unknown>;
-      memory: number;
-      blobs: Array<[number, number]>;
-    };
+    let head: unknown;
     try {
       head = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + jsonBytes)));
     } catch (e) {
       throw new RangeError(`corrupt snapshot: its state is not JSON (${(e as Error).message})`);
     }
     const start = align8(16 + jsonBytes);
+    const h = checkHead(head, bytes.byteLength - start);
+    // Each blob is read once: a small input cannot ask for the same megabytes again and again.
+    const used = new Set<number>();
     const dec: Decoder = {
       blob: (i) => {
-        const entry = head.blobs?.[i];
-        if (entry === undefined) throw new RangeError(`corrupt snapshot: blob ${i} is missing`);
+        const entry = Number.isInteger(i) ? h.blobs[i] : undefined;
+        if (entry === undefined) throw new RangeError(`corrupt snapshot: blob ${String(i)} is missing`);
+        if (used.has(i)) throw new RangeError(`corrupt snapshot: blob ${i} is used twice`);
+        used.add(i);
         const [offset, length] = entry;
-        if (start + offset + length > bytes.byteLength) {
-          throw new RangeError(`truncated snapshot: blob ${i} ends past the end of the bytes`);
-        }
         return bytes.slice(start + offset, start + offset + length);
       },
       frozen: new Map(),
       bind: (label: FunctionLabel) =>
-        label.kind === "finalize" ? options.finalizers?.[label.type] : options.weakrefCallback?.(label.weakref),
+        label.kind === "finalize"
+          ? ownFunction(options.finalizers, label.type)
+          : options.weakrefCallback?.(label.weakref),
       intern: builtInProfile,
     };
-    const config = decodeValue(head.config, dec, "config") as StackConfig;
-    const layers: Partial<Record<Layer, Record<string, unknown>>> = {};
-    for (const l of LAYERS) {
-      if (head.layers?.[l] !== undefined) layers[l] = decodeValue(head.layers[l], dec, l) as Record<string, unknown>;
+    let snap: HeapSnapshot;
+    try {
+      const config = decodeValue(h.config, dec, "config") as StackConfig;
+      const layers: Partial<Record<Layer, Record<string, unknown>>> = {};
+      for (const l of LAYERS) {
+        const v = h.layers[l];
+        if (v !== undefined) layers[l] = decodeValue(v, dec, l) as Record<string, unknown>;
+      }
+      if (layers.raw === undefined) throw new RangeError("corrupt snapshot: it has no raw allocator");
+      snap = new HeapSnapshot(config, layers, dec.blob(h.memory));
+      // A stack built from it must hold together: what validate() checks is what a corrupt snapshot breaks.
+      const probe = instantiate(snap);
+      probe.raw.validate();
+      probe.blocks?.validate();
+    } catch (e) {
+      if (e instanceof MissingFunctionError) throw e;
+      if (e instanceof RangeError && e.message.startsWith("corrupt snapshot")) throw e;
+      throw new RangeError(`corrupt snapshot: ${(e as Error).message}`);
     }
-    if (layers.raw === undefined) throw new RangeError("corrupt snapshot: it has no raw allocator");
-    return new HeapSnapshot(config, layers, dec.blob(head.memory));
+    return snap;
   }
+}
+
+/** The header's shape, checked: blobs within the bytes and no longer, in all, than the bytes. */
+function checkHead(
+  head: unknown,
+  room: number,
+): { config: unknown; layers: Record<string, unknown>; memory: number; blobs: Array<[number, number]> } {
+  const h = head as { config?: unknown; layers?: unknown; memory?: unknown; blobs?: unknown };
+  if (typeof h !== "object" || h === null || typeof h.layers !== "object" || h.layers === null) {
+    throw new RangeError("corrupt snapshot: its state has no layers");
+  }
+  if (typeof h.config !== "object" || h.config === null) throw new RangeError("corrupt snapshot: no configuration");
+  if (!Number.isInteger(h.memory)) throw new RangeError("corrupt snapshot: no memory blob");
+  if (!Array.isArray(h.blobs)) throw new RangeError("corrupt snapshot: no blob table");
+  let total = 0;
+  for (const [i, e] of h.blobs.entries()) {
+    const ok =
+      Array.isArray(e) &&
+      e.length === 2 &&
+      Number.isSafeInteger(e[0]) &&
+      Number.isSafeInteger(e[1]) &&
+      e[0] >= 0 &&
+      e[1] >= 0 &&
+      e[0] + e[1] <= room;
+    if (!ok) throw new RangeError(`corrupt snapshot: blob ${i} is not inside the bytes`);
+    total += e[1] as number;
+  }
+  if (total > room) throw new RangeError("corrupt snapshot: its blobs add up to more than the bytes");
+  return h as { config: unknown; layers: Record<string, unknown>; memory: number; blobs: Array<[number, number]> };
+}
+
+/** A record's own function under `key`: a type named "constructor" must not find Object's. */
+function ownFunction(
+  record: Record<string, (address: number) => void> | undefined,
+  key: string,
+): ((address: number) => void) | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 function align8(n: number): number {
@@ -228,6 +284,17 @@ function layersOf(stack: Stack): Partial<Record<Layer, object>> {
   }
   if (gc !== undefined && (!(gc instanceof CycleCollector) || gc.objects !== objects)) {
     throw new TypeError("stack.gc must be a CycleCollector built on stack.objects");
+  }
+  // Memory is captured whole: a layer built on it but left out of the stack would fall out of step with it.
+  const onRaw = (blocks ? 1 : 0) + (objects?.allocator === raw ? 1 : 0);
+  const onBlocks = blocks !== undefined && objects?.allocator === blocks ? 1 : 0;
+  if (raw.layersAbove !== onRaw || (blocks !== undefined && blocks.layersAbove !== onBlocks)) {
+    throw new TypeError(
+      "the stack leaves out a layer built on its allocators (a RefCounter or BlockAllocator): pass every layer",
+    );
+  }
+  if (objects !== undefined && gc === undefined && objects.hasCollector()) {
+    throw new TypeError("the stack leaves out the CycleCollector built on stack.objects: pass it as stack.gc");
   }
   return {
     raw,
@@ -314,6 +381,13 @@ export function restore(stack: Stack, snap: HeapSnapshot): void {
     throw new RangeError("cannot restore a snapshot while a collection or a deallocation is under way");
   }
   const memory = stack.raw.memory;
+  for (const l of want)
+    checkFields(layers[l] as object, snap.layers[l] as Record<string, unknown>, memory.buffer, WIRING[l], l);
+  if (snap.memory.byteLength > memory.maxByteLength) {
+    throw new RangeError(
+      `the snapshot's memory (${snap.memory.byteLength} bytes) exceeds maxBytes ${memory.maxByteLength}`,
+    );
+  }
   memory.resizeTo(snap.memory.byteLength);
   memory.u8.set(snap.memory);
   for (const l of want) restoreFields(layers[l] as object, snap.layers[l] as Record<string, unknown>);
@@ -350,7 +424,9 @@ export function instantiate(snap: HeapSnapshot, functions?: DeserializeOptions):
     restore(stack, snap);
   } else {
     const bind = (label: FunctionLabel) =>
-      label.kind === "finalize" ? functions.finalizers?.[label.type] : functions.weakrefCallback?.(label.weakref);
+      label.kind === "finalize"
+        ? ownFunction(functions.finalizers, label.type)
+        : functions.weakrefCallback?.(label.weakref);
     const layers = rebindFunctions(snap.layers, bind) as HeapSnapshot["layers"];
     restore(stack, new HeapSnapshot(snap.config, layers, snap.memory));
   }

@@ -79,6 +79,40 @@ export function captureFields(owner: object, memory: ArrayBufferLike, wiring: st
   return out;
 }
 
+function kindOf(v: unknown): string {
+  if (v === null) return "null";
+  if (typeof v !== "object") return typeof v;
+  if (isTypedArray(v)) return v.constructor.name;
+  if (Array.isArray(v)) return "an array";
+  if (v instanceof Set) return "a set";
+  if (v instanceof Map) return "a map";
+  return "a record";
+}
+
+/**
+ * Throws unless every captured field is one `owner` keeps as state, of the
+ * same kind: a snapshot from another build (or a forged one) cannot write over
+ * a layer's wiring or put a number where an array belongs.
+ */
+export function checkFields(
+  owner: object,
+  fields: Record<string, unknown>,
+  memory: ArrayBufferLike,
+  wiring: string[],
+  layer: string,
+): void {
+  const o = owner as Record<string, unknown>;
+  for (const [key, v] of Object.entries(fields)) {
+    const cur = o[key];
+    if (EMITTER_FIELDS.includes(key) || wiring.includes(key) || !Object.hasOwn(o, key) || !isState(cur, memory)) {
+      throw new RangeError(`the snapshot's ${layer} holds ${JSON.stringify(key)}, which this ${layer} does not keep`);
+    }
+    if (kindOf(v) !== kindOf(cur)) {
+      throw new RangeError(`the snapshot's ${layer}.${key} is ${kindOf(v)}; this ${layer}'s is ${kindOf(cur)}`);
+    }
+  }
+}
+
 /**
  * Puts captured fields back. Arrays, sets, maps and typed arrays of the same
  * shape are refilled in place, so references users hold (as `gc.garbage`)
@@ -109,6 +143,11 @@ export function restoreFields(owner: object, fields: Record<string, unknown>): v
 
 /** How a function found in the state is named, so that a reader can bind its own in its place. */
 export type FunctionLabel = { kind: "finalize"; type: string } | { kind: "callback"; weakref: number };
+
+/** A snapshot's finalizer or weakref callback that nobody supplied: the caller's to fix, not corruption. */
+export class MissingFunctionError extends TypeError {
+  override name = "TypeError";
+}
 
 /** Supplies the functions a serialized state cannot carry. */
 export type FunctionBinder = (label: FunctionLabel) => ((arg: number) => void) | undefined;
@@ -168,10 +207,14 @@ export function encodeValue(v: unknown, blobs: Encoder, path: string, label?: Fu
   return Object.isFrozen(v) ? { $: "z", id, v: out } : { $: "o", v: out };
 }
 
+/** How deep a layer's state nests (records in arrays in fields): deeper input is not a snapshot. */
+const MAX_DEPTH = 32;
+
 /** A captured value from its JSON. */
-export function decodeValue(j: unknown, d: Decoder, path: string): unknown {
+export function decodeValue(j: unknown, d: Decoder, path: string, depth = 0): unknown {
+  if (depth > MAX_DEPTH) throw new RangeError(`corrupt snapshot: ${path} nests too deep`);
   if (typeof j !== "object" || j === null) return j;
-  if (Array.isArray(j)) return j.map((x, i) => decodeValue(x, d, `${path}[${i}]`));
+  if (Array.isArray(j)) return j.map((x, i) => decodeValue(x, d, `${path}[${i}]`, depth + 1));
   const m = j as { $?: string; v?: unknown; type?: string; blob?: number; id?: number; label?: FunctionLabel };
   switch (m.$) {
     case "u":
@@ -187,7 +230,7 @@ export function decodeValue(j: unknown, d: Decoder, path: string): unknown {
             : m.label?.kind === "callback"
               ? `weakref ${m.label.weakref} has a callback: pass options.weakrefCallback to supply it`
               : `a function at ${path} cannot be restored`;
-        throw new TypeError(`the snapshot's ${what}`);
+        throw new MissingFunctionError(`the snapshot's ${what}`);
       }
       return fn;
     }
@@ -202,12 +245,16 @@ export function decodeValue(j: unknown, d: Decoder, path: string): unknown {
       return out;
     }
     case "s":
-      return new Set((m.v as unknown[]).map((x, i) => decodeValue(x, d, `${path}{${i}}`)));
+      if (!Array.isArray(m.v)) throw new RangeError(`corrupt snapshot: ${path} is not a set`);
+      return new Set(m.v.map((x, i) => decodeValue(x, d, `${path}{${i}}`, depth + 1)));
     case "m":
+      if (!Array.isArray(m.v) || !m.v.every((e) => Array.isArray(e) && e.length === 2)) {
+        throw new RangeError(`corrupt snapshot: ${path} is not a map`);
+      }
       return new Map(
         (m.v as Array<[unknown, unknown]>).map(([k, x]) => [
-          decodeValue(k, d, `${path} key`),
-          decodeValue(x, d, `${path}.get(${String(k)})`),
+          decodeValue(k, d, `${path} key`, depth + 1),
+          decodeValue(x, d, `${path}.get(${String(k)})`, depth + 1),
         ]),
       );
     case "r": {
@@ -217,8 +264,13 @@ export function decodeValue(j: unknown, d: Decoder, path: string): unknown {
     }
     case "o":
     case "z": {
+      if (typeof m.v !== "object" || m.v === null || Array.isArray(m.v)) {
+        throw new RangeError(`corrupt snapshot: ${path} is not a record`);
+      }
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(m.v as Record<string, unknown>)) out[k] = decodeValue(x, d, `${path}.${k}`);
+      for (const [k, x] of Object.entries(m.v as Record<string, unknown>)) {
+        out[k] = decodeValue(x, d, `${path}.${k}`, depth + 1);
+      }
       if (m.$ === "o") return out;
       const frozen = d.intern(Object.freeze(out));
       d.frozen.set(m.id as number, frozen);

@@ -46,11 +46,18 @@ export interface TraceStep {
 interface Keyframe {
   heap: HeapSnapshot;
   live: LiveTable;
+  /** The op played just before it, and what it did (-1: none). */
+  lastIndex: number;
+  lastAddress: number;
+  lastOld: number;
 }
 
 /**
  * Plays a parsed trace into a stack's allocator (its BlockAllocator, or the
- * RawAllocator when there is none), one op at a time.
+ * RawAllocator when there is none), one op at a time. While a player drives a
+ * stack, change the stack only through it: what is done to the heap between
+ * steps is not in the keyframes, so going back and forth would drop it in
+ * some places and not others.
  *
  * @example
  * ```ts
@@ -89,7 +96,7 @@ export class TracePlayer {
     // Snapshot first: it checks the stack's layers before anything else happens.
     const start = snapshot(stack);
     this.interval = Math.max(256, Math.ceil(trace.ops.length / max));
-    this.keyframes[0] = { heap: start, live: this.live.clone() };
+    this.keyframes[0] = { heap: start, live: this.live.clone(), lastIndex: -1, lastAddress: 0, lastOld: 0 };
   }
 
   /** Ops in the trace. */
@@ -102,7 +109,7 @@ export class TracePlayer {
     return this.pos;
   }
 
-  /** The op played last, and what it did (undefined at the start, and after a seek back past every op played). */
+  /** The op played last, and what it did (undefined at the start). */
   get last(): TraceStep | undefined {
     return this.lastIndex < 0 ? undefined : this.describe(this.lastIndex, this.lastAddress, this.lastOld);
   }
@@ -180,12 +187,20 @@ export class TracePlayer {
       throw err;
     }
     this.pos++;
-    if (this.pos % this.interval === 0 && this.keyframes[this.pos / this.interval] === undefined) {
-      this.keyframes[this.pos / this.interval] = { heap: snapshot(this.stack), live: this.live.clone() };
-    }
     this.lastIndex = i;
     this.lastAddress = address;
     this.lastOld = old;
+    // A keyframe where a seek back can land; none at the very end, which no seek back needs.
+    const kf = this.pos / this.interval;
+    if (this.pos % this.interval === 0 && this.pos < this.length && this.keyframes[kf] === undefined) {
+      this.keyframes[kf] = {
+        heap: snapshot(this.stack),
+        live: this.live.clone(),
+        lastIndex: i,
+        lastAddress: address,
+        lastOld: old,
+      };
+    }
   }
 
   /** Goes back one op (nothing at the start). */
@@ -212,7 +227,9 @@ export class TracePlayer {
         restore(this.stack, kf.heap);
         this.live = kf.live.clone();
         this.pos = k * this.interval;
-        this.lastIndex = -1;
+        this.lastIndex = kf.lastIndex;
+        this.lastAddress = kf.lastAddress;
+        this.lastOld = kf.lastOld;
       }
       while (this.pos < position) this.play();
     } finally {

@@ -54,9 +54,19 @@ function paleColor(sizeClass: number, nClasses: number): string {
   return `hsl(${hue} 70% 88%)`;
 }
 
-/** Text made safe for SVG character data and attribute values. */
+/**
+ * Text made safe for SVG character data and attribute values. Characters XML
+ * 1.0 forbids even as references (most control characters, U+FFFE, U+FFFF,
+ * lone surrogates) become U+FFFD.
+ */
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  let clean = "";
+  for (const ch of text.toWellFormed()) {
+    const c = ch.charCodeAt(0);
+    const forbidden = (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0xfffe || c === 0xffff;
+    clean += forbidden ? "\ufffd" : ch;
+  }
+  return clean.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function hex(address: number): string {

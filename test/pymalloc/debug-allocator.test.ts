@@ -227,6 +227,35 @@ describe("DebugAllocator", () => {
     }
   });
 
+  it("a listener that throws mid-call cannot leave a block without its header; its error comes after", () => {
+    const { u8, debug, blocks } = setUp();
+    const p = debug.malloc(100);
+    debug.malloc(100);
+    let armed = true;
+    blocks.on("block:free", () => {
+      if (armed) throw new Error("listener");
+    });
+    // Moves: the old pool block is freed inside the call, where the listener throws.
+    expect(() => debug.realloc(p, 300)).toThrow("listener");
+    armed = false;
+    // The block moved and is whole: the program lost the address, but the heap holds together.
+    blocks.validate();
+    const q = debug.malloc(10);
+    expect(hex(u8, q - 8, q - 7)).toBe("6f");
+    debug.free(q);
+  });
+
+  it("checks the raw layer of a large block before touching the inner one", () => {
+    const { u8, debug, blocks } = setUp();
+    const p = debug.malloc(1000);
+    u8[p + 1008] = 0; // the raw layer's tail, after the object layer's
+    const before = Buffer.from(u8);
+    expect(() => debug.free(p)).toThrow(/bad trailing pad byte/);
+    expect(() => debug.realloc(p, 2000)).toThrow(/bad trailing pad byte/);
+    expect(Buffer.from(u8).equals(before)).toBe(true);
+    blocks.validate();
+  });
+
   it("stores serial numbers after the tail when asked (PYMEM_DEBUG_SERIALNO)", () => {
     const blocks = new BlockAllocator({ raw: new RawAllocator(), profile: profiles["cpython-3.11"] });
     const debug = new DebugAllocator({ allocator: blocks, serialNumbers: true });

@@ -18,6 +18,7 @@ import {
   restore,
   type Stack,
   snapshot,
+  TracePlayer,
 } from "../../src/index.js";
 import { generateGcProgram } from "../gc/gc-programs.js";
 import { intIn, rng } from "../support/random.js";
@@ -341,7 +342,7 @@ describe("snapshot and restore: bad input", () => {
         /format 99 is not supported/,
       ],
       [good.slice(0, 16 + json - 5), /truncated snapshot/],
-      [good.slice(0, good.length - 100), /blob \d+ ends past the end/],
+      [good.slice(0, good.length - 100), /blob \d+ is not inside the bytes/],
       [
         (() => {
           const b = Uint8Array.from(good);
@@ -352,6 +353,67 @@ describe("snapshot and restore: bad input", () => {
       ],
     ];
     for (const [bytes, message] of cases) expect(() => HeapSnapshot.deserialize(bytes as Uint8Array)).toThrow(message);
+  });
+
+  it("refuses forged contents: blobs read twice, unknown fields, wrong kinds, deep nesting", () => {
+    const heap = createHeap({ profile: "cpython-3.11" });
+    heap.blocks.malloc(24);
+    const good = snapshot(heap).serialize();
+    const json = new DataView(good.buffer).getUint32(12, true);
+    const head = JSON.parse(new TextDecoder().decode(good.subarray(16, 16 + json)));
+    const blobsStart = Math.ceil((16 + json) / 8) * 8;
+    // The header edited and written back at its new length, the blobs after it as they were.
+    const forge = (edit: (h: typeof head) => void): Uint8Array => {
+      const h = structuredClone(head);
+      edit(h);
+      const text = new TextEncoder().encode(JSON.stringify(h));
+      const start = Math.ceil((16 + text.length) / 8) * 8;
+      const out = new Uint8Array(start + good.length - blobsStart);
+      out.set(good.subarray(0, 12));
+      new DataView(out.buffer).setUint32(12, text.length, true);
+      out.set(text, 16);
+      out.set(good.subarray(blobsStart), start);
+      return out;
+    };
+    const cases: Array<[(h: typeof head) => void, RegExp]> = [
+      [(h) => (h.layers.blocks.v.usedFirst.blob = h.layers.blocks.v.usedLast.blob), /blob \d+ is used twice/],
+      [
+        (h) => {
+          // Room for it: a field dropped, one the layer keeps as wiring (its Memory) put in.
+          delete h.layers.raw.v.peakInUse;
+          h.layers.raw.v.memory = 1;
+        },
+        /holds "memory", which this raw does not keep/,
+      ],
+      [(h) => (h.layers.raw.v.sentinel = "x"), /corrupt snapshot/],
+      [(h) => (h.layers.blocks.v.arenaMapMid = { $: "s", v: 5 }), /is not a set/],
+      [(h) => (h.blobs[0] = [-8, 8]), /blob 0 is not inside the bytes/],
+      [(h) => (h.layers = null), /no layers/],
+    ];
+    for (const [edit, message] of cases) {
+      expect(() => HeapSnapshot.deserialize(forge(edit))).toThrow(RangeError);
+      expect(() => HeapSnapshot.deserialize(forge(edit))).toThrow(message);
+    }
+    let deep: unknown = 1;
+    for (let i = 0; i < 40; i++) deep = [deep];
+    expect(() =>
+      HeapSnapshot.deserialize(
+        forge((h) => {
+          delete h.layers.raw.v.peakInUse;
+          h.layers.raw.v.requested = deep;
+        }),
+      ),
+    ).toThrow(/nests too deep/);
+  });
+
+  it("refuses a stack that leaves out a layer built on it", () => {
+    const heap = createHeap({ profile: "cpython-3.11" });
+    const objects = new RefCounter({ allocator: heap.blocks });
+    expect(() => snapshot(heap)).toThrow(/leaves out a layer built on its allocators/);
+    const gc = new CycleCollector({ objects });
+    expect(() => snapshot({ ...heap, objects })).toThrow(/leaves out the CycleCollector/);
+    expect(() => new TracePlayer(parseTrace("m 0 8"), heap)).toThrow(TypeError);
+    expect(snapshot({ ...heap, objects, gc }).stackLayers).toEqual(["raw", "blocks", "objects", "gc"]);
   });
 
   it("asks for the finalizers and callbacks the bytes cannot carry", () => {

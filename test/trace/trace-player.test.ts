@@ -67,6 +67,20 @@ describe("TracePlayer", () => {
     expect(player.opAt(5)).toBeUndefined();
   });
 
+  it("knows the last op after a seek back, keyframe boundary or not", () => {
+    const heap = createHeap({ profile: "cpython-3.11" });
+    const player = new TracePlayer(trace, heap, { keyframes: 64 });
+    player.seek(2000);
+    const interval = Math.max(256, Math.ceil(trace.ops.length / 64));
+    for (const to of [interval, interval + 1, 2 * interval, 1]) {
+      player.seek(to);
+      expect(player.last?.index, `at ${to}`).toBe(to - 1);
+      expect(player.last?.text).toBe(player.opAt(to - 1)?.text);
+    }
+    player.seek(0);
+    expect(player.last).toBeUndefined();
+  });
+
   it("tells listeners it is seeking while it replays to go back", () => {
     const heap = createHeap({ profile: "cpython-3.11" });
     const player = new TracePlayer(trace, heap);
