@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import * as pymem from "../src/index.js";
+import { expectSameState, stackState } from "./support/stack-state.js";
 
 const { BlockAllocator, CycleCollector, DebugAllocator, profiles, RawAllocator, RefCounter } = pymem;
 
@@ -88,17 +89,6 @@ function stack() {
 
 type Stack = ReturnType<typeof stack>;
 
-function state(s: Stack) {
-  return {
-    raw: s.raw.stats(),
-    blocks: s.blocks.stats(),
-    report: s.blocks.debugMallocStats(),
-    objects: s.objects.liveObjects,
-    gc: s.gc.getCount(),
-    bytes: Buffer.from(s.raw.u8),
-  };
-}
-
 function run(s: Stack, code: string): unknown {
   const names = Object.keys(s);
   return new Function(...names, `"use strict"; return (${code});`)(...names.map((n) => s[n as keyof Stack]));
@@ -128,7 +118,7 @@ describe("docs/errors.md", () => {
   it.each(all.map((r) => [`${r.area}: ${r.input}`, r] as const))("%s", (_, row) => {
     const s = stack();
     for (const setup of row.setup) run(s, setup);
-    const before = state(s);
+    const before = stackState(s);
     let thrown: unknown;
     try {
       run(s, row.call);
@@ -138,9 +128,7 @@ describe("docs/errors.md", () => {
     expect(thrown, `${row.call} did not throw`).toBeDefined();
     expect((thrown as Error).constructor.name, String(thrown)).toBe(row.error);
     expect(String((thrown as Error).message)).toContain(row.contains);
-    const after = state(s);
-    expect(after.bytes.equals(before.bytes), "the buffer's bytes are unchanged").toBe(true);
-    expect({ ...after, bytes: 0 }).toEqual({ ...before, bytes: 0 });
+    expectSameState(before, stackState(s));
     s.raw.validate();
     s.blocks.validate();
   });

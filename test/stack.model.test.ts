@@ -20,6 +20,7 @@ import {
   RawAllocator,
   RefCounter,
 } from "../src/index.js";
+import { expectSameState, stackState } from "./support/stack-state.js";
 
 interface Real {
   raw: RawAllocator;
@@ -40,16 +41,6 @@ interface Model {
 
 type Cmd = fc.Command<Model, Real>;
 
-function numbers(r: Real) {
-  return {
-    raw: r.raw.stats(),
-    blocks: r.blocks.stats(),
-    live: r.objects.liveObjects,
-    count: r.gc.getCount(),
-    bytes: Buffer.from(r.raw.u8),
-  };
-}
-
 function checkAll(m: Model, r: Real): void {
   r.raw.validate();
   r.blocks.validate();
@@ -63,7 +54,7 @@ function checkAll(m: Model, r: Real): void {
 
 /** An invalid call: must throw `type` and leave every byte and number as it was. */
 function refused(r: Real, f: () => unknown, ...types: Array<new (...a: never[]) => Error>): void {
-  const before = numbers(r);
+  const before = stackState(r);
   let thrown: unknown;
   try {
     f();
@@ -74,9 +65,7 @@ function refused(r: Real, f: () => unknown, ...types: Array<new (...a: never[]) 
     types.some((t) => thrown instanceof t),
     `threw ${String(thrown)}`,
   ).toBe(true);
-  const after = numbers(r);
-  expect(after.bytes.equals(before.bytes)).toBe(true);
-  expect({ ...after, bytes: 0 }).toEqual({ ...before, bytes: 0 });
+  expectSameState(before, stackState(r));
 }
 
 const tagOf = (n: number) => (n * 37 + 11) & 255;

@@ -316,16 +316,7 @@ export class BlockAllocator extends Emitter<BlockEvents> {
 
   /** A raw block, the raw allocator's listener errors held until it is recorded. */
   private largeMalloc(size: number): number {
-    this.raw.holdListenerErrors();
-    let p: number;
-    try {
-      p = this.largeAlloc(size, false);
-    } catch (e) {
-      this.raw.releaseListenerErrors(true);
-      throw e;
-    }
-    this.raw.releaseListenerErrors();
-    return p;
+    return this.fallbackMalloc(size, false);
   }
 
   /** PyObject_Calloc: `nelem * elsize` zeroed bytes. */
