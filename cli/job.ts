@@ -1,11 +1,11 @@
 /** One replay of one trace file under one profile: what `replay` prints and each row of `compare`. */
 import {
-  type BlockAllocator,
-  createHeap,
+  BlockAllocator,
   getProfile,
   type MallocByteTotals,
   mallocByteTotals,
   type Profile,
+  RawAllocator,
   type ReplayCheckpoint,
   type ReplaySample,
   type ReplaySummary,
@@ -73,7 +73,9 @@ const PEAK_EVERY = 1024;
 
 export async function runJob(spec: JobSpec, onProgress?: (ops: number) => void): Promise<JobResult> {
   const profile = getProfile(spec.profile);
-  const { blocks, raw } = createHeap({ profile, checked: false });
+  // pymalloc alone: what the trace asks of it, with no objects or gc beside it in the raw heap.
+  const raw = new RawAllocator({ checked: false });
+  const blocks = new BlockAllocator({ raw, profile, checked: false });
   const trace = openTrace(spec.trace);
   let atPeak: JobResult["atPeak"] = { ...mallocByteTotals(blocks.mallocStats(), profile), rawBytes: 0, op: 0 };
   const checkpoints: ReplayCheckpoint[] = [];

@@ -4,11 +4,11 @@
  * what it can, the cyclic gc what it cannot; a snapshot forks the heap to try
  * two futures from one state.
  */
-import { CycleCollector, createHeap, instantiate, RefCounter, type Stack, snapshot } from "pymem";
+import { createHeap, instantiate, snapshot } from "pymem";
 
+// The whole stack: raw, blocks, objects and the gc.
 const heap = createHeap({ profile: "cpython-3.12" });
-const objects = new RefCounter({ allocator: heap.blocks });
-const gc = new CycleCollector({ objects });
+const { objects, gc } = heap;
 const List = objects.defineType({ name: "list", listLike: true, container: true });
 const Int = objects.defineType({ name: "int", dataBytes: 8 });
 
@@ -29,8 +29,7 @@ objects.append(x, x);
 objects.decref(x);
 console.log(`after del x: ${objects.liveObjects} objects live, ${heap.blocks.stats().allocatedBlocks} blocks`);
 
-const stack: Stack = { ...heap, objects, gc };
-const fork = instantiate(snapshot(stack));
+const fork = instantiate(snapshot(heap));
 console.log(`gc.collect() found ${gc.collect()}; ${objects.liveObjects} objects live`);
 // The fork still holds the cycle: its future is its own.
 console.log(`in the fork: ${fork.objects?.liveObjects} objects live until its gc runs (${fork.gc?.collect()} found)`);

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { CycleCollector } from "./gc/cycle-collector.js";
+import { RefCounter } from "./objects/ref-counter.js";
 import { defaultProfile, getProfile, type Profile } from "./profiles.js";
 import { BlockAllocator } from "./pymalloc/block-allocator.js";
 import { RawAllocator, type RawAllocatorOptions } from "./raw/raw-allocator.js";
@@ -23,18 +25,29 @@ export interface Heap {
   raw: RawAllocator;
   /** pymalloc. */
   blocks: BlockAllocator;
+  /** Objects: CPython's layout and refcounting, allocated by `blocks`. */
+  objects: RefCounter;
+  /** The cyclic gc of the profile's CPython, over `objects` (enabled, at the profile's thresholds). */
+  gc: CycleCollector;
 }
 
 /**
- * Builds a RawAllocator and a BlockAllocator on it under one profile.
+ * Builds the whole stack under one profile: a RawAllocator, a BlockAllocator
+ * on it, a RefCounter on that and a CycleCollector over the objects. (To stop
+ * at a lower layer, build the layers yourself: each takes the one below.)
  *
  * @example
  * ```ts
  * import { createHeap } from "pymem";
  *
- * const { blocks } = createHeap({ profile: "cpython-3.8" });
+ * const { blocks, objects, gc } = createHeap({ profile: "cpython-3.8" });
  * blocks.malloc(100);
  * console.log(blocks.stats().arenasAllocatedCurrent); // 1
+ * const Node = objects.defineType({ name: "Node", slots: 1, container: true });
+ * const a = objects.new(Node);
+ * objects.setSlot(a, 0, a); // a cycle
+ * objects.decref(a);
+ * console.log(gc.collect()); // 1
  * ```
  */
 export function createHeap(options: HeapOptions = {}): Heap {
@@ -49,5 +62,7 @@ export function createHeap(options: HeapOptions = {}): Heap {
     profile,
     ...(options.checked === undefined ? {} : { checked: options.checked }),
   });
-  return { profile: blocks.profile, raw, blocks };
+  const objects = new RefCounter({ allocator: blocks });
+  const gc = new CycleCollector({ objects });
+  return { profile: blocks.profile, raw, blocks, objects, gc };
 }

@@ -5,7 +5,7 @@
  * at that moment (the unreachable mark in `_gc_next`), whether each is alive,
  * and whether its finalizer has run.
  */
-import { CycleCollector, createHeap, RefCounter } from "pymem";
+import { createHeap } from "pymem";
 
 interface Frame {
   phase: string;
@@ -44,8 +44,7 @@ export function gcDemo(container: HTMLElement, caption: HTMLElement, button: HTM
 
   function build(): void {
     const heap = createHeap({ profile: "cpython-3.11" });
-    const objects = new RefCounter({ allocator: heap.blocks });
-    const gc = new CycleCollector({ objects });
+    const { objects, gc } = heap;
     gc.disable();
     const Plain = objects.defineType({ name: "Node", slots: 2, container: true });
     const Finalized = objects.defineType({ name: "Finalized", slots: 2, container: true, finalize: () => {} });
