@@ -43,7 +43,7 @@ import {
   POOL_SZIDX,
   USEDPOOLS_HEAD,
 } from "./pool-header.js";
-import { blockSizeOf, blocksPerPool, sizeClassCount } from "./size-class.js";
+import { blockSizeOf, blocksPerPool, reallocStaysInPlace, sizeClassCount } from "./size-class.js";
 import { type ArenaMapCounts, formatMallocStats, type MallocStats } from "./stats.js";
 
 /** Options for {@link BlockAllocator}. */
@@ -396,7 +396,7 @@ export class BlockAllocator extends Emitter<BlockEvents> {
     if (this.owns(address)) {
       const pool = address - (address % this.poolSize);
       const capacity = this.classSize[this.u32[(pool + POOL_SZIDX) >>> 2] as number] as number;
-      if (size <= capacity && 4 * size > 3 * capacity) {
+      if (reallocStaysInPlace(size, capacity)) {
         result = address;
       } else {
         const copy = Math.min(size, capacity);

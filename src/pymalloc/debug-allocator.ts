@@ -20,9 +20,9 @@
 
 import { checkAddress, checkSize, MAX_ADDRESS } from "../arguments.js";
 import { HeapCorruptionError, InvalidAddressError } from "../errors.js";
-import type { Profile } from "../profiles.js";
 import { RawAllocator } from "../raw/raw-allocator.js";
 import { BlockAllocator } from "./block-allocator.js";
+import { reallocStaysInPlace } from "./size-class.js";
 
 /** The allocator domains of PEP 445, each with its own API id byte. */
 export type DebugDomain = "raw" | "mem" | "object";
@@ -94,7 +94,6 @@ export class DebugAllocator {
   readonly serialNumbers: boolean;
   private readonly raw: RawAllocator;
   private readonly blocks: BlockAllocator | undefined;
-  private readonly profile: Profile | undefined;
   private readonly id: number;
   private readonly extra: number;
   private serial = 0;
@@ -129,7 +128,6 @@ export class DebugAllocator {
     this.extra = (this.serialNumbers ? 4 : 3) * SST;
     this.raw = a instanceof BlockAllocator ? a.raw : a;
     this.blocks = a instanceof BlockAllocator ? a : undefined;
-    this.profile = a instanceof BlockAllocator ? a.profile : undefined;
     this.id = API_ID[domain];
     const raw = this.raw;
     const rawDomain: Wrapped = {
@@ -241,14 +239,14 @@ export class DebugAllocator {
   /** The size `address` was asked with, as its header says. */
   requestedSize(address: number): number {
     this.checkInBuffer(address);
-    return this.readSize(address - 2 * SST);
+    return this.readBig(address - 2 * SST);
   }
 
   /** The serial number stored after the block (undefined without `serialNumbers`). */
   serialNumber(address: number): number | undefined {
     if (!this.serialNumbers) return undefined;
     this.checkInBuffer(address);
-    const at = address + this.readSize(address - 2 * SST) + SST;
+    const at = address + this.readBig(address - 2 * SST) + SST;
     if (at + SST > this.raw.u8.length)
       throw new InvalidAddressError(address, "its header's size points past the buffer");
     return this.readBig(at);
@@ -291,7 +289,7 @@ export class DebugAllocator {
     this.check(id, p, "_PyMem_DebugRawFree");
     const base = p - 2 * SST;
     this.checkNested(id, base, "_PyMem_DebugRawFree");
-    this.raw.u8.fill(DEAD, base, base + this.readSize(base) + this.extra);
+    this.raw.u8.fill(DEAD, base, base + this.readBig(base) + this.extra);
     w.free(base);
   }
 
@@ -300,7 +298,7 @@ export class DebugAllocator {
     const u8 = this.raw.u8;
     const base = p - 2 * SST;
     this.checkNested(id, base, "_PyMem_DebugRawRealloc");
-    const orig = this.readSize(base);
+    const orig = this.readBig(base);
     const serial = this.serialNumbers ? this.readBig(p + orig + SST) : 0;
     const saved = id === RAW_ID ? this.savedRaw : this.savedOther;
     // Erase what a moving realloc would leave behind, keeping copies: a small block whole, a large one's ends.
@@ -365,7 +363,7 @@ export class DebugAllocator {
     const blocks = this.blocks as BlockAllocator;
     if (!blocks.owns(base)) return this.hookRealloc(RAW_ID, this.fallback as Wrapped, base, n);
     const capacity = blocks.usableSize(base);
-    if (n <= capacity && 4 * n > 3 * capacity) return blocks.realloc(base, n);
+    if (reallocStaysInPlace(n, capacity)) return blocks.realloc(base, n);
     const moved = this.pymallocMalloc(n, false);
     this.raw.u8.copyWithin(moved, base, base + Math.min(n, capacity));
     blocks.free(base);
@@ -413,10 +411,6 @@ export class DebugAllocator {
     return v;
   }
 
-  private readSize(base: number): number {
-    return this.readBig(base);
-  }
-
   private checkInBuffer(p: number): void {
     checkAddress(p);
     if (p < 2 * SST || p > this.raw.u8.length) {
@@ -437,7 +431,7 @@ export class DebugAllocator {
         if (u8[p - i] !== FORBIDDEN) msg = "bad leading pad byte";
       }
       if (msg === undefined) {
-        const tail = p + this.readSize(p - 2 * SST);
+        const tail = p + this.readBig(p - 2 * SST);
         for (let i = 0; i < SST && msg === undefined; i++) {
           if (tail + i >= u8.length || u8[tail + i] !== FORBIDDEN) msg = "bad trailing pad byte";
         }
@@ -447,7 +441,7 @@ export class DebugAllocator {
     const fatal = this.fatalLine(func, msg);
     const report = `${this.dump(p)}${fatal}\n`;
     const found = Array.from(u8.subarray(p - 2 * SST, p), hex2).join(" ");
-    const serialAt = p + this.readSize(p - 2 * SST) + SST;
+    const serialAt = p + this.readBig(p - 2 * SST) + SST;
     const serial = this.serialNumbers
       ? serialAt + SST <= u8.length
         ? `; made by call #${this.readBig(serialAt)}`
@@ -460,7 +454,7 @@ export class DebugAllocator {
 
   /** Fatal Python error's line: 3.9+ name the function. */
   private fatalLine(func: string, msg: string): string {
-    const v = this.profile?.python;
+    const v = this.blocks?.profile.python;
     return v === "3.8" ? `Fatal Python error: ${msg}` : `Fatal Python error: ${func}: ${msg}`;
   }
 
@@ -469,7 +463,7 @@ export class DebugAllocator {
     const u8 = this.raw.u8;
     const out: string[] = [];
     if (p < 2 * SST || p > u8.length) return `Debug memory block at address p=${ptr(p)}: [p is outside the buffer]\n`;
-    const n = this.readSize(p - 2 * SST);
+    const n = this.readBig(p - 2 * SST);
     out.push(`Debug memory block at address p=${ptr(p)}: API '${String.fromCharCode(u8[p - SST] as number)}'\n`);
     out.push(`    ${n} bytes originally requested\n`);
     out.push(`    The ${SST - 1} pad bytes at p-${SST - 1} are `);

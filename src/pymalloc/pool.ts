@@ -14,6 +14,7 @@ import {
   POOL_NEXTOFFSET,
   POOL_SZIDX,
 } from "./pool-header.js";
+import { blockSizeOf } from "./size-class.js";
 
 /** used: in its class's usedpools ring; full: no free block; empty: on its arena's freepools. */
 export type PoolState = "used" | "full" | "empty";
@@ -43,7 +44,7 @@ export class Pool {
 
   /** Bytes per block of the pool's class. */
   get blockSize(): number {
-    return (this.sizeClass + 1) * this.owner.profile.alignment;
+    return blockSizeOf(this.sizeClass, this.owner.profile.alignment);
   }
 
   /** `ref.count`: blocks in use. */

@@ -29,3 +29,11 @@ export function blocksPerPool(index: number, poolSize: number, poolOverhead: num
 export function poolOf(address: number, poolSize: number): number {
   return address - (address % poolSize);
 }
+
+/**
+ * pymalloc_realloc's rule for a pool block: it stays put when the new size
+ * fits its class and shrinks it by less than a quarter; otherwise it moves.
+ */
+export function reallocStaysInPlace(size: number, capacity: number): boolean {
+  return size <= capacity && 4 * size > 3 * capacity;
+}

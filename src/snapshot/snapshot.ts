@@ -155,6 +155,9 @@ export class HeapSnapshot {
    */
   static deserialize(bytes: Uint8Array, options: DeserializeOptions = {}): HeapSnapshot {
     if (!(bytes instanceof Uint8Array)) throw new TypeError(`bytes must be a Uint8Array, got ${describe(bytes)}`);
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`options must be an object, got ${describe(options)}`);
+    }
     if (bytes.byteLength < 16 || String.fromCharCode(...bytes.subarray(0, 8)) !== MAGIC) {
       throw new RangeError(`not a pymem snapshot: the bytes do not start with "${MAGIC}"`);
     }

@@ -6,7 +6,18 @@
  * @module
  */
 
+import { TraceError } from "../errors.js";
 import { grown } from "../typed-arrays.js";
+import { type TraceBatch, TraceOp } from "./parse.js";
+import type { TraceAllocator } from "./replay.js";
+
+/** The TraceError for an op the allocator refused, the allocator's error as its cause. */
+export function allocatorFailure(batch: TraceBatch, i: number, e: unknown): TraceError {
+  const why = e instanceof Error ? e.message : String(e);
+  const err = new TraceError(batch.line[i] as number, batch.text(i), `the allocator failed: ${why}`);
+  (err as { cause?: unknown }).cause = e;
+  return err;
+}
 
 // IDs below this are mapped through a dense typed array (at most 64 MiB for both columns);
 // larger ones, rare in real traces, through Maps.
@@ -25,7 +36,7 @@ export class LiveTable {
   }
 
   sizeOf(id: number): number {
-    if (id < DENSE_IDS) return this.size[id] as number;
+    if (id < DENSE_IDS) return id < this.size.length ? (this.size[id] as number) : 0;
     return this.sparseSize.get(id) ?? 0;
   }
 
@@ -48,6 +59,37 @@ export class LiveTable {
     }
     this.address[id] = address;
     this.size[id] = size;
+  }
+
+  /**
+   * Plays op `i` of `batch` (malloc, calloc, realloc or free; a checkpoint does
+   * nothing) into `alloc` and records where its block is now.
+   * @returns the block's address before the op (0 for malloc and calloc)
+   * @throws TraceError, nothing played, when the op names a block in the wrong state; the allocator's own
+   *   errors as they are
+   */
+  play(batch: TraceBatch, i: number, alloc: TraceAllocator): number {
+    const code = batch.op[i] as number;
+    const k = batch.id[i] as number;
+    if (code === TraceOp.Stats) return 0;
+    const old = this.get(k);
+    if (code === TraceOp.Malloc || code === TraceOp.Calloc) {
+      if (old !== 0) throw new TraceError(batch.line[i] as number, batch.text(i), `block ${k} is already live`);
+      const a = batch.a[i] as number;
+      const b = batch.b[i] as number;
+      const p = code === TraceOp.Malloc ? alloc.malloc(a) : alloc.calloc(a, b);
+      this.set(k, p, code === TraceOp.Malloc ? a : a * b);
+      return 0;
+    }
+    if (old === 0) throw new TraceError(batch.line[i] as number, batch.text(i), `block ${k} is not live`);
+    if (code === TraceOp.Realloc) {
+      const n = batch.a[i] as number;
+      this.set(k, alloc.realloc(old, n), n);
+    } else {
+      alloc.free(old);
+      this.set(k, 0, 0);
+    }
+    return old;
   }
 
   /** A copy that shares nothing with this table (for time travel). */

@@ -11,7 +11,7 @@ import { TraceError } from "../errors.js";
 import { BlockAllocator } from "../pymalloc/block-allocator.js";
 import { blockSizeOf } from "../pymalloc/size-class.js";
 import { RawAllocator } from "../raw/raw-allocator.js";
-import { LiveTable } from "./live-table.js";
+import { allocatorFailure, LiveTable } from "./live-table.js";
 import { type Trace, type TraceBatch, TraceOp, type TraceStream } from "./parse.js";
 
 /** What replayTrace needs of an allocator. */
@@ -189,10 +189,7 @@ class Replayer {
     } catch (e) {
       this.save(ops, liveBlocks, liveBytes, peakBlocks, peakBytes, mallocs, frees);
       if (e instanceof TraceError) throw e;
-      const why = e instanceof Error ? e.message : String(e);
-      const err = new TraceError(batch.line[i] as number, batch.text(i), `the allocator failed: ${why}`);
-      (err as { cause?: unknown }).cause = e;
-      throw err;
+      throw allocatorFailure(batch, i, e);
     }
     this.save(ops, liveBlocks, liveBytes, peakBlocks, peakBytes, mallocs, frees);
   }
@@ -218,46 +215,20 @@ class Replayer {
 
   /** Every other op: callocs, reallocs, `s` lines, and IDs past the dense columns. */
   private runOne(batch: TraceBatch, i: number, code: number, k: number): void {
-    const { a, b } = batch;
-    const alloc = this.allocator;
-    const live = this.live;
-    switch (code) {
-      case TraceOp.Malloc:
-      case TraceOp.Calloc: {
-        if (live.get(k) !== 0) throw this.error(batch, i, `block ${k} is already live`);
-        const n = code === TraceOp.Malloc ? (a[i] as number) : (a[i] as number) * (b[i] as number);
-        const p = code === TraceOp.Malloc ? alloc.malloc(n) : alloc.calloc(a[i] as number, b[i] as number);
-        if (code === TraceOp.Malloc) this.mallocs++;
-        else this.callocs++;
-        live.set(k, p, n);
-        this.liveBlocks++;
-        this.liveBytes += n;
-        break;
-      }
-      case TraceOp.Realloc: {
-        const old = live.get(k);
-        if (old === 0) throw this.error(batch, i, `block ${k} is not live`);
-        const n = a[i] as number;
-        const p = alloc.realloc(old, n);
-        this.liveBytes += n - live.sizeOf(k);
-        live.set(k, p, n);
-        this.reallocs++;
-        break;
-      }
-      case TraceOp.Free: {
-        const old = live.get(k);
-        if (old === 0) throw this.error(batch, i, `block ${k} is not live`);
-        alloc.free(old);
-        this.liveBytes -= live.sizeOf(k);
-        this.liveBlocks--;
-        live.set(k, 0, 0);
-        this.frees++;
-        break;
-      }
-      default:
-        this.checkpoints++;
-        this.checkpoint(batch.line[i] as number);
+    if (code === TraceOp.Stats) {
+      this.checkpoints++;
+      this.checkpoint(batch.line[i] as number);
+      return;
     }
+    const before = this.live.sizeOf(k);
+    this.live.play(batch, i, this.allocator);
+    this.liveBytes += this.live.sizeOf(k) - before;
+    if (code === TraceOp.Malloc) this.mallocs++;
+    else if (code === TraceOp.Calloc) this.callocs++;
+    else if (code === TraceOp.Realloc) this.reallocs++;
+    else this.frees++;
+    if (code === TraceOp.Malloc || code === TraceOp.Calloc) this.liveBlocks++;
+    else if (code === TraceOp.Free) this.liveBlocks--;
     if (this.liveBlocks > this.peakLiveBlocks) this.peakLiveBlocks = this.liveBlocks;
     if (this.liveBytes > this.peakLiveBytes) this.peakLiveBytes = this.liveBytes;
   }

@@ -7,9 +7,10 @@
  * @module
  */
 
+import { checkSize } from "../arguments.js";
 import { TraceError } from "../errors.js";
 import { type HeapSnapshot, restore, type Stack, snapshot } from "../snapshot/snapshot.js";
-import { LiveTable } from "./live-table.js";
+import { allocatorFailure, LiveTable } from "./live-table.js";
 import { type Trace, TraceOp } from "./parse.js";
 
 /** Options of {@link TracePlayer}. */
@@ -126,7 +127,7 @@ export class TracePlayer {
 
   /** The current address of trace block `id` (0 when it is not live). */
   addressOf(id: number): number {
-    return this.live.get(id);
+    return this.live.get(checkSize(id, "id", Number.MAX_SAFE_INTEGER));
   }
 
   /** Op `index` of the trace as written (its addresses 0), or undefined outside the trace. */
@@ -152,40 +153,14 @@ export class TracePlayer {
     const code = o.op[i] as number;
     const k = o.id[i] as number;
     const blocks = this.stack.blocks ?? this.stack.raw;
-    let address = 0;
-    let old = 0;
+    let old: number;
     try {
-      switch (code) {
-        case TraceOp.Malloc:
-        case TraceOp.Calloc: {
-          if (this.live.get(k) !== 0) throw this.error(i, `block ${k} is already live`);
-          const a = o.a[i] as number;
-          const b = o.b[i] as number;
-          address = code === TraceOp.Malloc ? blocks.malloc(a) : blocks.calloc(a, b);
-          this.live.set(k, address, code === TraceOp.Malloc ? a : a * b);
-          break;
-        }
-        case TraceOp.Realloc: {
-          old = this.live.get(k);
-          if (old === 0) throw this.error(i, `block ${k} is not live`);
-          address = blocks.realloc(old, o.a[i] as number);
-          this.live.set(k, address, o.a[i] as number);
-          break;
-        }
-        case TraceOp.Free: {
-          old = this.live.get(k);
-          if (old === 0) throw this.error(i, `block ${k} is not live`);
-          blocks.free(old);
-          this.live.set(k, 0, 0);
-          break;
-        }
-      }
+      old = this.live.play(o, i, blocks);
     } catch (e) {
       if (e instanceof TraceError) throw e;
-      const err = new TraceError(o.line[i] as number, o.text(i), `the allocator failed: ${(e as Error).message}`);
-      (err as { cause?: unknown }).cause = e;
-      throw err;
+      throw allocatorFailure(o, i, e);
     }
+    const address = code === TraceOp.Free || code === TraceOp.Stats ? 0 : this.live.get(k);
     this.pos++;
     this.lastIndex = i;
     this.lastAddress = address;
@@ -251,9 +226,5 @@ export class TracePlayer {
       address,
       oldAddress,
     };
-  }
-
-  private error(i: number, what: string): TraceError {
-    return new TraceError(this.trace.ops.line[i] as number, this.trace.ops.text(i), what);
   }
 }

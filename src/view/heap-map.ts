@@ -10,8 +10,9 @@
  */
 
 import type { Arena } from "../pymalloc/arena.js";
-import type { BlockAllocator } from "../pymalloc/block-allocator.js";
+import { BlockAllocator } from "../pymalloc/block-allocator.js";
 import type { Pool } from "../pymalloc/pool.js";
+import { blockSizeOf } from "../pymalloc/size-class.js";
 
 /** Options of {@link renderHeapMap}. */
 export interface HeapMapOptions {
@@ -74,6 +75,12 @@ function hex(address: number): string {
 }
 
 function checkOptions(blocks: BlockAllocator, options: HeapMapOptions): { detail: "pools" | "blocks"; arena?: Arena } {
+  if (!(blocks instanceof BlockAllocator)) {
+    throw new TypeError(`blocks must be a BlockAllocator, got ${blocks === null ? "null" : typeof blocks}`);
+  }
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`options must be an object, got ${String(options)}`);
+  }
   const { detail = "auto", arena, title, cellSize } = options;
   if (detail !== "auto" && detail !== "pools" && detail !== "blocks") {
     throw new RangeError(`detail must be "auto", "pools" or "blocks", got ${JSON.stringify(detail)}`);
@@ -192,7 +199,7 @@ function legend(nClasses: number, alignment: number, y: number, classes: number[
   y += LINE;
   let x = MARGIN;
   for (const c of classes) {
-    const label = String((c + 1) * alignment);
+    const label = String(blockSizeOf(c, alignment));
     const w = LEGEND_SWATCH + 10 + label.length * 7;
     if (x + w > MARGIN + LEGEND_WIDTH) {
       x = MARGIN;
