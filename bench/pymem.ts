@@ -2,8 +2,7 @@
  * The library as users run it: the built bundle (dist/index.js, rebuilt by
  * `npm run bench`), plus a copy of it with every event check compiled out
  * (`hasListeners(...)` replaced by `false`), the baseline of the event
- * overhead benchmark, and a copy whose memory is a plain (non-resizable)
- * ArrayBuffer, which prices the resizable buffer of the memory model.
+ * overhead benchmark.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -28,21 +27,4 @@ export async function withoutEvents(): Promise<Pymem> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}index-without-events.mjs`, stripped);
   return (await import(pathToFileURL(`${dir}index-without-events.mjs`).href)) as Pymem;
-}
-
-/**
- * The built bundle with the simulated memory in a plain ArrayBuffer of the
- * largest size it may reach (capped at 1 GiB), allocated up front: what the
- * memory model's resizable buffer costs, measured. Not a supported build: the
- * buffer never grows, and views of it are not length-tracking.
- */
-export async function withPlainBuffer(): Promise<Pymem> {
-  const text = readFileSync(`${root}dist/index.js`, "utf8");
-  const resizable = "new ArrayBuffer(initialBytes, { maxByteLength: maxBytes })";
-  if (text.split(resizable).length !== 2) throw new Error(`dist/index.js does not create its memory as ${resizable}`);
-  const plain = text.replace(resizable, "new ArrayBuffer(Math.min(maxBytes, 2 ** 30))");
-  const dir = `${root}bench/.build/`;
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(`${dir}index-plain-buffer.mjs`, plain);
-  return (await import(pathToFileURL(`${dir}index-plain-buffer.mjs`).href)) as Pymem;
 }

@@ -71,10 +71,20 @@ export interface JobResult {
 
 const PEAK_EVERY = 1024;
 
+/** A replay's raw allocator: its buffer reserved whole, for speed, where the machine grants the address space. */
+function reservedRaw(): RawAllocator {
+  try {
+    return new RawAllocator({ checked: false, reserve: true });
+  } catch (e) {
+    if (e instanceof RangeError) return new RawAllocator({ checked: false });
+    throw e;
+  }
+}
+
 export async function runJob(spec: JobSpec, onProgress?: (ops: number) => void): Promise<JobResult> {
   const profile = getProfile(spec.profile);
   // pymalloc alone: what the trace asks of it, with no objects or gc beside it in the raw heap.
-  const raw = new RawAllocator({ checked: false });
+  const raw = reservedRaw();
   const blocks = new BlockAllocator({ raw, profile, checked: false });
   const trace = openTrace(spec.trace);
   let atPeak: JobResult["atPeak"] = { ...mallocByteTotals(blocks.mallocStats(), profile), rawBytes: 0, op: 0 };

@@ -57,6 +57,19 @@ export interface RawAllocatorOptions {
   maxBytes?: number;
   /** Detect invalid and double frees with side bitmaps (default true). `false` trades the checks for speed. */
   checked?: boolean;
+  /**
+   * Allocate all `maxBytes` up front as a plain ArrayBuffer instead of growing
+   * a resizable one (default false). Pages are still handed out by the OS on
+   * first touch, so this costs address space, not memory; but every typed-array
+   * access gets faster on V8s that reach resizable buffers by a slow path
+   * (Node 20: replay up to 1.2x, `collect()` 1.5x, docs/performance.md). The
+   * heap's size ({@link RawAllocator.heapBytes}, `u8.length`) still grows as
+   * without it; `buffer.byteLength` is `maxBytes`. Each reserved buffer counts
+   * in full towards the JS engine's external memory, which makes creating one
+   * cost a garbage collection: meant for a few long-lived heaps, such as a
+   * replay's.
+   */
+  reserve?: boolean;
 }
 
 /** Events of {@link RawAllocator}. */
@@ -178,7 +191,9 @@ export class RawAllocator extends Emitter<RawEvents> {
       throw new TypeError(`checked must be a boolean, got ${String(options.checked)}`);
     }
     this.checked = options.checked ?? true;
-    this.memory = new Memory(initialBytes, maxBytes);
+    const reserve = options.reserve ?? false;
+    if (typeof reserve !== "boolean") throw new TypeError(`reserve must be a boolean, got ${String(reserve)}`);
+    this.memory = new Memory(initialBytes, maxBytes, reserve);
     this.u32 = this.memory.u32;
     const end = floorGranule(initialBytes);
     this.live = new Uint32Array(this.checked ? granuleWords(end) : 0);
@@ -192,12 +207,17 @@ export class RawAllocator extends Emitter<RawEvents> {
     this.insertFree(FIRST_BLOCK, size);
   }
 
-  /** The whole buffer as bytes. Length-tracking: it stays current after growth. */
+  /** The heap as bytes, `heapBytes` long; read it again after growth (or keep it: without `reserve` it is length-tracking). */
   get u8(): Uint8Array {
-    return this.memory.u8;
+    return this.memory.heap;
   }
 
-  /** The buffer every layer shares. */
+  /** Whether the buffer was reserved whole up front (the `reserve` option). */
+  get reserved(): boolean {
+    return this.memory.reserved;
+  }
+
+  /** The buffer every layer shares (`maxBytes` long when reserved). */
   get buffer(): ArrayBuffer {
     return this.memory.buffer;
   }

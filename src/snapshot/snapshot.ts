@@ -43,6 +43,8 @@ export interface Stack {
 interface StackConfig {
   maxBytes: number;
   rawChecked: boolean;
+  /** The raw allocator reserved its buffer whole (it makes no difference to behaviour, only to speed). */
+  reserve?: boolean;
   blocks?: { profile: Profile; checked: boolean };
   objects?: { profile: Profile };
   gc?: { profile: Profile };
@@ -311,6 +313,7 @@ function configOf(stack: Stack): StackConfig {
   return {
     maxBytes: stack.raw.maxBytes,
     rawChecked: stack.raw.checked,
+    ...(stack.raw.reserved ? { reserve: true } : {}),
     ...(stack.blocks ? { blocks: { profile: stack.blocks.profile, checked: stack.blocks.checked } } : {}),
     ...(stack.objects ? { objects: { profile: stack.objects.profile } } : {}),
     ...(stack.gc ? { gc: { profile: stack.gc.profile } } : {}),
@@ -418,7 +421,12 @@ export function restore(stack: Stack, snap: HeapSnapshot): void {
 export function instantiate(snap: HeapSnapshot, functions?: DeserializeOptions): Stack {
   if (!(snap instanceof HeapSnapshot)) throw new TypeError(`snapshot must be a HeapSnapshot, got ${describe(snap)}`);
   const c = snap.config;
-  const raw = new RawAllocator({ maxBytes: c.maxBytes, initialBytes: snap.memory.byteLength, checked: c.rawChecked });
+  const raw = new RawAllocator({
+    maxBytes: c.maxBytes,
+    initialBytes: snap.memory.byteLength,
+    checked: c.rawChecked,
+    reserve: c.reserve === true,
+  });
   const stack: Stack = { raw };
   if (c.blocks) stack.blocks = new BlockAllocator({ raw, profile: c.blocks.profile, checked: c.blocks.checked });
   if (c.objects) stack.objects = new RefCounter({ allocator: stack.blocks ?? raw, profile: c.objects.profile });

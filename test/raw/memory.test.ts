@@ -41,4 +41,35 @@ describe("Memory", () => {
     expect(() => m.write64(0, 2 ** 53)).toThrow(RangeError);
     expect(m.read64(0)).toBe(0);
   });
+
+  it("a reserved buffer holds maxBytes from the start; the heap's size and its byte view follow growth", () => {
+    const m = new Memory(64, 1000, true);
+    expect(m.reserved).toBe(true);
+    expect(m.buffer.resizable).toBe(false);
+    expect(m.buffer.byteLength).toBeGreaterThanOrEqual(1000);
+    expect(m.byteLength).toBe(64);
+    expect(m.heap.length).toBe(64);
+    expect(() => m.read32(64)).toThrow(/ends past the heap \(64 bytes\)/);
+    m.grow(512);
+    expect(m.heap.length).toBe(512);
+    m.write32(500, 7);
+    expect(m.u32[125]).toBe(7);
+    expect(m.maxByteLength).toBe(1000);
+  });
+
+  for (const reserve of [false, true]) {
+    it(`bytes past a shrunk heap read as zero once it grows again (${reserve ? "reserved" : "resizable"})`, () => {
+      const m = new Memory(256, 1024, reserve);
+      m.u8.fill(0xee, 0, 256);
+      m.resizeTo(128);
+      expect(m.byteLength).toBe(128);
+      m.grow(256);
+      expect([...m.heap.subarray(120, 136)]).toEqual([...Array(8).fill(0xee), ...Array(8).fill(0)]);
+    });
+  }
+
+  it("refuses a reservation the engine cannot make, naming maxBytes", () => {
+    // Larger than any ArrayBuffer an engine hands out.
+    expect(() => new Memory(64, 2 ** 53, true)).toThrow(/maxBytes 9007199254740992/);
+  });
 });

@@ -7,7 +7,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DoubleFreeError, InvalidAddressError, RawAllocator } from "../../src/index.js";
+import { DoubleFreeError, InvalidAddressError, OutOfMemoryError, RawAllocator } from "../../src/index.js";
 
 const MAX_SIZE = 256 * 1024;
 // PATTERN[k] = k & 0xff; a block with phase p holds PATTERN[p .. p + size).
@@ -194,4 +194,63 @@ describe("RawAllocator against a Map model", () => {
       { numRuns: 100 },
     );
   });
+
+  it("a reserved buffer gives the same addresses, bytes, growth and stats as a growing one", () => {
+    const valid = opArb.filter((o) => o.op !== "doubleFree" && o.op !== "interiorFree");
+    fc.assert(
+      fc.property(fc.array(valid, { minLength: 100, maxLength: 100 }), fc.boolean(), (ops, checked) => {
+        const make = (reserve: boolean) =>
+          new RawAllocator({ initialBytes: 1 << 16, maxBytes: 1 << 24, checked, reserve });
+        const [grows, reserved] = [make(false), make(true)];
+        const grew: number[][] = [[], []];
+        grows.on("raw:grow", (e) => grew[0]?.push(e.newBytes));
+        reserved.on("raw:grow", (e) => grew[1]?.push(e.newBytes));
+        const live: number[] = [];
+        const both = (f: (r: RawAllocator) => number): number => {
+          const [a, b] = [tryOp(() => f(grows)), tryOp(() => f(reserved))];
+          expect(b).toBe(a);
+          return a;
+        };
+        for (const o of ops) {
+          if (o.op === "malloc") live.push(both((r) => r.malloc(o.size)));
+          else if (o.op === "calloc") live.push(both((r) => r.calloc(o.nelem, o.elsize)));
+          else if (o.op === "aligned") live.push(both((r) => r.allocAligned(o.size, 2 ** o.alignLog2)));
+          else if (live.length > 0) {
+            const k = o.pick % live.length;
+            const a = live[k] as number;
+            if (a < 0) live.splice(k, 1);
+            else if (o.op === "realloc") live[k] = both((r) => r.realloc(a, o.size));
+            else {
+              live.splice(k, 1);
+              both((r) => {
+                r.free(a);
+                return 0;
+              });
+            }
+          }
+          // Stamp the newest block so that the bytes can be compared too.
+          const top = live.at(-1) as number;
+          if (top > 0) for (const r of [grows, reserved]) r.u8[top] = live.length & 0xff;
+        }
+        expect(reserved.u8.length).toBe(grows.u8.length);
+        expect(reserved.heapBytes).toBe(grows.heapBytes);
+        expect(Buffer.compare(reserved.u8, grows.u8)).toBe(0);
+        expect(reserved.stats()).toEqual(grows.stats());
+        expect(grew[1]).toEqual(grew[0]);
+        expect(reserved.buffer.byteLength).toBe(1 << 24);
+        reserved.validate();
+      }),
+      { numRuns: 60 },
+    );
+  });
 });
+
+/** The op's result, or -1 when it threw OutOfMemoryError (both allocators must agree on that too). */
+function tryOp(f: () => number): number {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof OutOfMemoryError) return -1;
+    throw e;
+  }
+}

@@ -191,6 +191,26 @@ describe("snapshot and restore: allocators", () => {
     blocks.malloc(8);
     expect(allocs).toBe(before + 1);
   });
+
+  it("moves between reserved and growing buffers, and a reloaded stack reserves as its original did", () => {
+    const reserved = createHeap({ profile: "cpython-3.11", maxBytes: 1 << 26, reserve: true });
+    const p = reserved.blocks.malloc(3000);
+    reserved.blocks.malloc(24);
+    const snap = snapshot(reserved);
+    const copy = instantiate(HeapSnapshot.deserialize(snap.serialize()));
+    expect(copy.raw.reserved).toBe(true);
+    const growing = createHeap({ profile: "cpython-3.11", maxBytes: 1 << 26 });
+    restore(growing, snap);
+    expect(growing.raw.heapBytes).toBe(reserved.raw.heapBytes);
+    const next = reserved.blocks.malloc(24);
+    reserved.blocks.free(p);
+    for (const s of [copy, growing]) {
+      expect(s.blocks?.malloc(24)).toBe(next);
+      s.blocks?.free(p);
+    }
+    expect(copy.blocks?.debugMallocStats()).toBe(reserved.blocks.debugMallocStats());
+    expect(growing.blocks.debugMallocStats()).toBe(reserved.blocks.debugMallocStats());
+  });
 });
 
 describe("snapshot and restore: objects and the gc", () => {
