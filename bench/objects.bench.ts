@@ -63,22 +63,28 @@ for _ in range(3):
 print(best * 1e9 / n)
 `;
 
-/** Builds the graph (unchecked, gc disabled), drops every reference from outside, and times collect(2). */
-export function collectGraph(pm: Pymem, profile: Profile, reserve = true): { ms: number; found: number } {
+/** The graph, built unchecked with the gc disabled, every reference from outside dropped. */
+export function buildGraph(pm: Pymem, profile: Profile, reserve = true) {
   const raw = new pm.RawAllocator({ maxBytes: 2 ** 31, reserve });
   const objects = new pm.RefCounter({ allocator: new pm.BlockAllocator({ raw, profile, checked: false }) });
   const Node = objects.defineType({ name: "Node", slots: 3, container: true });
   const gc = new pm.CycleCollector({ objects });
   gc.disable();
-  const objs = new Float64Array(N);
-  for (let i = 0; i < N; i++) objs[i] = objects.new(Node);
+  const addresses = new Float64Array(N);
+  for (let i = 0; i < N; i++) addresses[i] = objects.new(Node);
   for (let i = 0; i < N; i++) {
     for (let j = 0; j < EDGES.length; j++) {
       const [m, c] = EDGES[j] as [number, number];
-      objects.setSlot(objs[i] as number, j, objs[(m * i + c) % N] as number);
+      objects.setSlot(addresses[i] as number, j, addresses[(m * i + c) % N] as number);
     }
   }
-  for (let i = 0; i < N; i++) objects.decref(objs[i] as number);
+  for (let i = 0; i < N; i++) objects.decref(addresses[i] as number);
+  return { raw, objects, gc, addresses };
+}
+
+/** Times collect(2) of a freshly built graph. */
+export function collectGraph(pm: Pymem, profile: Profile, reserve = true): { ms: number; found: number } {
+  const { gc } = buildGraph(pm, profile, reserve);
   const t0 = performance.now();
   const found = gc.collect(2);
   return { ms: performance.now() - t0, found };

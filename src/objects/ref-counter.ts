@@ -525,6 +525,15 @@ export class RefCounter extends Emitter<ObjectEvents> {
     this.collector = hooks;
   }
 
+  /**
+   * @internal The tables by type id (container flag, slot offset or -1 for
+   * items, fixed slot count or -1 for ob_size) for loops that must not call
+   * per object. Valid until the next defineType.
+   */
+  typeTables(): { containerFlags: Uint8Array; slotOffsets: Int32Array; fixedSlots: Int32Array } {
+    return { containerFlags: this.containerFlags, slotOffsets: this.slotOffsets, fixedSlots: this.fixedSlots };
+  }
+
   /** @internal Whether a live object is a container (gc-aware), unchecked. */
   isContainerAt(address: number): boolean {
     return this.containerFlags[this.u32[(address + OB_TYPE) >>> 2] as number] === 1;

@@ -1,6 +1,6 @@
 /**
- * RawAllocator: the "system" beneath pymalloc. It owns the one resizable
- * ArrayBuffer every layer shares, serves large requests (CPython's
+ * RawAllocator: the "system" beneath pymalloc. It owns the one ArrayBuffer
+ * every layer shares (resizable and grown in place, or reserved whole), serves large requests (CPython's
  * `PyMem_RawMalloc`, i.e. libc malloc) and page-aligned regions for arenas
  * (the model's mmap).
  *
@@ -138,7 +138,8 @@ export interface RawStats {
 }
 
 /**
- * A general-purpose allocator over one resizable ArrayBuffer.
+ * A general-purpose allocator over one ArrayBuffer that grows in place (or
+ * is reserved whole up front: the `reserve` option).
  *
  * @example
  * ```ts
