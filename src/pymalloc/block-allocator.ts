@@ -849,8 +849,8 @@ export class BlockAllocator extends Emitter<BlockEvents> {
     }
     this.pending |= PENDING_RAW;
     this.unusedArenaObjects = this.arenaNext[a] as number;
-    // Fresh mmap pages are zero; a region the raw heap reuses may not be.
-    this.raw.memory.u8.fill(0, address, address + this.arenaSize);
+    // Fresh mmap pages are zero; a region the raw heap reuses may not be (and one it never used already is).
+    if (!this.raw.lastBlockClean) this.raw.memory.u8.fill(0, address, address + this.arenaSize);
     this.markArenaMap(address, true);
     this.arenaAddress[a] = address;
     this.nArenasCurrentlyAllocated++;

@@ -167,6 +167,16 @@ export class RawAllocator extends Emitter<RawEvents> {
   private readonly slBitmaps = new Uint32Array(FL_COUNT);
   // Address of the sentinel header that ends the heap.
   private sentinel = 0;
+  // Every byte from here up to the sentinel is zero, free blocks' headers aside: no block handed out has
+  // reached it (each one moves it past its own end and the next header, which coalescing may bury).
+  private dirtyEnd = FIRST_BLOCK;
+  /**
+   * @internal Whether the block the last malloc, calloc, allocAligned or
+   * moving realloc handed out lay wholly in memory no block had reached: its
+   * payload is zero, as fresh pages are (calloc and pymalloc's arenas skip
+   * zeroing it).
+   */
+  lastBlockClean = false;
   // Checked mode: one bit per 16 bytes of buffer, indexed by payload address / 16.
   private live: Uint32Array;
   private freed: Uint32Array;
@@ -266,7 +276,7 @@ export class RawAllocator extends Emitter<RawEvents> {
     }
     const block = this.allocBlock(blockSizeFor(size), size);
     const address = block + RAW_HEADER;
-    this.memory.u8.fill(0, address, address + size);
+    if (!this.lastBlockClean) this.memory.u8.fill(0, address, address + size);
     if (this.hasListeners("raw:alloc")) {
       this.emit("raw:alloc", { address, size, usable: this.blockSize(block) - RAW_HEADER });
     }
@@ -342,6 +352,7 @@ export class RawAllocator extends Emitter<RawEvents> {
         this.u32[block >>> 2] = merged;
         this.setPrevPhys(block + merged, block);
         this.carve(block, merged, need);
+        this.touch(block);
       } else {
         const fresh = this.allocBlock(need, size);
         result = fresh + RAW_HEADER;
@@ -573,6 +584,8 @@ export class RawAllocator extends Emitter<RawEvents> {
   }
 
   private markAllocated(block: number, request: number): void {
+    this.lastBlockClean = block >= this.dirtyEnd;
+    this.touch(block);
     this.u32[(block >>> 2) + 2] = request;
     this.u32[(block >>> 2) + 3] = 0;
     this.nLive++;
@@ -584,6 +597,12 @@ export class RawAllocator extends Emitter<RawEvents> {
       setGranule(this.live, a);
       clearGranule(this.freed, a);
     }
+  }
+
+  /** Moves the dirty watermark past a used block and the header after it. */
+  private touch(block: number): void {
+    const end = block + this.blockSize(block) + RAW_HEADER;
+    if (end > this.dirtyEnd) this.dirtyEnd = end;
   }
 
   /** `block` is marked used with `size` bytes; split off the tail beyond `need` as a free block if it is big enough. */
@@ -740,6 +759,8 @@ export class RawAllocator extends Emitter<RawEvents> {
       this.removeFree(prev, reuse);
       start = prev;
       size += reuse;
+      // The old sentinel is inside the merged free block now: clear it, so that growth leaves only zeros.
+      this.u32.fill(0, old >>> 2, (old >>> 2) + 4);
     }
     this.writeHeader(sentinel, 0, start);
     this.writeHeader(start, size | FREE, start === old ? prev : this.prevPhys(prev));

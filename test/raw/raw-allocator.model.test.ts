@@ -104,6 +104,8 @@ function run(ops: Op[]): void {
       case "aligned": {
         const a = raw.allocAligned(o.size, 2 ** o.alignLog2);
         expect(a % 2 ** o.alignLog2).toBe(0);
+        // The model's mmap: a region no block ever reached is handed out as it is, zero.
+        if (raw.lastBlockClean) expect(raw.u8.subarray(a, a + o.size).every((x) => x === 0)).toBe(true);
         add(a, o.size);
         break;
       }
@@ -151,6 +153,7 @@ function run(ops: Op[]): void {
     raw.validate();
     expect(raw.stats().liveBlocks).toBe(model.size);
   }
+  expectUntouchedZero(raw);
   for (const [a, b] of model) {
     expect(intact(raw, a, b)).toBe(true);
     raw.free(a);
@@ -244,6 +247,27 @@ describe("RawAllocator against a Map model", () => {
     );
   });
 });
+
+/**
+ * Memory above the allocator's dirty watermark reads zero, free blocks'
+ * 16-byte headers aside: what lets calloc and arenas skip zeroing it. No
+ * block in use lies there, so every block walked from the one holding the
+ * watermark is free (up to the sentinel).
+ */
+function expectUntouchedZero(raw: RawAllocator): void {
+  const { dirtyEnd, sentinel } = raw as unknown as { dirtyEnd: number; sentinel: number };
+  const u32 = new Uint32Array(raw.buffer, 0, raw.heapBytes >>> 2);
+  let b = 16;
+  while (b < sentinel && b + ((u32[b >>> 2] as number) & ~1) <= dirtyEnd) b += (u32[b >>> 2] as number) & ~1;
+  for (; b < sentinel; b += (u32[b >>> 2] as number) & ~1) {
+    const word = u32[b >>> 2] as number;
+    if (b >= dirtyEnd) expect(word & 1, `block ${b} above the dirty watermark ${dirtyEnd} is free`).toBe(1);
+    const end = b + (word & ~1);
+    for (let w = Math.max(b + 16, dirtyEnd) >>> 2; w < end >>> 2; w++) {
+      if (u32[w] !== 0) expect.fail(`word at ${4 * w}, above the dirty watermark ${dirtyEnd}, is ${u32[w]}`);
+    }
+  }
+}
 
 /** The op's result, or -1 when it threw OutOfMemoryError (both allocators must agree on that too). */
 function tryOp(f: () => number): number {
