@@ -29,7 +29,7 @@ export async function memoryBench(tables: Table[]): Promise<void> {
         (bytes / 2 ** 20).toFixed(1),
       ]),
       ["JS heap growth per op, steady state (bytes)", perOp.toFixed(4)],
-      [`resident memory per live ${m.blockBytes}-byte block (bytes)`, m.rssPerBlock.toFixed(1)],
+      [`resident memory per live ${m.blockBytes}-byte block, written (bytes)`, m.rssPerBlock.toFixed(1)],
     ],
     notes: [
       `A ${m.ops.toLocaleString("en")}-op trace (100,000 blocks live, 90% small requests) replayed checked into cpython-3.11; the heap sampled after a full gc every million ops. Simulated memory is an ArrayBuffer, outside the JS heap.`,

@@ -81,7 +81,7 @@ if (only.length === 0) {
     "  resurrected objects, then deallocates every object through tp_clear, the trashcan and pymalloc's free.",
     "  The referents are scattered over 64 MB, so each visit waits for memory in C and in JavaScript alike; the",
     "  bare loops of the first two passes over the same memory (least JS) show how far any JavaScript gets, and",
-    "  pymem's own two passes take not much longer (the table gives the ratio). Deallocation is the largest",
+    "  pymem's own two passes take the multiple of that the table gives. Deallocation is the largest",
     "  phase: per object, tp_clear, three decrefs that land on scattered referents, the trashcan's bookkeeping,",
     "  untracking (which touches the list neighbours) and pymalloc's free, each a chain of dependent loads.",
     "",
