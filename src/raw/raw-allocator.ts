@@ -318,10 +318,13 @@ export class RawAllocator extends Emitter<RawEvents> {
     this.u32[start >>> 2] = startSize;
     this.carve(start, startSize, need);
     this.markAllocated(start, size);
+    const clean = this.lastBlockClean;
     const address = start + RAW_HEADER;
     if (this.hasListeners("raw:alloc")) {
       this.emit("raw:alloc", { address, size, usable: this.blockSize(start) - RAW_HEADER });
     }
+    // A listener that allocated must not leave its block's answer behind for this one's caller.
+    this.lastBlockClean = clean;
     return address;
   }
 

@@ -283,6 +283,28 @@ describe("RawAllocator", () => {
     raw.validate();
   });
 
+  it("says whether a block lay in untouched memory, whatever its alloc listeners allocate", () => {
+    const raw = new RawAllocator({ initialBytes: 1 << 20, maxBytes: 1 << 24 });
+    const a = raw.malloc(20000);
+    raw.u8.fill(0xee, a, a + 20000);
+    raw.malloc(16);
+    raw.free(a);
+    const fresh = raw.allocAligned(4096, 65536);
+    expect(raw.lastBlockClean).toBe(true);
+    expect(raw.u8.subarray(fresh, fresh + 4096).every((x) => x === 0)).toBe(true);
+    let inner = -1;
+    raw.on("raw:alloc", () => {
+      if (inner !== -1) return;
+      inner = 0;
+      inner = raw.allocAligned(4096, 65536);
+    });
+    // Into the freed, dirty region; the listener's block goes to untouched memory.
+    const p = raw.allocAligned(4096, 4096);
+    expect(p).toBeLessThan(a + 20000);
+    expect(inner).toBeGreaterThan(fresh);
+    expect(raw.lastBlockClean).toBe(false);
+  });
+
   it("validate detects a corrupted header, naming the address", () => {
     const raw = new RawAllocator();
     const a = raw.malloc(100);
