@@ -7,26 +7,12 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { BlockAllocator, profiles, RawAllocator, renderHeapMap } from "../src/index.js";
+import { churn } from "../test/support/workload.js";
 
 /** A workload of mixed small requests that keeps about `live` blocks, from a fixed seed. */
 function filled(ops: number, live: number): BlockAllocator {
   const blocks = new BlockAllocator({ raw: new RawAllocator(), profile: profiles["cpython-3.11"] });
-  let s = 12345;
-  const rand = () => {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    return s / 2 ** 32;
-  };
-  const held: number[] = [];
-  for (let i = 0; i < ops; i++) {
-    if (held.length > live || (held.length > 0 && rand() < 0.3)) {
-      const k = Math.floor(rand() * held.length);
-      blocks.free(held[k] as number);
-      held[k] = held[held.length - 1] as number;
-      held.pop();
-    } else {
-      held.push(blocks.malloc(1 + Math.floor(rand() ** 3 * 512)));
-    }
-  }
+  churn(blocks, 12345, ops, { freeChance: 0.3, maxLive: live });
   return blocks;
 }
 

@@ -539,18 +539,6 @@ export class RefCounter extends Emitter<ObjectEvents> {
     return this.containerFlags[this.u32[(address + OB_TYPE) >>> 2] as number] === 1;
   }
 
-  /** @internal slotCountOf without the type: from the tables by type id. */
-  slotCountAt(address: number): number {
-    const n = this.fixedSlots[this.u32[(address + OB_TYPE) >>> 2] as number] as number;
-    return n >= 0 ? n : (this.u32[(address + OB_SIZE) >>> 2] as number);
-  }
-
-  /** @internal slotBaseOf without the type. */
-  slotBaseAt(address: number): number {
-    const offset = this.slotOffsets[this.u32[(address + OB_TYPE) >>> 2] as number] as number;
-    return offset >= 0 ? address + offset : this.readWord(address + OB_ITEM);
-  }
-
   /** @internal Whether a deallocation is under way (a finalizer or callback is running inside one). */
   isDeallocating(): boolean {
     return this.sp > 0 || this.trashDepth > 0;

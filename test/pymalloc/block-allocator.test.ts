@@ -134,6 +134,28 @@ describe("BlockAllocator", () => {
     }
   });
 
+  it("a new arena reads zero, as fresh mmap pages do, in reused memory and in untouched memory alike", () => {
+    for (const reuse of [true, false]) {
+      const raw = new RawAllocator();
+      const dirty = 3 << 20;
+      const d = raw.malloc(dirty);
+      raw.u8.fill(0xab, d, d + dirty);
+      if (reuse) raw.free(d);
+      const blocks = make(P311, raw);
+      let arena = 0;
+      blocks.on("arena:alloc", (e) => {
+        arena = e.address;
+      });
+      const p = blocks.malloc(512);
+      const pool = blocks.pool(p)?.address as number;
+      expect(arena < d + dirty).toBe(reuse);
+      expect(raw.lastBlockClean).toBe(!reuse);
+      // All of it but the first pool's header: the block itself was never written.
+      expect(raw.u8.subarray(arena, pool).every((x) => x === 0)).toBe(true);
+      expect(raw.u8.subarray(pool + 48, arena + P311.arenaSize).every((x) => x === 0)).toBe(true);
+    }
+  });
+
   it("keeps usable_arenas sorted by free pools, most used first", () => {
     const blocks = make(profiles["cpython-3.8"]);
     const xs: number[] = [];

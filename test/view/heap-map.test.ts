@@ -9,26 +9,12 @@ import {
   renderHeapMap,
   sizeClassColor,
 } from "../../src/index.js";
+import { churn } from "../support/workload.js";
 
 /** A heap shaped by a seeded mix of mallocs and frees, in checked mode (its live bitmap is the witness). */
 function heap(profile: ProfileName, seed: number, ops: number): BlockAllocator {
   const blocks = new BlockAllocator({ raw: new RawAllocator(), profile: profiles[profile], checked: true });
-  let s = seed >>> 0 || 1;
-  const rnd = () => {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    return s / 2 ** 32;
-  };
-  const live: number[] = [];
-  for (let i = 0; i < ops; i++) {
-    if (live.length > 0 && rnd() < 0.45) {
-      const k = Math.floor(rnd() * live.length);
-      blocks.free(live[k] as number);
-      live[k] = live[live.length - 1] as number;
-      live.pop();
-    } else {
-      live.push(blocks.malloc(1 + Math.floor(rnd() ** 3 * 512)));
-    }
-  }
+  churn(blocks, seed, ops, { freeChance: 0.45 });
   return blocks;
 }
 
