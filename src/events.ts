@@ -17,8 +17,16 @@
 /** A function receiving one event's payload. */
 export type Listener<T> = (payload: T) => void;
 
+// Lets the package's own layers report an error of user code they ran on an emitter's behalf (a finalizer, a
+// weakref callback), without making `fail` part of the class's public face.
+let failOf: <M extends object>(emitter: Emitter<M>, error: unknown) => void;
+
 /** Publishes the events of an event map `M` (name → payload type). */
 export class Emitter<M extends object> {
+  static {
+    failOf = (emitter, error) => emitter.fail(error);
+  }
+
   // One array per event name; `undefined` when nobody listens, so the hot-path check is a single load and compare.
   private readonly listeners: { [K in keyof M]?: Listener<M[K]>[] | undefined } = {};
   // Listeners subscribed to any event: while 0, hasListeners answers from this one field.
@@ -90,14 +98,18 @@ export class Emitter<M extends object> {
     if (failed) this.fail(error);
   }
 
-  /** @internal Starts holding listener errors (nestable); pair with {@link Emitter.releaseListenerErrors}. */
+  /**
+   * For layers built on this one: starts holding listener errors (nestable),
+   * so that an operation made of several calls here completes before the
+   * first error surfaces. Pair with {@link Emitter.releaseListenerErrors}.
+   */
   holdListenerErrors(): void {
     this.holding++;
   }
 
   /**
-   * @internal Stops one level of holding; at the outermost level, throws the
-   * first held error, unless `discard` (the operation failed with its own error).
+   * Stops one level of holding; at the outermost level, throws the first
+   * held error, unless `discard` (the operation failed with its own error).
    */
   releaseListenerErrors(discard = false): void {
     if (--this.holding > 0 || !this.held) return;
@@ -115,4 +127,12 @@ export class Emitter<M extends object> {
       this.heldError = error;
     }
   }
+}
+
+/**
+ * Throws `error` now, or keeps it (the first only) while `emitter` holds its
+ * listener errors: for user code a layer runs on the emitter's behalf.
+ */
+export function reportError<M extends object>(emitter: Emitter<M>, error: unknown): void {
+  failOf(emitter, error);
 }

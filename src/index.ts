@@ -5,7 +5,6 @@
  * @packageDocumentation
  */
 
-export { MAX_ADDRESS } from "./arguments.js";
 export {
   DoubleFreeError,
   formatAddress,
@@ -16,17 +15,14 @@ export {
   TraceError,
 } from "./errors.js";
 export { Emitter, type Listener } from "./events.js";
-export {
-  CycleCollector,
-  type CycleCollectorOptions,
-  type GcEvents,
-  type GcGenerationStats,
-  type GcInfo,
-  type RootKind,
-} from "./gc/cycle-collector.js";
+export { CycleCollector, type CycleCollectorOptions, type RootKind } from "./gc/cycle-collector.js";
+export type { GcEvents, GcGenerationStats, GcInfo } from "./gc/gc-events.js";
 export { createHeap, type Heap, type HeapOptions } from "./heap.js";
+export { MAX_ADDRESS } from "./internal/arguments.js";
+export type { AllocatorStats, ObjectAllocator } from "./object-allocator.js";
+export type { ObjectEvents } from "./objects/object-events.js";
 export { instanceBytes, type ObjectType, type TypeSpec } from "./objects/object-type.js";
-export { type ObjectAllocator, type ObjectEvents, RefCounter, type RefCounterOptions } from "./objects/ref-counter.js";
+export { RefCounter, type RefCounterOptions } from "./objects/ref-counter.js";
 export {
   type ArenaMap,
   defaultProfile,
@@ -39,22 +35,19 @@ export {
   type Trashcan,
 } from "./profiles.js";
 export { Arena } from "./pymalloc/arena.js";
-export {
-  BlockAllocator,
-  type BlockAllocatorOptions,
-  type BlockEvents,
-  type BlockStats,
-} from "./pymalloc/block-allocator.js";
+export type { ArenaAllocator } from "./pymalloc/arena-allocator.js";
+export type { ArenaMapCounts } from "./pymalloc/arena-map.js";
+export { BlockAllocator, type BlockAllocatorOptions, type BlockStats } from "./pymalloc/block-allocator.js";
+export type { BlockEvents } from "./pymalloc/block-events.js";
 export {
   DebugAllocator,
   type DebugAllocatorOptions,
   type DebugDomain,
 } from "./pymalloc/debug-allocator.js";
 export { Pool, type PoolState } from "./pymalloc/pool.js";
-export * as poolHeader from "./pymalloc/pool-header.js";
+export { poolHeader } from "./pymalloc/pool-header.js";
 export { blockSizeOf, blocksPerPool, poolOf, sizeClassCount, sizeClassOf } from "./pymalloc/size-class.js";
 export {
-  type ArenaMapCounts,
   formatMallocStats,
   type MallocByteTotals,
   type MallocStats,
@@ -63,14 +56,8 @@ export {
   withCommas,
 } from "./pymalloc/stats.js";
 export { Memory } from "./raw/memory.js";
-export {
-  blockSizeFor,
-  RAW_HEADER,
-  RawAllocator,
-  type RawAllocatorOptions,
-  type RawEvents,
-  type RawStats,
-} from "./raw/raw-allocator.js";
+export { RawAllocator, type RawAllocatorOptions, type RawEvents, type RawStats } from "./raw/raw-allocator.js";
+export { blockSizeFor, RAW_HEADER } from "./raw/raw-block.js";
 export {
   type DeserializeOptions,
   HeapSnapshot,
@@ -96,8 +83,8 @@ export {
   type ReplaySample,
   type ReplaySummary,
   replayTrace,
-  type TraceAllocator,
 } from "./trace/replay.js";
+export type { TraceAllocator } from "./trace/trace-allocator.js";
 export {
   type TraceOpName,
   TracePlayer,

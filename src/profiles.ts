@@ -3,7 +3,7 @@
  * layer. A profile is a frozen plain object; `defineProfile` validates a
  * derived one for experiments.
  *
- * Sources (see ../shared/cpython-memory.md for the full derivation):
+ * Sources (see docs/notes/cpython-memory.md for the full derivation):
  * - 3.8, 3.9: `Objects/obmalloc.c` of 3.9.2: ARENA_SIZE 256 KiB, POOL_SIZE =
  *   SYSTEM_PAGE_SIZE 4 KiB, `address_in_range` membership test; 3.8 lacks the
  *   bpo-37257 rule that keeps the last wholly free arena (added in 3.9).
@@ -23,7 +23,7 @@
  * @module
  */
 
-import { checkPowerOfTwo, checkSize } from "./arguments.js";
+import { checkPowerOfTwo, checkSize } from "./internal/arguments.js";
 
 /** How pymalloc decides whether an address belongs to one of its arenas. Behaviour is the same; the stats text differs. */
 export type ArenaMap =

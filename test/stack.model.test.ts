@@ -216,7 +216,7 @@ const commands = [
       run(m, r) {
         const p = m.freed[i % m.freed.length] as number;
         // A freed address may since have become another block (an object's, the debug allocator's).
-        if (r.blocks.isMarkedLive(p)) return;
+        if (r.blocks.isLive(p)) return;
         refused(r, () => r.blocks.free(p), DoubleFreeError, InvalidAddressError);
         refused(r, () => r.blocks.realloc(p, 8), DoubleFreeError, InvalidAddressError);
       },

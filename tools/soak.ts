@@ -126,8 +126,7 @@ for (let i = 1; i <= OPS; i++) {
     const which = below(4);
     if (which === 0) mustRefuse(() => blocks.malloc(-1 - below(100)));
     else if (which === 1 && nHeld > 0) mustRefuse(() => blocks.free((held[below(nHeld)] as number) + 8));
-    else if (which === 2 && lastFreed !== 0 && !blocks.isMarkedLive(lastFreed))
-      mustRefuse(() => blocks.free(lastFreed));
+    else if (which === 2 && lastFreed !== 0 && !blocks.isLive(lastFreed)) mustRefuse(() => blocks.free(lastFreed));
     else if (which === 3 && nObjs > 0) mustRefuse(() => objects.setSlot(objs[below(nObjs)] as number, 3 + below(5), 0));
   } else {
     gc.collect(below(3));

@@ -6,31 +6,35 @@
  * @module
  */
 
-import type { BlockAllocator } from "./block-allocator.js";
-import { Pool } from "./pool.js";
+import type { Profile } from "../profiles.js";
+import type { ArenaObjects } from "./arena-objects.js";
+import { type Pool, poolView } from "./pool.js";
 import { POOL_NEXTPOOL } from "./pool-header.js";
+
+// Made by BlockAllocator only: the constructor takes its internals, which are not part of the public face.
+let makeArena: (arenas: ArenaObjects, profile: Profile, index: number) => Arena;
 
 /** One arena (CPython's `struct arena_object` and the memory it describes). */
 export class Arena {
-  /** @internal */
-  constructor(
-    private readonly owner: BlockAllocator,
+  static {
+    makeArena = (arenas, profile, index) => new Arena(arenas, profile, index);
+  }
+
+  private constructor(
+    private readonly owner: ArenaObjects,
+    private readonly profile: Profile,
     /** Index in the arena objects vector (the pools' `arenaindex`). */
     readonly index: number,
   ) {}
 
-  private get s() {
-    return this.owner.internals();
-  }
-
   /** Base address (what the arena allocator returned). */
   get address(): number {
-    return this.s.arenaAddress[this.index] as number;
+    return this.owner.arenaAddress[this.index] as number;
   }
 
   /** Size in bytes (the profile's ARENA_SIZE). */
   get size(): number {
-    return this.owner.profile.arenaSize;
+    return this.profile.arenaSize;
   }
 
   /** The first pool-aligned address: above `address` when the arena is not pool-aligned. */
@@ -40,29 +44,29 @@ export class Arena {
 
   /** `pool_address`: where the next never-used pool will be carved. */
   get poolAddress(): number {
-    return this.s.arenaPoolAddress[this.index] as number;
+    return this.owner.arenaPoolAddress[this.index] as number;
   }
 
   /** `nfreepools`: empty pools plus pools never carved. */
   get nFreePools(): number {
-    return this.s.arenaNFreePools[this.index] as number;
+    return this.owner.arenaNFreePools[this.index] as number;
   }
 
   /** `ntotalpools`: pools the arena can hold (one fewer when not pool-aligned). */
   get nTotalPools(): number {
-    return this.s.arenaNTotalPools[this.index] as number;
+    return this.owner.arenaNTotalPools[this.index] as number;
   }
 
   /** Pools carved so far (in use, full or empty). */
   get nCarvedPools(): number {
-    return (this.poolAddress - this.firstPool) / this.owner.profile.poolSize;
+    return (this.poolAddress - this.firstPool) / this.profile.poolSize;
   }
 
   /** Addresses on `freepools`, head first (the next pool this arena will give out). */
   freePools(): number[] {
-    const { u32, arenaFreePools } = this.s;
+    const u32 = this.owner.u32;
     const out: number[] = [];
-    for (let p = arenaFreePools[this.index] as number; p !== 0; p = u32[(p + POOL_NEXTPOOL) >>> 2] as number)
+    for (let p = this.owner.arenaFreePools[this.index] as number; p !== 0; p = u32[(p + POOL_NEXTPOOL) >>> 2] as number)
       out.push(p);
     return out;
   }
@@ -70,8 +74,13 @@ export class Arena {
   /** The carved pools in address order. */
   pools(): Pool[] {
     const out: Pool[] = [];
-    const step = this.owner.profile.poolSize;
-    for (let p = this.firstPool; p < this.poolAddress; p += step) out.push(new Pool(this.owner, p));
+    const step = this.profile.poolSize;
+    for (let p = this.firstPool; p < this.poolAddress; p += step) out.push(poolView(this.owner.u32, this.profile, p));
     return out;
   }
+}
+
+/** The view of arena `index` of `arenas`. */
+export function arenaView(arenas: ArenaObjects, profile: Profile, index: number): Arena {
+  return makeArena(arenas, profile, index);
 }

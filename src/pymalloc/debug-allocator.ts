@@ -13,15 +13,21 @@
  *
  * Over a BlockAllocator (the mem and object domains), requests pymalloc cannot
  * serve go to the raw domain, which the debug hooks wrap too: such a block
- * sits inside a second, raw ('r') debug block, as in CPython.
+ * sits inside a second, raw ('r') debug block, as in CPython. Over any other
+ * allocator the hooks wrap its calls as they are. A DebugAllocator is an
+ * allocator itself: objects can live in it (`new RefCounter({ allocator:
+ * debug })`), as they do in a `PYTHONMALLOC=debug` interpreter.
  *
  * @module
  */
 
-import { checkAddress, checkSize, MAX_ADDRESS } from "../arguments.js";
 import { HeapCorruptionError, InvalidAddressError } from "../errors.js";
-import { RawAllocator } from "../raw/raw-allocator.js";
-import { BlockAllocator } from "./block-allocator.js";
+import { checkAddress, checkSize, MAX_ADDRESS } from "../internal/arguments.js";
+import { declareLayer, layerOf } from "../internal/layer-state.js";
+import type { AllocatorStats, ObjectAllocator } from "../object-allocator.js";
+import type { Profile } from "../profiles.js";
+import type { RawAllocator } from "../raw/raw-allocator.js";
+import { type BlockAllocator, pymallocAlloc, pymallocFallback } from "./block-allocator.js";
 import { reallocStaysInPlace } from "./size-class.js";
 
 /** The allocator domains of PEP 445, each with its own API id byte. */
@@ -29,12 +35,15 @@ export type DebugDomain = "raw" | "mem" | "object";
 
 /** Options of {@link DebugAllocator}. */
 export interface DebugAllocatorOptions {
-  /** The allocator the hooks wrap: a BlockAllocator (pymalloc) or a RawAllocator (the C library's malloc). */
-  allocator: BlockAllocator | RawAllocator;
   /**
-   * The domain whose calls these are (default `"object"` over a BlockAllocator,
-   * `"raw"` over a RawAllocator). The raw domain always goes to the
-   * RawAllocator, as PyMem_RawMalloc goes to malloc.
+   * The allocator the hooks wrap: a BlockAllocator (pymalloc), a RawAllocator
+   * (the C library's malloc), or any other {@link ObjectAllocator}.
+   */
+  allocator: ObjectAllocator;
+  /**
+   * The domain whose calls these are (default `"raw"` over a RawAllocator,
+   * `"object"` over any other allocator). The raw domain always goes to the
+   * RawAllocator underneath, as PyMem_RawMalloc goes to malloc.
    */
   domain?: DebugDomain;
   /**
@@ -85,14 +94,16 @@ interface Wrapped {
  * }
  * ```
  */
-export class DebugAllocator {
+export class DebugAllocator implements ObjectAllocator {
   /** The allocator wrapped. */
-  readonly allocator: BlockAllocator | RawAllocator;
+  readonly allocator: ObjectAllocator;
   /** The domain of the calls made through this object. */
   readonly domain: DebugDomain;
   /** Whether blocks carry a serial number (PYMEM_DEBUG_SERIALNO). */
   readonly serialNumbers: boolean;
-  private readonly raw: RawAllocator;
+  /** The raw allocator underneath (the raw domain's, and the memory's owner). */
+  readonly raw: RawAllocator;
+  // The wrapped allocator when it is pymalloc, whose raw fallback the hooks wrap again.
   private readonly blocks: BlockAllocator | undefined;
   private readonly id: number;
   private readonly extra: number;
@@ -109,15 +120,20 @@ export class DebugAllocator {
       throw new TypeError(`options must be an object, got ${String(options)}`);
     }
     const a = options.allocator;
-    if (!(a instanceof BlockAllocator) && !(a instanceof RawAllocator)) {
-      throw new TypeError("options.allocator must be a BlockAllocator or a RawAllocator");
+    if (!isAllocator(a)) {
+      throw new TypeError(
+        "options.allocator must be an ObjectAllocator (a BlockAllocator, a RawAllocator, or an object with their methods)",
+      );
     }
-    const domain = options.domain ?? (a instanceof BlockAllocator ? "object" : "raw");
+    const isRaw = a.raw === a;
+    const domain = options.domain ?? (isRaw ? "raw" : "object");
     if (!(domain in API_ID)) {
       throw new RangeError(`options.domain must be "raw", "mem" or "object", got ${JSON.stringify(domain)}`);
     }
-    if (domain !== "raw" && !(a instanceof BlockAllocator)) {
-      throw new TypeError(`the ${domain} domain needs a BlockAllocator (pymalloc) to wrap`);
+    if (domain !== "raw" && isRaw) {
+      throw new TypeError(
+        `the ${domain} domain needs a BlockAllocator (pymalloc) or another object allocator to wrap, not the RawAllocator itself`,
+      );
     }
     if (options.serialNumbers !== undefined && typeof options.serialNumbers !== "boolean") {
       throw new TypeError(`options.serialNumbers must be a boolean, got ${String(options.serialNumbers)}`);
@@ -126,9 +142,32 @@ export class DebugAllocator {
     this.domain = domain;
     this.serialNumbers = options.serialNumbers ?? false;
     this.extra = (this.serialNumbers ? 4 : 3) * SST;
-    this.raw = a instanceof BlockAllocator ? a.raw : a;
-    this.blocks = a instanceof BlockAllocator ? a : undefined;
+    this.raw = a.raw;
+    this.blocks = layerOf(a)?.kind === "blocks" ? (a as BlockAllocator) : undefined;
     this.id = API_ID[domain];
+    declareLayer(this, {
+      kind: "debug",
+      below: a,
+      parts: [
+        {
+          owner: this,
+          state: ["serial"],
+          fixed: [
+            "allocator",
+            "domain",
+            "serialNumbers",
+            "raw",
+            "blocks",
+            "id",
+            "extra",
+            "wrapped",
+            "fallback",
+            "savedRaw",
+            "savedOther",
+          ],
+        },
+      ],
+    });
     const raw = this.raw;
     const rawDomain: Wrapped = {
       malloc: (n) => raw.malloc(n),
@@ -137,15 +176,24 @@ export class DebugAllocator {
       free: (p) => raw.free(p),
     };
     const blocks = this.blocks;
-    if (domain === "raw" || blocks === undefined) {
+    if (domain === "raw") {
       this.wrapped = rawDomain;
+      return;
+    }
+    if (blocks === undefined) {
+      this.wrapped = {
+        malloc: (n) => a.malloc(n),
+        calloc: (n) => a.calloc(1, n),
+        realloc: (p, n) => a.realloc(p, n),
+        free: (p) => a.free(p),
+      };
       return;
     }
     // pymalloc's fallback (requests over its threshold) calls the raw domain, which is hooked as well. Those
     // blocks still go through the BlockAllocator, which counts them as CPython's raw_allocated_blocks.
     const fallback: Wrapped = {
-      malloc: (n) => blocks.fallbackMalloc(n, false),
-      calloc: (n) => blocks.fallbackMalloc(n, true),
+      malloc: (n) => pymallocFallback(blocks, n, false),
+      calloc: (n) => pymallocFallback(blocks, n, true),
       realloc: (p, n) => blocks.realloc(p, n),
       free: (p) => blocks.free(p),
     };
@@ -159,6 +207,11 @@ export class DebugAllocator {
         else this.hookFree(RAW_ID, fallback, p);
       },
     };
+  }
+
+  /** The profile of the allocator wrapped, if it follows one. */
+  get profile(): Profile | undefined {
+    return this.allocator.profile;
   }
 
   /**
@@ -215,25 +268,36 @@ export class DebugAllocator {
    * header; its error comes after the call is complete.
    */
   private guarded<T>(f: () => T): T {
-    const layers = this.blocks === undefined ? [this.raw] : [this.raw, this.blocks];
-    for (const l of layers) l.holdListenerErrors();
+    this.holdListenerErrors();
     let out: T;
     try {
       out = f();
     } catch (e) {
-      for (const l of layers) l.releaseListenerErrors(true);
+      this.releaseListenerErrors(true);
       throw e;
     }
+    this.releaseListenerErrors();
+    return out;
+  }
+
+  /** Holds the listener errors of the raw allocator and of the allocator wrapped (when it can hold them). */
+  holdListenerErrors(): void {
+    this.raw.holdListenerErrors();
+    if (this.allocator !== this.raw) this.allocator.holdListenerErrors?.();
+  }
+
+  /** Releases what {@link DebugAllocator.holdListenerErrors} held; the first error, if any, is thrown after both. */
+  releaseListenerErrors(discard = false): void {
     let first: { error: unknown } | undefined;
+    const layers: ObjectAllocator[] = this.allocator === this.raw ? [this.raw] : [this.raw, this.allocator];
     for (const l of layers) {
       try {
-        l.releaseListenerErrors();
+        l.releaseListenerErrors?.(discard);
       } catch (e) {
         first ??= { error: e };
       }
     }
     if (first !== undefined) throw first.error;
-    return out;
   }
 
   /** The size `address` was asked with, as its header says. */
@@ -271,6 +335,21 @@ export class DebugAllocator {
   /** Checks the wrapped allocator's invariants. */
   validate(): void {
     this.allocator.validate();
+  }
+
+  /** Whether `address` could be a block of these hooks: its debug block lies in memory the allocator wrapped owns. */
+  owns(address: number): boolean {
+    return address >= 2 * SST && this.allocator.owns(address - 2 * SST);
+  }
+
+  /** The bytes usable at `address`: exactly the size asked for, since the hooks guard every byte past it. */
+  usableSize(address: number): number {
+    return this.requestedSize(address);
+  }
+
+  /** The numbers of the allocator wrapped (its blocks are the debug blocks, pads included). */
+  stats(): AllocatorStats {
+    return this.allocator.stats();
   }
 
   // -------------------------------------------------------------------- one debug layer
@@ -344,7 +423,7 @@ export class DebugAllocator {
   private pymallocMalloc(n: number, zeroed: boolean): number {
     const blocks = this.blocks as BlockAllocator;
     if (n <= blocks.profile.smallRequestThreshold) {
-      const bp = blocks.poolMalloc(n);
+      const bp = pymallocAlloc(blocks, n);
       if (bp !== 0) {
         if (zeroed) this.raw.u8.fill(0, bp, bp + n);
         return bp;
@@ -454,7 +533,7 @@ export class DebugAllocator {
 
   /** Fatal Python error's line: 3.9+ name the function. */
   private fatalLine(func: string, msg: string): string {
-    const v = this.blocks?.profile.python;
+    const v = this.allocator.profile?.python;
     return v === "3.8" ? `Fatal Python error: ${msg}` : `Fatal Python error: ${func}: ${msg}`;
   }
 
@@ -525,4 +604,14 @@ function hex2(b: number): string {
 /** An address as glibc's %p prints it. */
 function ptr(p: number): string {
   return `0x${p.toString(16)}`;
+}
+
+/** Whether `a` has what the hooks call: an allocator's four functions, and a raw allocator under it. */
+function isAllocator(a: unknown): a is ObjectAllocator {
+  if (typeof a !== "object" || a === null) return false;
+  const o = a as Record<string, unknown>;
+  return (
+    ["malloc", "calloc", "realloc", "free", "owns"].every((m) => typeof o[m] === "function") &&
+    layerOf(o.raw)?.kind === "raw"
+  );
 }

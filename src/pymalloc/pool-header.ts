@@ -33,3 +33,18 @@ export const DUMMY_SIZE_IDX = 0xffff;
  * simulated memory, so the ring's ends read 0 here.
  */
 export const USEDPOOLS_HEAD = 0;
+
+/** The constants above in one record, as the package exports them (`poolHeader.POOL_SZIDX`). */
+export const poolHeader = Object.freeze({
+  POOL_COUNT,
+  POOL_FREEBLOCK,
+  POOL_NEXTPOOL,
+  POOL_PREVPOOL,
+  POOL_ARENAINDEX,
+  POOL_SZIDX,
+  POOL_NEXTOFFSET,
+  POOL_MAXNEXTOFFSET,
+  POOL_HEADER_BYTES,
+  DUMMY_SIZE_IDX,
+  USEDPOOLS_HEAD,
+});

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { BlockAllocator } from "./block-allocator.js";
+import type { Profile } from "../profiles.js";
 import {
   POOL_ARENAINDEX,
   POOL_COUNT,
@@ -19,17 +19,24 @@ import { blockSizeOf } from "./size-class.js";
 /** used: in its class's usedpools ring; full: no free block; empty: on its arena's freepools. */
 export type PoolState = "used" | "full" | "empty";
 
+// Made by BlockAllocator and Arena only: the constructor takes the memory's words, not part of the public face.
+let makePool: (u32: Uint32Array, profile: Profile, address: number) => Pool;
+
 /** One pool (CPython's `struct pool_header` and its blocks). */
 export class Pool {
-  /** @internal */
-  constructor(
-    private readonly owner: BlockAllocator,
+  static {
+    makePool = (u32, profile, address) => new Pool(u32, profile, address);
+  }
+
+  private constructor(
+    private readonly u32: Uint32Array,
+    private readonly profile: Profile,
     /** The pool's address (POOL_SIZE-aligned). */
     readonly address: number,
   ) {}
 
   private word(offset: number): number {
-    return this.owner.internals().u32[(this.address + offset) >>> 2] as number;
+    return this.u32[(this.address + offset) >>> 2] as number;
   }
 
   /** `arenaindex`. */
@@ -44,7 +51,7 @@ export class Pool {
 
   /** Bytes per block of the pool's class. */
   get blockSize(): number {
-    return blockSizeOf(this.sizeClass, this.owner.profile.alignment);
+    return blockSizeOf(this.sizeClass, this.profile.alignment);
   }
 
   /** `ref.count`: blocks in use. */
@@ -54,7 +61,7 @@ export class Pool {
 
   /** Blocks the pool holds in all. */
   get capacity(): number {
-    const p = this.owner.profile;
+    const p = this.profile;
     return Math.floor((p.poolSize - p.poolOverhead) / this.blockSize);
   }
 
@@ -74,17 +81,23 @@ export class Pool {
   }
 
   /** used, full or empty. */
-  get state(): "used" | "full" | "empty" {
-    return this.owner.poolState(this.address);
+  get state(): PoolState {
+    if (this.blocksInUse === 0) return "empty";
+    return this.word(POOL_FREEBLOCK) === 0 ? "full" : "used";
   }
 
   /** The free list, head first: the order in which its blocks will be handed out. */
   freeList(): number[] {
-    const u32 = this.owner.internals().u32;
+    const u32 = this.u32;
     const out: number[] = [];
     for (let p = this.word(POOL_FREEBLOCK); p !== 0 && out.length <= this.capacity; p = u32[p >>> 2] as number) {
       out.push(p);
     }
     return out;
   }
+}
+
+/** The view of the pool at `address` of memory `u32`, under `profile`. */
+export function poolView(u32: Uint32Array, profile: Profile, address: number): Pool {
+  return makePool(u32, profile, address);
 }

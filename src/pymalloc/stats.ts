@@ -6,15 +6,10 @@
  */
 
 import type { Profile } from "../profiles.js";
+import type { ArenaMapCounts } from "./arena-map.js";
+import type { ArenaObjects } from "./arena-objects.js";
+import { POOL_SZIDX } from "./pool-header.js";
 import { blockSizeOf } from "./size-class.js";
-
-/** Radix-tree node counts (3.10+). */
-export interface ArenaMapCounts {
-  /** Mid nodes ever created. */
-  midNodes: number;
-  /** Bottom nodes ever created. */
-  botNodes: number;
-}
 
 /** What the stats report sums over the arenas. */
 export interface MallocStats {
@@ -36,6 +31,55 @@ export interface MallocStats {
   arenaAlignmentBytes: number;
   /** Radix-tree counts, for profiles with a radix-tree arena map. */
   arenaMap: ArenaMapCounts | undefined;
+}
+
+/**
+ * The report's quantities, summed over every carved pool of every allocated
+ * arena as `_PyObject_DebugMallocStats` sums them: pools and blocks per size
+ * class, free pools, the bytes lost to arenas that are not pool-aligned.
+ */
+export function collectMallocStats(
+  arenas: ArenaObjects,
+  u32: Uint32Array,
+  classBlocks: Uint32Array,
+  poolSize: number,
+  arenaMap: ArenaMapCounts | undefined,
+): MallocStats {
+  const n = classBlocks.length;
+  const numPools = new Array<number>(n).fill(0);
+  const blocksInUse = new Array<number>(n).fill(0);
+  const availBlocks = new Array<number>(n).fill(0);
+  let narenas = 0;
+  let freePools = 0;
+  let arenaAlignment = 0;
+  for (let i = 0; i < arenas.maxArenas; i++) {
+    const base = arenas.arenaAddress[i] as number;
+    if (base === 0) continue;
+    narenas++;
+    freePools += arenas.arenaNFreePools[i] as number;
+    const first = arenas.firstPool(i);
+    if (first !== base) arenaAlignment += poolSize;
+    const end = arenas.arenaPoolAddress[i] as number;
+    for (let pool = first; pool < end; pool += poolSize) {
+      const count = u32[pool >>> 2] as number;
+      if (count === 0) continue;
+      const c = u32[(pool + POOL_SZIDX) >>> 2] as number;
+      numPools[c] = (numPools[c] as number) + 1;
+      blocksInUse[c] = (blocksInUse[c] as number) + count;
+      availBlocks[c] = (availBlocks[c] as number) + (classBlocks[c] as number) - count;
+    }
+  }
+  return {
+    numPools,
+    blocksInUse,
+    availBlocks,
+    arenasAllocatedTotal: arenas.nTimesArenaAllocated,
+    arenasHighwater: arenas.nArenasHighwater,
+    arenasAllocatedCurrent: narenas,
+    unusedPools: freePools,
+    arenaAlignmentBytes: arenaAlignment,
+    arenaMap,
+  };
 }
 
 /** A number with a comma every three digits, as CPython's printone writes it. */

@@ -18,11 +18,18 @@
  * @module
  */
 
-import { checkAddress } from "../arguments.js";
 import { InvalidAddressError } from "../errors.js";
+import { checkAddress } from "../internal/arguments.js";
+
+// Snapshots put a heap back at its old size, smaller or larger; nothing else may shrink a heap.
+let resizeOf: (memory: Memory, bytes: number) => void;
 
 /** Typed views over the simulated memory's buffer, and word accessors by byte address. */
 export class Memory {
+  static {
+    resizeOf = (memory, bytes) => memory.resizeTo(bytes);
+  }
+
   /** The buffer; it grows in place (or was reserved whole), so this reference never changes. */
   readonly buffer: ArrayBuffer;
   /** Whether the buffer is a plain ArrayBuffer of {@link Memory.maxByteLength} bytes reserved up front. */
@@ -93,8 +100,8 @@ export class Memory {
     this.size = bytes;
   }
 
-  /** @internal Sets the heap's size, smaller or larger (a snapshot being restored). Bytes beyond it read as zero after regrowth, as a resized buffer's do. */
-  resizeTo(bytes: number): void {
+  /** Sets the heap's size, smaller or larger. Bytes beyond it read as zero after regrowth, as a resized buffer's do. */
+  private resizeTo(bytes: number): void {
     if (this.reserved) {
       if (bytes < this.size) this.u8.fill(0, bytes, this.size);
     } else {
@@ -167,4 +174,9 @@ export class Memory {
     this.u32[i] = value >>> 0;
     this.u32[i + 1] = Math.floor(value / 0x1_0000_0000);
   }
+}
+
+/** Sets the heap's size, smaller or larger (a snapshot being restored). */
+export function resizeHeap(memory: Memory, bytes: number): void {
+  resizeOf(memory, bytes);
 }

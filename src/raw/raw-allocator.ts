@@ -29,25 +29,29 @@
  * @module
  */
 
-import { checkAddress, checkPowerOfTwo, checkSize, MAX_ADDRESS } from "../arguments.js";
-import { DoubleFreeError, HeapCorruptionError, InvalidAddressError, OutOfMemoryError } from "../errors.js";
+import { DoubleFreeError, InvalidAddressError, OutOfMemoryError } from "../errors.js";
 import { Emitter } from "../events.js";
-import { clearGranule, granuleWords, growGranules, setGranule, testGranule } from "./granule-bitmap.js";
+import { checkAddress, checkPowerOfTwo, checkSize, MAX_ADDRESS } from "../internal/arguments.js";
+import { clearGranule, granuleWords, growGranules, setGranule, testGranule } from "../internal/granule-bitmap.js";
+import { declareLayer } from "../internal/layer-state.js";
 import { Memory } from "./memory.js";
+import {
+  blockSizeFor,
+  FIRST_BLOCK,
+  FREE,
+  floorGranule,
+  MIN_BLOCK,
+  RAW_HEADER,
+  roundUp,
+  sizeOfWord,
+} from "./raw-block.js";
 import { BIN_COUNT, binForRequest, binOfSize, FL_COUNT, ffs, GRANULE, SL_COUNT } from "./tlsf.js";
+import { validateRawHeap } from "./validate-raw.js";
 
-/** Bytes of block header before every payload. */
-export const RAW_HEADER = 16;
-/** The smallest block: a header and one granule, enough to hold the free-list links. */
-const MIN_BLOCK = RAW_HEADER + GRANULE;
-/** Low bit of a header's size word: the block is free. */
-const FREE = 1;
 /** The buffer grows in multiples of this (the WebAssembly page size, a natural unit for ArrayBuffers). */
 const GROW_UNIT = 65536;
 /** Growth adds at least the current size up to this cap, so repeated growth is amortised O(1) without doubling huge heaps. */
 const GROW_STEP_MAX = 64 * 1024 * 1024;
-/** First block's address: 0..15 stay reserved so that 0 means NULL. */
-const FIRST_BLOCK = 16;
 
 /** Options for {@link RawAllocator}. */
 export interface RawAllocatorOptions {
@@ -112,6 +116,8 @@ export interface RawEvents {
 
 /** Numbers describing a {@link RawAllocator}'s heap at one moment. */
 export interface RawStats {
+  /** Live blocks (the same as {@link RawStats.liveBlocks}): what every {@link ObjectAllocator}'s stats count. */
+  allocatedBlocks: number;
   /** Current buffer size. */
   heapBytes: number;
   /** The buffer's limit. */
@@ -137,9 +143,24 @@ export interface RawStats {
   fragmentation: number;
 }
 
+// Reads a private flag for pymalloc's arenas (and the tests), without making it part of the class's public face.
+let readLastBlockClean: (raw: RawAllocator) => boolean;
+
+/**
+ * Whether the block the last malloc, calloc, allocAligned or moving realloc of
+ * `raw` handed out lay wholly in memory no block had reached, so that its bytes
+ * are zero, as fresh pages are.
+ */
+export function lastBlockClean(raw: RawAllocator): boolean {
+  return readLastBlockClean(raw);
+}
+
 /**
  * A general-purpose allocator over one ArrayBuffer that grows in place (or
- * is reserved whole up front: the `reserve` option).
+ * is reserved whole up front: the `reserve` option). It is an
+ * {@link ObjectAllocator} (objects can live in its blocks, as under
+ * `PYTHONMALLOC=malloc`) and the bottom of every stack: its own
+ * {@link RawAllocator.raw}.
  *
  * @example
  * ```ts
@@ -154,6 +175,10 @@ export interface RawStats {
  * ```
  */
 export class RawAllocator extends Emitter<RawEvents> {
+  static {
+    readLastBlockClean = (raw) => raw.lastBlockClean;
+  }
+
   /** Word access and views over the buffer. */
   readonly memory: Memory;
   /** Whether invalid and double frees are detected. */
@@ -170,13 +195,9 @@ export class RawAllocator extends Emitter<RawEvents> {
   // Every byte from here up to the sentinel is zero, free blocks' headers aside: no block handed out has
   // reached it (each one moves it past its own end and the next header, which coalescing may bury).
   private dirtyEnd = FIRST_BLOCK;
-  /**
-   * @internal Whether the block the last malloc, calloc, allocAligned or
-   * moving realloc handed out lay wholly in memory no block had reached: its
-   * payload is zero, as fresh pages are (calloc and pymalloc's arenas skip
-   * zeroing it).
-   */
-  lastBlockClean = false;
+  // Whether the block the last malloc, calloc, allocAligned or moving realloc handed out lay wholly in memory
+  // no block had reached: its payload is zero, as fresh pages are (calloc and pymalloc's arenas skip zeroing it).
+  private lastBlockClean = false;
   // Checked mode: one bit per 16 bytes of buffer, indexed by payload address / 16.
   private live: Uint32Array;
   private freed: Uint32Array;
@@ -186,8 +207,6 @@ export class RawAllocator extends Emitter<RawEvents> {
   private requested = 0;
   private inUse = 0;
   private peakInUse = 0;
-  /** @internal Layers built on this one (BlockAllocators, RefCounters): a snapshot must take them along. */
-  layersAbove = 0;
 
   constructor(options: RawAllocatorOptions = {}) {
     super();
@@ -216,6 +235,36 @@ export class RawAllocator extends Emitter<RawEvents> {
     this.writeHeader(FIRST_BLOCK, size | FREE, 0);
     this.u32[(this.sentinel >>> 2) + 1] = FIRST_BLOCK;
     this.insertFree(FIRST_BLOCK, size);
+    declareLayer(this, {
+      kind: "raw",
+      below: undefined,
+      parts: [
+        {
+          owner: this,
+          state: [
+            "heads",
+            "flBitmap",
+            "slBitmaps",
+            "sentinel",
+            "dirtyEnd",
+            "lastBlockClean",
+            "live",
+            "freed",
+            "nLive",
+            "nFree",
+            "requested",
+            "inUse",
+            "peakInUse",
+          ],
+          fixed: ["memory", "checked", "u32"],
+        },
+      ],
+    });
+  }
+
+  /** The raw allocator under this one: itself (it is the bottom of every stack, and owns the memory). */
+  get raw(): RawAllocator {
+    return this;
   }
 
   /** The heap as bytes, `heapBytes` long; read it again after growth (or keep it: without `reserve` it is length-tracking). */
@@ -401,6 +450,16 @@ export class RawAllocator extends Emitter<RawEvents> {
     return this.blockSize(address - RAW_HEADER) - RAW_HEADER;
   }
 
+  /**
+   * Whether `address` lies in the heap this allocator carves its blocks from
+   * (any address from its first block to its end): like pymalloc's
+   * {@link BlockAllocator.owns}, it says where an address is, not that a block
+   * starts there ({@link RawAllocator.isLive} says that).
+   */
+  owns(address: number): boolean {
+    return address >= FIRST_BLOCK && address < this.sentinel;
+  }
+
   /** Whether `address` is a live block's address. Exact in checked mode; in unchecked mode it reads the header and can be fooled. */
   isLive(address: number): boolean {
     if (!Number.isInteger(address) || address < FIRST_BLOCK + RAW_HEADER || address >= this.sentinel) return false;
@@ -415,6 +474,7 @@ export class RawAllocator extends Emitter<RawEvents> {
     const freeBytes = this.sentinel - FIRST_BLOCK - this.inUse;
     const largest = this.largestFree();
     return {
+      allocatedBlocks: this.nLive,
       heapBytes,
       maxBytes: this.maxBytes,
       liveBlocks: this.nLive,
@@ -435,113 +495,23 @@ export class RawAllocator extends Emitter<RawEvents> {
    * @throws HeapCorruptionError naming the first inconsistent address
    */
   validate(): void {
-    const u32 = this.u32;
-    const end = floorGranule(this.memory.byteLength);
-    if (this.sentinel !== end - RAW_HEADER) {
-      throw new HeapCorruptionError(this.sentinel, `sentinel is not at the end of the ${end}-byte heap`);
-    }
-    let b = FIRST_BLOCK;
-    let prev = 0;
-    let prevFree = false;
-    let nLive = 0;
-    let nFree = 0;
-    let inUse = 0;
-    let requested = 0;
-    while (b !== this.sentinel) {
-      const word = u32[b >>> 2] as number;
-      const size = sizeOfWord(word);
-      const free = (word & FREE) !== 0;
-      if (size < MIN_BLOCK || size % GRANULE !== 0 || b + size > this.sentinel) {
-        throw new HeapCorruptionError(
-          b,
-          `block size ${size} is not a multiple of ${GRANULE} of at least ${MIN_BLOCK} within the heap`,
-        );
-      }
-      if (this.prevPhys(b) !== prev) {
-        throw new HeapCorruptionError(b, `previous-block link is ${this.prevPhys(b)}, expected ${prev}`);
-      }
-      if (free && prevFree) throw new HeapCorruptionError(b, "two adjacent free blocks were not coalesced");
-      if (free) {
-        nFree++;
-        if (this.checked && testGranule(this.live, b + RAW_HEADER)) {
-          throw new HeapCorruptionError(b, "free block is marked live");
-        }
-      } else {
-        nLive++;
-        inUse += size;
-        const req = u32[(b >>> 2) + 2] as number;
-        if (req > size - RAW_HEADER)
-          throw new HeapCorruptionError(b, `request ${req} exceeds usable ${size - RAW_HEADER}`);
-        requested += req;
-        if (this.checked && !testGranule(this.live, b + RAW_HEADER)) {
-          throw new HeapCorruptionError(b, "used block is not marked live");
-        }
-      }
-      prevFree = free;
-      prev = b;
-      b += size;
-    }
-    if (this.prevPhys(this.sentinel) !== prev) {
-      throw new HeapCorruptionError(
-        this.sentinel,
-        `sentinel's previous-block link is ${this.prevPhys(this.sentinel)}, expected ${prev}`,
-      );
-    }
-    if ((u32[this.sentinel >>> 2] as number) !== 0)
-      throw new HeapCorruptionError(this.sentinel, "sentinel header changed");
-    if (nLive !== this.nLive || inUse !== this.inUse || requested !== this.requested) {
-      throw new HeapCorruptionError(
-        FIRST_BLOCK,
-        `counters say ${this.nLive} live blocks, ${this.inUse} bytes in use, ${this.requested} requested; the walk found ${nLive}, ${inUse}, ${requested}`,
-      );
-    }
-    this.validateBins(nFree);
+    validateRawHeap({
+      u32: this.u32,
+      heapBytes: this.memory.byteLength,
+      checked: this.checked,
+      heads: this.heads,
+      flBitmap: this.flBitmap,
+      slBitmaps: this.slBitmaps,
+      sentinel: this.sentinel,
+      live: this.live,
+      nLive: this.nLive,
+      nFree: this.nFree,
+      inUse: this.inUse,
+      requested: this.requested,
+    });
   }
 
   // ---- internals ----
-
-  private validateBins(nFreeWalked: number): void {
-    const u32 = this.u32;
-    let listed = 0;
-    for (let fl = 0; fl < FL_COUNT; fl++) {
-      const flBit = (this.flBitmap >>> fl) & 1;
-      const slMap = this.slBitmaps[fl] as number;
-      if ((slMap !== 0 ? 1 : 0) !== flBit) {
-        throw new HeapCorruptionError(
-          0,
-          `first-level bitmap bit ${fl} is ${flBit} but its second-level map is ${slMap}`,
-        );
-      }
-      for (let sl = 0; sl < SL_COUNT; sl++) {
-        const bin = fl * SL_COUNT + sl;
-        const head = this.heads[bin] as number;
-        if ((head !== 0 ? 1 : 0) !== ((slMap >>> sl) & 1)) {
-          throw new HeapCorruptionError(head, `bin ${bin} head and bitmap disagree`);
-        }
-        let prev = 0;
-        for (let b = head; b !== 0; b = u32[(b >>> 2) + 2] as number) {
-          if (b < FIRST_BLOCK || b >= this.sentinel || b % GRANULE !== 0) {
-            throw new HeapCorruptionError(b, `free list of bin ${bin} points outside the heap`);
-          }
-          const word = u32[b >>> 2] as number;
-          if ((word & FREE) === 0) throw new HeapCorruptionError(b, `used block on the free list of bin ${bin}`);
-          if (binOfSize(sizeOfWord(word)) !== bin) {
-            throw new HeapCorruptionError(b, `free block of ${sizeOfWord(word)} bytes filed in bin ${bin}`);
-          }
-          if ((u32[(b >>> 2) + 3] as number) !== prev) throw new HeapCorruptionError(b, "free list back link is wrong");
-          prev = b;
-          if (++listed > nFreeWalked)
-            throw new HeapCorruptionError(b, "free lists hold more blocks than the heap (a cycle?)");
-        }
-      }
-    }
-    if (listed !== nFreeWalked || listed !== this.nFree) {
-      throw new HeapCorruptionError(
-        0,
-        `free lists hold ${listed} blocks, the heap walk found ${nFreeWalked}, the counter says ${this.nFree}`,
-      );
-    }
-  }
 
   private blockSize(block: number): number {
     return sizeOfWord(this.u32[block >>> 2] as number);
@@ -774,26 +744,6 @@ export class RawAllocator extends Emitter<RawEvents> {
   }
 }
 
-/** The size in a header word: the word without its FREE bit, as an unsigned number (sizes reach 2^32 - 32). */
-function sizeOfWord(word: number): number {
-  return (word - (word & FREE)) >>> 0;
-}
-
-/** Block size (header included) that serves a request of `size` bytes. */
-export function blockSizeFor(size: number): number {
-  const b = roundUp(size, GRANULE) + RAW_HEADER;
-  return Math.max(b, MIN_BLOCK);
-}
-
-/** `n` rounded up to a multiple of `unit`, a power of two; integer masking where the sum stays in int32. */
-function roundUp(n: number, unit: number): number {
-  return n <= 0x4000_0000 ? (n + unit - 1) & -unit : Math.ceil(n / unit) * unit;
-}
-
 function alignUp(n: number, alignment: number): number {
   return Math.ceil(n / alignment) * alignment;
-}
-
-function floorGranule(n: number): number {
-  return n - (n % GRANULE);
 }

@@ -9,14 +9,17 @@
  */
 
 import { CycleCollector } from "../gc/cycle-collector.js";
+import { type LayerKind, type LayerRecord, layerOf } from "../internal/layer-state.js";
 import { RefCounter } from "../objects/ref-counter.js";
 import { type Profile, profiles } from "../profiles.js";
+import type { ArenaAllocator } from "../pymalloc/arena-allocator.js";
 import { BlockAllocator } from "../pymalloc/block-allocator.js";
+import { resizeHeap } from "../raw/memory.js";
 import { RawAllocator } from "../raw/raw-allocator.js";
 import { VERSION } from "../version.js";
 import {
-  captureFields,
-  checkFields,
+  captureLayer,
+  checkLayer,
   type Decoder,
   decodeValue,
   type Encoder,
@@ -24,7 +27,7 @@ import {
   type FunctionLabel,
   MissingFunctionError,
   rebindFunctions,
-  restoreFields,
+  restoreLayer,
 } from "./state.js";
 
 /** The layers of one heap, each built on the one before: a raw allocator and any of the others. */
@@ -45,7 +48,8 @@ interface StackConfig {
   rawChecked: boolean;
   /** The raw allocator reserved its buffer whole (it makes no difference to behaviour, only to speed). */
   reserve?: boolean;
-  blocks?: { profile: Profile; checked: boolean };
+  /** `arenaAllocator`: the BlockAllocator took its arenas from the user's arena allocator, not the raw one. */
+  blocks?: { profile: Profile; checked: boolean; arenaAllocator?: boolean };
   objects?: { profile: Profile };
   gc?: { profile: Profile };
 }
@@ -53,13 +57,6 @@ interface StackConfig {
 /** The name of a layer of a {@link Stack}. */
 export type Layer = "raw" | "blocks" | "objects" | "gc";
 const LAYERS: Layer[] = ["raw", "blocks", "objects", "gc"];
-// What connects layers (RefCounter's hooks into its collector, counts of the layers above) is not heap state.
-const WIRING: Record<Layer, string[]> = {
-  raw: ["layersAbove"],
-  blocks: ["layersAbove"],
-  objects: ["collector", "layersAbove"],
-  gc: [],
-};
 
 /**
  * The functions of a snapshot's objects: what {@link HeapSnapshot.deserialize}
@@ -71,10 +68,32 @@ export interface DeserializeOptions {
   finalizers?: Record<string, (address: number) => void>;
   /** The callback of each weak reference that had one, by the weakref's address. */
   weakrefCallback?: (weakref: number) => ((weakref: number) => void) | undefined;
+  /**
+   * For {@link instantiate}: where the new stack's BlockAllocator takes its
+   * arenas, when the snapshot's took them from an arena allocator of its own
+   * (whose state a snapshot cannot hold).
+   */
+  arenaAllocator?: ArenaAllocator;
 }
 
+/** An arena allocator with nothing to give: pymalloc then serves every request from the raw allocator. */
+const NO_ARENAS: ArenaAllocator = { alloc: () => 0, free: () => {} };
+
 const MAGIC = "PYMEMSNP";
-const FORMAT = 1;
+// 2: each layer holds the fields it declares as state (1 held every field but its wiring).
+const FORMAT = 2;
+
+// Snapshots are made and read by this module's functions only: their contents are not part of the public face.
+let makeSnapshot: (
+  config: StackConfig,
+  layers: Partial<Record<Layer, Record<string, unknown>>>,
+  memory: Uint8Array,
+) => HeapSnapshot;
+let contentsOf: (snap: HeapSnapshot) => {
+  config: StackConfig;
+  layers: Partial<Record<Layer, Record<string, unknown>>>;
+  memory: Uint8Array;
+};
 
 /**
  * A stack's state at one moment. Take one with {@link snapshot}; put it back
@@ -82,14 +101,16 @@ const FORMAT = 1;
  * save it with {@link HeapSnapshot.serialize}.
  */
 export class HeapSnapshot {
-  /** @internal */
-  constructor(
-    /** @internal */
-    readonly config: StackConfig,
-    /** @internal */
-    readonly layers: Partial<Record<Layer, Record<string, unknown>>>,
-    /** @internal The simulated memory's bytes. */
-    readonly memory: Uint8Array,
+  static {
+    makeSnapshot = (config, layers, memory) => new HeapSnapshot(config, layers, memory);
+    contentsOf = (snap) => ({ config: snap.config, layers: snap.layers, memory: snap.memory });
+  }
+
+  private constructor(
+    private readonly config: StackConfig,
+    private readonly layers: Partial<Record<Layer, Record<string, unknown>>>,
+    /** The simulated memory's bytes. */
+    private readonly memory: Uint8Array,
   ) {}
 
   /** Bytes of simulated memory the snapshot holds (the buffer's size when it was taken). */
@@ -210,7 +231,8 @@ export class HeapSnapshot {
       if (layers.raw === undefined) throw new RangeError("corrupt snapshot: it has no raw allocator");
       snap = new HeapSnapshot(config, layers, dec.blob(h.memory));
       // A stack built from it must hold together: what validate() checks is what a corrupt snapshot breaks.
-      const probe = instantiate(snap);
+      // The probe allocates nothing, so an arena allocator that has no arenas to give will do for it.
+      const probe = instantiate(snap, config.blocks?.arenaAllocator ? { arenaAllocator: NO_ARENAS } : undefined);
       probe.raw.validate();
       probe.blocks?.validate();
     } catch (e) {
@@ -275,38 +297,46 @@ function builtInProfile(record: object): object {
   return JSON.stringify(builtIn) === JSON.stringify(record) ? builtIn : record;
 }
 
+/** The declaration of a stack's layer of kind `kind`, built on `below`; throws `message` when it is not one. */
+function declared(layer: unknown, kind: LayerKind, below: unknown, message: string): LayerRecord {
+  const r = layerOf(layer);
+  if (r === undefined || r.kind !== kind || r.below !== below) throw new TypeError(message);
+  return r;
+}
+
 /** The stack's layers after checking they are wired to each other. */
-function layersOf(stack: Stack): Partial<Record<Layer, object>> {
+function layersOf(stack: Stack): Partial<Record<Layer, LayerRecord>> {
   if (typeof stack !== "object" || stack === null)
     throw new TypeError(`stack must be an object, got ${describe(stack)}`);
   const { raw, blocks, objects, gc } = stack;
-  if (!(raw instanceof RawAllocator)) throw new TypeError(`stack.raw must be a RawAllocator, got ${describe(raw)}`);
-  if (blocks !== undefined && (!(blocks instanceof BlockAllocator) || blocks.raw !== raw)) {
-    throw new TypeError("stack.blocks must be a BlockAllocator built on stack.raw");
+  const out: Partial<Record<Layer, LayerRecord>> = {};
+  out.raw = declared(raw, "raw", undefined, `stack.raw must be a RawAllocator, got ${describe(raw)}`);
+  if (blocks !== undefined) {
+    out.blocks = declared(blocks, "blocks", raw, "stack.blocks must be a BlockAllocator built on stack.raw");
   }
-  if (objects !== undefined && (!(objects instanceof RefCounter) || objects.allocator !== (blocks ?? raw))) {
-    throw new TypeError(`stack.objects must be a RefCounter built on stack.${blocks ? "blocks" : "raw"}`);
+  if (objects !== undefined) {
+    out.objects = declared(
+      objects,
+      "objects",
+      blocks ?? raw,
+      `stack.objects must be a RefCounter built on stack.${blocks ? "blocks" : "raw"}`,
+    );
   }
-  if (gc !== undefined && (!(gc instanceof CycleCollector) || gc.objects !== objects)) {
-    throw new TypeError("stack.gc must be a CycleCollector built on stack.objects");
+  if (gc !== undefined) {
+    out.gc = declared(gc, "gc", objects, "stack.gc must be a CycleCollector built on stack.objects");
   }
   // Memory is captured whole: a layer built on it but left out of the stack would fall out of step with it.
   const onRaw = (blocks ? 1 : 0) + (objects?.allocator === raw ? 1 : 0);
   const onBlocks = blocks !== undefined && objects?.allocator === blocks ? 1 : 0;
-  if (raw.layersAbove !== onRaw || (blocks !== undefined && blocks.layersAbove !== onBlocks)) {
+  if (out.raw.above !== onRaw || (out.blocks !== undefined && out.blocks.above !== onBlocks)) {
     throw new TypeError(
       "the stack leaves out a layer built on its allocators (a RefCounter or BlockAllocator): pass every layer",
     );
   }
-  if (objects !== undefined && gc === undefined && objects.hasCollector()) {
+  if (out.objects !== undefined && gc === undefined && out.objects.above !== 0) {
     throw new TypeError("the stack leaves out the CycleCollector built on stack.objects: pass it as stack.gc");
   }
-  return {
-    raw,
-    ...(blocks ? { blocks } : {}),
-    ...(objects ? { objects } : {}),
-    ...(gc ? { gc } : {}),
-  };
+  return out;
 }
 
 function configOf(stack: Stack): StackConfig {
@@ -314,10 +344,23 @@ function configOf(stack: Stack): StackConfig {
     maxBytes: stack.raw.maxBytes,
     rawChecked: stack.raw.checked,
     ...(stack.raw.reserved ? { reserve: true } : {}),
-    ...(stack.blocks ? { blocks: { profile: stack.blocks.profile, checked: stack.blocks.checked } } : {}),
+    ...(stack.blocks
+      ? {
+          blocks: {
+            profile: stack.blocks.profile,
+            checked: stack.blocks.checked,
+            ...(stack.blocks.arenaAllocator ? { arenaAllocator: true } : {}),
+          },
+        }
+      : {}),
     ...(stack.objects ? { objects: { profile: stack.objects.profile } } : {}),
     ...(stack.gc ? { gc: { profile: stack.gc.profile } } : {}),
   };
+}
+
+/** Whether a layer of the stack is mid-operation: inside a collection, or a deallocation. */
+function busy(layers: Partial<Record<Layer, LayerRecord>>): boolean {
+  return LAYERS.some((l) => layers[l]?.busy?.() === true);
 }
 
 /**
@@ -341,16 +384,14 @@ function configOf(stack: Stack): StackConfig {
  */
 export function snapshot(stack: Stack): HeapSnapshot {
   const layers = layersOf(stack);
-  if (stack.gc?.inCollection() || stack.objects?.isDeallocating()) {
-    throw new RangeError("cannot take a snapshot while a collection or a deallocation is under way");
-  }
+  if (busy(layers)) throw new RangeError("cannot take a snapshot while a collection or a deallocation is under way");
   const memory = stack.raw.memory;
   const out: Partial<Record<Layer, Record<string, unknown>>> = {};
   for (const l of LAYERS) {
     const layer = layers[l];
-    if (layer !== undefined) out[l] = captureFields(layer, memory.buffer, WIRING[l]);
+    if (layer !== undefined) out[l] = captureLayer(layer);
   }
-  return new HeapSnapshot(configOf(stack), out, memory.u8.slice(0, memory.byteLength));
+  return makeSnapshot(configOf(stack), out, memory.u8.slice(0, memory.byteLength));
 }
 
 /**
@@ -369,12 +410,18 @@ export function restore(stack: Stack, snap: HeapSnapshot): void {
     throw new TypeError(`the snapshot has layers ${want.join(", ")}; the stack has ${have.join(", ")}`);
   }
   const now = configOf(stack);
-  const c = snap.config;
+  const { config: c, layers: saved, memory: bytes } = contentsOf(snap);
   if (now.maxBytes !== c.maxBytes) {
     throw new RangeError(`the snapshot's raw allocator has maxBytes ${c.maxBytes}; this one has ${now.maxBytes}`);
   }
   if (now.rawChecked !== c.rawChecked || now.blocks?.checked !== c.blocks?.checked) {
     throw new RangeError("the snapshot's layers and the stack's differ in checked mode");
+  }
+  if ((now.blocks?.arenaAllocator ?? false) !== (c.blocks?.arenaAllocator ?? false)) {
+    const from = (custom: boolean | undefined) => (custom ? "an arena allocator of its own" : "the raw allocator");
+    throw new RangeError(
+      `the snapshot's BlockAllocator took its arenas from ${from(c.blocks?.arenaAllocator)}; the stack's from ${from(now.blocks?.arenaAllocator)}`,
+    );
   }
   for (const l of ["blocks", "objects", "gc"] as const) {
     const a = now[l]?.profile;
@@ -383,20 +430,17 @@ export function restore(stack: Stack, snap: HeapSnapshot): void {
       throw new RangeError(`the snapshot's ${l} follow profile ${b.name}; the stack's follow ${a.name}`);
     }
   }
-  if (stack.gc?.inCollection() || stack.objects?.isDeallocating()) {
+  if (busy(layers)) {
     throw new RangeError("cannot restore a snapshot while a collection or a deallocation is under way");
   }
   const memory = stack.raw.memory;
-  for (const l of want)
-    checkFields(layers[l] as object, snap.layers[l] as Record<string, unknown>, memory.buffer, WIRING[l], l);
-  if (snap.memory.byteLength > memory.maxByteLength) {
-    throw new RangeError(
-      `the snapshot's memory (${snap.memory.byteLength} bytes) exceeds maxBytes ${memory.maxByteLength}`,
-    );
+  for (const l of want) checkLayer(layers[l] as LayerRecord, saved[l] as Record<string, unknown>, l);
+  if (bytes.byteLength > memory.maxByteLength) {
+    throw new RangeError(`the snapshot's memory (${bytes.byteLength} bytes) exceeds maxBytes ${memory.maxByteLength}`);
   }
-  memory.resizeTo(snap.memory.byteLength);
-  memory.u8.set(snap.memory);
-  for (const l of want) restoreFields(layers[l] as object, snap.layers[l] as Record<string, unknown>);
+  resizeHeap(memory, bytes.byteLength);
+  memory.u8.set(bytes);
+  for (const l of want) restoreLayer(layers[l] as LayerRecord, saved[l] as Record<string, unknown>);
 }
 
 /**
@@ -420,15 +464,28 @@ export function restore(stack: Stack, snap: HeapSnapshot): void {
  */
 export function instantiate(snap: HeapSnapshot, functions?: DeserializeOptions): Stack {
   if (!(snap instanceof HeapSnapshot)) throw new TypeError(`snapshot must be a HeapSnapshot, got ${describe(snap)}`);
-  const c = snap.config;
+  const { config: c, layers: saved, memory: bytes } = contentsOf(snap);
   const raw = new RawAllocator({
     maxBytes: c.maxBytes,
-    initialBytes: snap.memory.byteLength,
+    initialBytes: bytes.byteLength,
     checked: c.rawChecked,
     reserve: c.reserve === true,
   });
   const stack: Stack = { raw };
-  if (c.blocks) stack.blocks = new BlockAllocator({ raw, profile: c.blocks.profile, checked: c.blocks.checked });
+  if (c.blocks) {
+    const arenaAllocator = functions?.arenaAllocator;
+    if (c.blocks.arenaAllocator && arenaAllocator === undefined) {
+      throw new TypeError(
+        "the snapshot's BlockAllocator took its arenas from an arena allocator of its own: pass one as options.arenaAllocator",
+      );
+    }
+    stack.blocks = new BlockAllocator({
+      raw,
+      profile: c.blocks.profile,
+      checked: c.blocks.checked,
+      ...(c.blocks.arenaAllocator ? { arenaAllocator } : {}),
+    });
+  }
   if (c.objects) stack.objects = new RefCounter({ allocator: stack.blocks ?? raw, profile: c.objects.profile });
   if (c.gc && stack.objects) stack.gc = new CycleCollector({ objects: stack.objects, profile: c.gc.profile });
   if (functions === undefined) {
@@ -438,8 +495,8 @@ export function instantiate(snap: HeapSnapshot, functions?: DeserializeOptions):
       label.kind === "finalize"
         ? ownFunction(functions.finalizers, label.type)
         : functions.weakrefCallback?.(label.weakref);
-    const layers = rebindFunctions(snap.layers, bind) as HeapSnapshot["layers"];
-    restore(stack, new HeapSnapshot(snap.config, layers, snap.memory));
+    const layers = rebindFunctions(saved, bind) as typeof saved;
+    restore(stack, makeSnapshot(c, layers, bytes));
   }
   return stack;
 }

@@ -1,15 +1,13 @@
 /**
  * A layer's state, field by field: captured as copies, put back in place,
- * and written to and read from JSON with binary blobs. Generic on purpose:
- * every own field of a layer is state unless it is event wiring, a view of
- * the simulated memory or a reference to another layer, so a field added
- * later is snapshotted without anyone remembering to list it.
+ * and written to and read from JSON with binary blobs. What is state is what
+ * each layer declares (internal/layer-state.ts): the named fields of the
+ * objects that hold it, nothing else.
  *
  * @module
  */
 
-/** Fields of the event emitter: who listens, and errors held mid-operation. Not state of the heap. */
-const EMITTER_FIELDS = ["listeners", "subscribed", "holding", "held", "heldError"];
+import type { LayerRecord } from "../internal/layer-state.js";
 
 type TypedArray =
   | Uint8Array
@@ -38,11 +36,6 @@ function isTypedArray(v: unknown): v is TypedArray {
   return ArrayBuffer.isView(v) && !(v instanceof DataView);
 }
 
-function isPlain(v: object): boolean {
-  const p = Object.getPrototypeOf(v);
-  return p === Object.prototype || p === null;
-}
-
 /** A copy that shares nothing mutable with `v`; functions and frozen objects (types, profiles) are shared. */
 function copy<T>(v: T): T {
   if (typeof v !== "object" || v === null || Object.isFrozen(v)) return v;
@@ -55,26 +48,18 @@ function copy<T>(v: T): T {
   return out as T;
 }
 
-/** Whether an own field holds state to capture. */
-function isState(value: unknown, memory: ArrayBufferLike): boolean {
-  if (typeof value !== "object" || value === null) return true;
-  if (isTypedArray(value)) return value.buffer !== memory;
-  if (Array.isArray(value) || value instanceof Set || value instanceof Map) return true;
-  // Frozen records (types, profiles) are state shared by reference; other class instances are layers or Memory.
-  return Object.isFrozen(value) || isPlain(value);
+/** The object holding `field` of the layer's declared state, or undefined when it declares no such field. */
+function holderOf(layer: LayerRecord, field: string): Record<string, unknown> | undefined {
+  const part = layer.parts.find((p) => p.state.includes(field));
+  return part?.owner as Record<string, unknown> | undefined;
 }
 
-/**
- * The state of a layer: a copy of every own field that is state. `wiring`
- * names further fields that connect the layer to others (hooks) rather than
- * describe its heap.
- */
-export function captureFields(owner: object, memory: ArrayBufferLike, wiring: string[] = []): Record<string, unknown> {
+/** The state of a layer: a copy of every field it declares as state, in one record. */
+export function captureLayer(layer: LayerRecord): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(owner)) {
-    if (EMITTER_FIELDS.includes(key) || wiring.includes(key)) continue;
-    const value = (owner as Record<string, unknown>)[key];
-    if (isState(value, memory)) out[key] = copy(value);
+  for (const part of layer.parts) {
+    const owner = part.owner as Record<string, unknown>;
+    for (const field of part.state) out[field] = copy(owner[field]);
   }
   return out;
 }
@@ -90,25 +75,19 @@ function kindOf(v: unknown): string {
 }
 
 /**
- * Throws unless every captured field is one `owner` keeps as state, of the
- * same kind: a snapshot from another build (or a forged one) cannot write over
- * a layer's wiring or put a number where an array belongs.
+ * Throws unless every captured field is one the layer declares as state, of
+ * the same kind: a snapshot from another build (or a forged one) cannot write
+ * over a layer's settings or wiring or put a number where an array belongs.
  */
-export function checkFields(
-  owner: object,
-  fields: Record<string, unknown>,
-  memory: ArrayBufferLike,
-  wiring: string[],
-  layer: string,
-): void {
-  const o = owner as Record<string, unknown>;
+export function checkLayer(layer: LayerRecord, fields: Record<string, unknown>, name: string): void {
   for (const [key, v] of Object.entries(fields)) {
-    const cur = o[key];
-    if (EMITTER_FIELDS.includes(key) || wiring.includes(key) || !Object.hasOwn(o, key) || !isState(cur, memory)) {
-      throw new RangeError(`the snapshot's ${layer} holds ${JSON.stringify(key)}, which this ${layer} does not keep`);
+    const holder = holderOf(layer, key);
+    if (holder === undefined) {
+      throw new RangeError(`the snapshot's ${name} holds ${JSON.stringify(key)}, which this ${name} does not keep`);
     }
+    const cur = holder[key];
     if (kindOf(v) !== kindOf(cur)) {
-      throw new RangeError(`the snapshot's ${layer}.${key} is ${kindOf(v)}; this ${layer}'s is ${kindOf(cur)}`);
+      throw new RangeError(`the snapshot's ${name}.${key} is ${kindOf(v)}; this ${name}'s is ${kindOf(cur)}`);
     }
   }
 }
@@ -118,9 +97,9 @@ export function checkFields(
  * shape are refilled in place, so references users hold (as `gc.garbage`)
  * stay the live ones.
  */
-export function restoreFields(owner: object, fields: Record<string, unknown>): void {
-  const o = owner as Record<string, unknown>;
+export function restoreLayer(layer: LayerRecord, fields: Record<string, unknown>): void {
   for (const [key, v] of Object.entries(fields)) {
+    const o = holderOf(layer, key) as Record<string, unknown>;
     const cur = o[key];
     if (isTypedArray(v) && isTypedArray(cur) && cur.constructor === v.constructor && cur.length === v.length) {
       (cur as Uint8Array).set(v as Uint8Array);

@@ -7,9 +7,9 @@
  */
 
 import { TraceError } from "../errors.js";
-import { grown } from "../typed-arrays.js";
+import { grown } from "../internal/typed-arrays.js";
 import { type TraceBatch, TraceOp } from "./parse.js";
-import type { TraceAllocator } from "./replay.js";
+import type { TraceAllocator } from "./trace-allocator.js";
 
 /** The TraceError for an op the allocator refused, the allocator's error as its cause. */
 export function allocatorFailure(batch: TraceBatch, i: number, e: unknown): TraceError {

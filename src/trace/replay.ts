@@ -8,23 +8,12 @@
  */
 
 import { TraceError } from "../errors.js";
-import { BlockAllocator } from "../pymalloc/block-allocator.js";
+import type { ObjectAllocator } from "../object-allocator.js";
 import { blockSizeOf } from "../pymalloc/size-class.js";
-import { RawAllocator } from "../raw/raw-allocator.js";
+import type { RawAllocator } from "../raw/raw-allocator.js";
 import { allocatorFailure, LiveTable } from "./live-table.js";
 import { type Trace, type TraceBatch, TraceOp, type TraceStream } from "./parse.js";
-
-/** What replayTrace needs of an allocator. */
-export interface TraceAllocator {
-  /** For `m` lines: a block of at least `size` bytes; its address must not be 0 (0 marks an ID not live). */
-  malloc(size: number): number;
-  /** For `c` lines: a block of `nelem * elsize` zeroed bytes, at an address other than 0. */
-  calloc(nelem: number, elsize: number): number;
-  /** For `r` lines: resizes the live block at `address` to `size` bytes; returns its address, moved or not. */
-  realloc(address: number, size: number): number;
-  /** For `f` lines: releases the live block at `address`; what it returns is ignored. */
-  free(address: number): unknown;
-}
+import type { TraceAllocator } from "./trace-allocator.js";
 
 /** One point of the time series. */
 export interface ReplaySample {
@@ -34,13 +23,13 @@ export interface ReplaySample {
   liveBlocks: number;
   /** Bytes the live blocks asked for. */
   liveBytes: number;
-  /** Arenas allocated (BlockAllocator only, else 0). */
+  /** Arenas allocated (pymalloc only, else 0). */
   arenas: number;
-  /** Pools in use per size class (BlockAllocator only, else empty). */
+  /** Pools in use per size class (pymalloc only, else empty). */
   poolsPerClass: number[];
-  /** Bytes of the pool blocks in use, whole blocks (BlockAllocator only, else 0). */
+  /** Bytes of the pool blocks in use, whole blocks (pymalloc only, else 0). */
   blockBytes: number;
-  /** Bytes held from the RawAllocator underneath, headers included (0 for other allocators). */
+  /** Bytes held from the RawAllocator underneath, headers included (0 for an allocator with none). */
   rawBytes: number;
 }
 
@@ -88,7 +77,7 @@ export interface ReplaySummary {
   peakLiveBytes: number;
   /** Blocks still live at the end. */
   liveBlocksAtEnd: number;
-  /** BlockAllocator: arenas high-water mark. */
+  /** pymalloc: arenas high-water mark. */
   arenasHighwater?: number;
   /** RawAllocator underneath: most bytes it held at once (arenas and large blocks, headers included). */
   peakRawBytes?: number;
@@ -254,7 +243,8 @@ class Replayer {
     const { onCheckpoint, keepCheckpoints } = this.options;
     if (onCheckpoint === undefined && !keepCheckpoints) return;
     const cp: ReplayCheckpoint = { op: this.ops, line };
-    if (this.allocator instanceof BlockAllocator) cp.stats = this.allocator.debugMallocStats();
+    const text = (this.allocator as Partial<ObjectAllocator>).debugMallocStats?.();
+    if (text !== undefined) cp.stats = text;
     onCheckpoint?.(cp);
     if (keepCheckpoints) this.kept.push(cp);
   }
@@ -269,18 +259,18 @@ class Replayer {
       blockBytes: 0,
       rawBytes: 0,
     };
-    const a = this.allocator;
-    if (a instanceof BlockAllocator) {
-      const st = a.mallocStats();
+    const a = this.allocator as Partial<ObjectAllocator>;
+    const st = a.mallocStats?.();
+    if (st !== undefined) {
+      const alignment = a.profile?.alignment ?? 16;
       s.arenas = st.arenasAllocatedCurrent;
       s.poolsPerClass = st.numPools;
       st.blocksInUse.forEach((n, c) => {
-        s.blockBytes += n * blockSizeOf(c, a.profile.alignment);
+        s.blockBytes += n * blockSizeOf(c, alignment);
       });
-      s.rawBytes = a.raw.bytesInUse;
-    } else if (a instanceof RawAllocator) {
-      s.rawBytes = a.bytesInUse;
     }
+    const raw = rawOf(this.allocator);
+    if (raw !== undefined) s.rawBytes = raw.bytesInUse;
     this.series.push(s);
   }
 
@@ -301,13 +291,9 @@ class Replayer {
       elapsedMs,
       nsPerOp: this.ops === 0 ? 0 : (elapsedMs * 1e6) / this.ops,
     };
-    const raw =
-      this.allocator instanceof BlockAllocator
-        ? this.allocator.raw
-        : this.allocator instanceof RawAllocator
-          ? this.allocator
-          : undefined;
-    if (this.allocator instanceof BlockAllocator) summary.arenasHighwater = this.allocator.stats().arenasHighwater;
+    const raw = rawOf(this.allocator);
+    const st = (this.allocator as Partial<ObjectAllocator>).mallocStats?.();
+    if (st !== undefined) summary.arenasHighwater = st.arenasHighwater;
     if (raw !== undefined) {
       const rs = raw.stats();
       summary.peakRawBytes = rs.peakBytesInUse;
@@ -317,6 +303,12 @@ class Replayer {
     if (this.options.keepCheckpoints) summary.checkpointStats = this.kept;
     return summary;
   }
+}
+
+/** The raw allocator under an ObjectAllocator; undefined for a bare TraceAllocator. */
+function rawOf(allocator: TraceAllocator): RawAllocator | undefined {
+  const raw = (allocator as Partial<ObjectAllocator>).raw;
+  return raw !== undefined && typeof raw.stats === "function" ? raw : undefined;
 }
 
 function now(): number {

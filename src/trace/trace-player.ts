@@ -7,8 +7,8 @@
  * @module
  */
 
-import { checkSize } from "../arguments.js";
 import { TraceError } from "../errors.js";
+import { checkSize } from "../internal/arguments.js";
 import { type HeapSnapshot, restore, type Stack, snapshot } from "../snapshot/snapshot.js";
 import { allocatorFailure, LiveTable } from "./live-table.js";
 import { type Trace, TraceOp } from "./parse.js";

@@ -9,10 +9,11 @@
  * @module
  */
 
+import { layerOf } from "../internal/layer-state.js";
 import type { Arena } from "../pymalloc/arena.js";
-import { BlockAllocator } from "../pymalloc/block-allocator.js";
+import type { BlockAllocator } from "../pymalloc/block-allocator.js";
 import type { Pool } from "../pymalloc/pool.js";
-import { blockSizeOf } from "../pymalloc/size-class.js";
+import { blockSizeOf, sizeClassCount } from "../pymalloc/size-class.js";
 
 /** Options of {@link renderHeapMap}. */
 export interface HeapMapOptions {
@@ -75,7 +76,8 @@ function hex(address: number): string {
 }
 
 function checkOptions(blocks: BlockAllocator, options: HeapMapOptions): { detail: "pools" | "blocks"; arena?: Arena } {
-  if (!(blocks instanceof BlockAllocator)) {
+  // pymalloc's views (arenas, pools) are what the map draws: any other allocator has none.
+  if (layerOf(blocks)?.kind !== "blocks") {
     throw new TypeError(`blocks must be a BlockAllocator, got ${blocks === null ? "null" : typeof blocks}`);
   }
   if (typeof options !== "object" || options === null) {
@@ -240,7 +242,7 @@ function document(width: number, height: number, label: string, body: string[]):
 /** Every arena a row, every pool a cell. */
 function poolsView(blocks: BlockAllocator, cell: number, title: string | undefined): string {
   const { poolSize, alignment } = blocks.profile;
-  const nClasses = blocks.internals().nClasses;
+  const nClasses = sizeClassCount(blocks.profile.smallRequestThreshold, alignment);
   const arenas = blocks.arenas();
   const label = headingText(blocks, totals(arenas), title);
   const body: string[] = [heading(label)];
@@ -263,7 +265,7 @@ function poolsView(blocks: BlockAllocator, cell: number, title: string | undefin
         continue;
       }
       const p = blocks.pool(address) as Pool;
-      const state = blocks.poolState(address);
+      const state = p.state;
       const tip = `<title>${poolTooltip(p, state)}</title>`;
       if (state === "empty") {
         body.push(`<g ${poolData(p, state)}>${tip}<rect ${at} class="empty"/></g>`);
@@ -313,7 +315,7 @@ function blockStates(blocks: BlockAllocator, p: Pool): Uint8Array {
 /** One arena, every pool a tile of its blocks. */
 function blocksView(blocks: BlockAllocator, arena: Arena, options: HeapMapOptions): string {
   const { poolSize, alignment } = blocks.profile;
-  const nClasses = blocks.internals().nClasses;
+  const nClasses = sizeClassCount(blocks.profile.smallRequestThreshold, alignment);
   const label = headingText(blocks, totals([arena]), options.title ?? arenaTitle(blocks, arena));
   const body: string[] = [heading(label), `<g data-arena="${arena.index}">`];
   const used = new Set<number>();
@@ -329,7 +331,7 @@ function blocksView(blocks: BlockAllocator, arena: Arena, options: HeapMapOption
       continue;
     }
     const p = blocks.pool(address) as Pool;
-    const state = blocks.poolState(address);
+    const state = p.state;
     const tip = `<title>${poolTooltip(p, state)}</title>`;
     if (state === "empty") {
       body.push(

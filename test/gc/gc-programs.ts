@@ -5,7 +5,14 @@
  * returned, which objects were finalized, and which are alive.
  */
 import { spawnSync } from "node:child_process";
-import { BlockAllocator, CycleCollector, type Profile, RawAllocator, RefCounter } from "../../src/index.js";
+import {
+  BlockAllocator,
+  CycleCollector,
+  type ObjectAllocator,
+  type Profile,
+  RawAllocator,
+  RefCounter,
+} from "../../src/index.js";
 import { intIn, rng } from "../support/random.js";
 
 export type GcOp =
@@ -69,10 +76,18 @@ export interface Holding {
   heapSize?: number;
 }
 
-/** Runs a program through pymem; returns its log lines. */
-export function runGcWithPymem(ops: GcOp[], profile: Profile, holding: Holding = { locals: false }): string[] {
+/**
+ * Runs a program through pymem; returns its log lines. The objects live in
+ * pymalloc, or in what `allocator` makes of it (a user's own allocator).
+ */
+export function runGcWithPymem(
+  ops: GcOp[],
+  profile: Profile,
+  holding: Holding = { locals: false },
+  allocator: (blocks: BlockAllocator) => ObjectAllocator = (blocks) => blocks,
+): string[] {
   const blocks = new BlockAllocator({ raw: new RawAllocator(), profile });
-  const objects = new RefCounter({ allocator: blocks });
+  const objects = new RefCounter({ allocator: allocator(blocks) });
   // In locals mode a frozen stand-in for the interpreter's objects keeps the permanent generation non-empty, as
   // in the Python script (3.14 then never swaps its spaces); it counts in heap_size.
   const gc = new CycleCollector({ objects, heapSize: holding.locals ? (holding.heapSize ?? 1) - 1 : 0 });

@@ -7,25 +7,42 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { BlockAllocator, type Profile, RawAllocator } from "../../src/index.js";
+import { type ArenaAllocator, BlockAllocator, type Profile, RawAllocator } from "../../src/index.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 
 /** pymem's side of one trace: the stream lines and the arena offsets it took, in order. */
 export interface PymemRun {
   lines: string[];
+  /** What each call of the arena allocator returned, in order (0: none to give). */
   arenas: number[];
 }
 
-/** Replays trace text through a fresh BlockAllocator under `profile`, recording the comparison stream. */
-export function replayWithPymem(text: string, profile: Profile): PymemRun {
+/** An arena allocator that tells what it returned, in order. */
+export interface PlacingArenas extends ArenaAllocator {
+  /** Every address `alloc` returned, 0 included. */
+  readonly placed: number[];
+}
+
+/**
+ * Replays trace text through a fresh BlockAllocator under `profile`,
+ * recording the comparison stream; its arenas come from the raw allocator,
+ * or from the arena allocator `place` makes for it.
+ */
+export function replayWithPymem(
+  text: string,
+  profile: Profile,
+  place?: (raw: RawAllocator) => PlacingArenas,
+): PymemRun {
   // Below 1 GiB, so that every arena fits the C harness's 1 GiB-aligned region the same way.
   const raw = new RawAllocator({ maxBytes: 2 ** 30 - 2 ** 22 });
-  const blocks = new BlockAllocator({ raw, profile });
+  const placing = place?.(raw);
+  const blocks = new BlockAllocator({ raw, profile, ...(placing ? { arenaAllocator: placing } : {}) });
   const lines: string[] = [];
-  const arenas: number[] = [];
+  const taken: number[] = [];
+  const arenas = placing?.placed ?? taken;
   blocks.on("arena:alloc", (e) => {
-    arenas.push(e.address);
+    taken.push(e.address);
     lines.push(`+${e.address}`);
   });
   blocks.on("arena:free", (e) => lines.push(`-${e.address}`));

@@ -6,8 +6,9 @@
  *
  * Arenas: an arena allocator of ours (PyObject_SetArenaAllocator) hands out the
  * arena offsets pymem chose, in the order pymem chose them, inside one region
- * reserved at a 1 GiB-aligned base. Every pointer inside the region is printed
- * as its offset from the base, so it can be compared with pymem's address.
+ * reserved at a 1 GiB-aligned base (an offset of 0 stands for "none to give":
+ * NULL). Every pointer inside the region is printed as its offset from the
+ * base, so it can be compared with pymem's address.
  *
  * Input (stdin), any number of traces:
  *   trace NAME
@@ -50,6 +51,8 @@ static void *arena_alloc(void *ctx, size_t size) {
         return NULL;
     }
     size_t off = arena_offsets[next_arena++];
+    /* Offset 0: pymem's arena allocator had none to give; ours says so too. */
+    if (off == 0) return NULL;
     if (off + size > REGION) {
         printf("! arena offset %zu outside the region\n", off);
         return NULL;

@@ -8,6 +8,7 @@ import {
   profiles,
   RawAllocator,
 } from "../../src/index.js";
+import { lastBlockClean } from "../../src/raw/raw-allocator.js";
 import { expectNoChange, tinyProfile } from "../support/no-change.js";
 
 const P311 = profiles["cpython-3.11"];
@@ -149,7 +150,7 @@ describe("BlockAllocator", () => {
       const p = blocks.malloc(512);
       const pool = blocks.pool(p)?.address as number;
       expect(arena < d + dirty).toBe(reuse);
-      expect(raw.lastBlockClean).toBe(!reuse);
+      expect(lastBlockClean(raw)).toBe(!reuse);
       // All of it but the first pool's header: the block itself was never written.
       expect(raw.u8.subarray(arena, pool).every((x) => x === 0)).toBe(true);
       expect(raw.u8.subarray(pool + 48, arena + P311.arenaSize).every((x) => x === 0)).toBe(true);

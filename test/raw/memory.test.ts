@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InvalidAddressError } from "../../src/errors.js";
-import { Memory } from "../../src/raw/memory.js";
+import { Memory, resizeHeap } from "../../src/raw/memory.js";
 
 describe("Memory", () => {
   it("reads back words of every width, little-endian", () => {
@@ -61,7 +61,7 @@ describe("Memory", () => {
     it(`bytes past a shrunk heap read as zero once it grows again (${reserve ? "reserved" : "resizable"})`, () => {
       const m = new Memory(256, 1024, reserve);
       m.u8.fill(0xee, 0, 256);
-      m.resizeTo(128);
+      resizeHeap(m, 128);
       expect(m.byteLength).toBe(128);
       m.grow(256);
       expect([...m.heap.subarray(120, 136)]).toEqual([...Array(8).fill(0xee), ...Array(8).fill(0)]);

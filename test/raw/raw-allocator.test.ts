@@ -8,7 +8,8 @@ import {
   RAW_HEADER,
   RawAllocator,
 } from "../../src/index.js";
-import { blockSizeFor } from "../../src/raw/raw-allocator.js";
+import { lastBlockClean } from "../../src/raw/raw-allocator.js";
+import { blockSizeFor } from "../../src/raw/raw-block.js";
 import { expectNoChange } from "../support/no-change.js";
 
 describe("RawAllocator", () => {
@@ -290,7 +291,7 @@ describe("RawAllocator", () => {
     raw.malloc(16);
     raw.free(a);
     const fresh = raw.allocAligned(4096, 65536);
-    expect(raw.lastBlockClean).toBe(true);
+    expect(lastBlockClean(raw)).toBe(true);
     expect(raw.u8.subarray(fresh, fresh + 4096).every((x) => x === 0)).toBe(true);
     let inner = -1;
     raw.on("raw:alloc", () => {
@@ -302,7 +303,7 @@ describe("RawAllocator", () => {
     const p = raw.allocAligned(4096, 4096);
     expect(p).toBeLessThan(a + 20000);
     expect(inner).toBeGreaterThan(fresh);
-    expect(raw.lastBlockClean).toBe(false);
+    expect(lastBlockClean(raw)).toBe(false);
   });
 
   it("validate detects a corrupted header, naming the address", () => {

@@ -157,7 +157,7 @@ describe("renderHeapMap, blocks", () => {
         for (let i = row * cols + col; i < row * cols + col + n; i++) {
           expect(seen[i]).toBe(0);
           seen[i] = 1;
-          const live = blocks.isMarkedLive(address + poolOverhead + i * size);
+          const live = blocks.isLive(address + poolOverhead + i * size);
           expect(live, `block ${i} of pool ${address} (${cls})`).toBe(cls === "u");
           if (cls === "u") solid++;
         }

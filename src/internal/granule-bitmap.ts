@@ -7,7 +7,7 @@
  * @module
  */
 
-import { grown } from "../typed-arrays.js";
+import { grown } from "./typed-arrays.js";
 
 const GRANULE = 16;
 

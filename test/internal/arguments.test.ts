@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkPowerOfTwo, checkSize, isPowerOfTwo } from "../src/arguments.js";
-import { formatAddress } from "../src/errors.js";
+import { formatAddress } from "../../src/errors.js";
+import { checkPowerOfTwo, checkSize, isPowerOfTwo } from "../../src/internal/arguments.js";
 
 describe("argument checks", () => {
   it("checkSize accepts integers in range and names bad values", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { grown } from "../src/typed-arrays.js";
+import { grown } from "../../src/internal/typed-arrays.js";
 
 describe("grown", () => {
   it("copies into a larger array of the same kind, new elements 0", () => {

@@ -1,0 +1,28 @@
+/**
+ * 64-bit words of simulated memory as JavaScript numbers, through the 32-bit
+ * view every layer keeps: pointers, refcounts and gc words are 8 bytes wide in
+ * the CPythons modelled, and their values (addresses below 2^32, counts below
+ * 2^53) are exact as numbers. The high half is read only when it is not zero,
+ * which it almost never is.
+ *
+ * @module
+ */
+
+/** The little-endian 64-bit word at byte address `at` (8-aligned). */
+export function readWord(u32: Uint32Array, at: number): number {
+  const i = at >>> 2;
+  const hi = u32[i + 1] as number;
+  return hi === 0 ? (u32[i] as number) : (u32[i] as number) + hi * 0x1_0000_0000;
+}
+
+/** Stores a non-negative integer below 2^53 as the 64-bit word at byte address `at` (8-aligned). */
+export function writeWord(u32: Uint32Array, at: number, value: number): void {
+  const i = at >>> 2;
+  if (value >>> 0 === value) {
+    u32[i] = value;
+    u32[i + 1] = 0;
+    return;
+  }
+  u32[i] = value >>> 0;
+  u32[i + 1] = Math.floor(value / 0x1_0000_0000);
+}
