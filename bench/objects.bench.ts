@@ -7,11 +7,11 @@
  * reserving their buffers (`reserve: true`) unless told otherwise.
  */
 import { spawnSync } from "node:child_process";
-import type { Profile } from "../src/index.js";
+import type { ObjectType, Profile } from "../src/index.js";
 import { built, type Pymem } from "./pymem.js";
 import type { Table } from "./table.js";
 
-const N = 1_000_000;
+export const N = 1_000_000;
 // Object i references objects (i + 1), (7i + 3) and (13i + 5), all mod N: one cyclic graph.
 const EDGES: Array<[number, number]> = [
   [1, 1],
@@ -82,6 +82,23 @@ export function buildGraph(pm: Pymem, profile: Profile, reserve = true) {
   return { raw, objects, gc, addresses };
 }
 
+/** ns per object to build a chain of N objects, one by one, then release it with one decref. */
+export function chainNs(objects: InstanceType<Pymem["RefCounter"]>, Node: ObjectType): number {
+  const t0 = performance.now();
+  const head = objects.new(Node);
+  let cur = head;
+  for (let i = 0; i < N - 1; i++) {
+    const next = objects.new(Node);
+    objects.setSlot(cur, 0, next);
+    objects.decref(next);
+    cur = next;
+  }
+  objects.decref(head);
+  const ns = ((performance.now() - t0) * 1e6) / N;
+  if (objects.liveObjects !== 0) throw new Error("the chain did not die");
+  return ns;
+}
+
 /** Times collect(2) of a freshly built graph. */
 export function collectGraph(pm: Pymem, profile: Profile, reserve = true): { ms: number; found: number } {
   const { gc } = buildGraph(pm, profile, reserve);
@@ -124,20 +141,7 @@ export async function objectsBench(tables: Table[]): Promise<void> {
   let pymemNs = Number.POSITIVE_INFINITY;
   // Built before the first round: see bench/replay-child.ts on why no heap is built between timed runs.
   const stacks = [stack(), stack(), stack()];
-  for (const { objects, Node } of stacks) {
-    const t0 = performance.now();
-    const head = objects.new(Node);
-    let cur = head;
-    for (let i = 0; i < N - 1; i++) {
-      const next = objects.new(Node);
-      objects.setSlot(cur, 0, next);
-      objects.decref(next);
-      cur = next;
-    }
-    objects.decref(head);
-    pymemNs = Math.min(pymemNs, ((performance.now() - t0) * 1e6) / N);
-    if (objects.liveObjects !== 0) throw new Error("the chain did not die");
-  }
+  for (const { objects, Node } of stacks) pymemNs = Math.min(pymemNs, chainNs(objects, Node));
   const realNs = Number(python(PY_REFS));
   tables.push({
     title: `Objects (cpython-${version} against python3 ${version})`,

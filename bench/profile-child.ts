@@ -35,18 +35,21 @@ function partsOfBundle(): (line: number) => string {
   return (line) => {
     const mod = moduleOf[line] ?? "";
     const fn = methodOf[line] ?? "";
-    if (mod === "src/raw/granule-bitmap" || /^(markLive|growLive|checkLive\w*|badSmallFree)$/.test(fn)) {
+    if (
+      mod === "src/internal/granule-bitmap" ||
+      mod === "src/pymalloc/checked-mode" ||
+      /^(markLive|growLive|checkLive\w*)$/.test(fn)
+    ) {
       return "checked mode: live-block bitmaps";
     }
     if (mod.startsWith("src/trace/")) return "replay loop: trace ops, live-block table";
-    if (mod.startsWith("src/pymalloc/")) {
-      return /^(newArena|poolEmptied|insertToFreepool|poolRefilled|freeArena|\w*[Aa]rena\w*)$/.test(fn)
-        ? "pymalloc: arenas and their lists"
-        : "pymalloc: size classes, pools, free lists";
+    if (/^src\/pymalloc\/arena/.test(mod) || /^(poolEmptied|poolRefilled)$/.test(fn)) {
+      return "pymalloc: arenas and their lists";
     }
+    if (mod.startsWith("src/pymalloc/")) return "pymalloc: size classes, pools, free lists";
     if (mod.startsWith("src/raw/")) return "RawAllocator: arenas' and large requests' memory (TLSF)";
     if (mod === "src/events") return "events: the no-listener checks";
-    if (mod === "src/arguments") return "argument checks";
+    if (mod === "src/internal/arguments") return "argument checks";
     return `other pymem (${mod})`;
   };
 }

@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { arch, cpus, platform, release, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
+import { baselineBench } from "./baseline.bench.js";
 import { bufferBench } from "./buffer.bench.js";
 import { memoryBench } from "./memory.bench.js";
 import { objectsBench } from "./objects.bench.js";
@@ -23,6 +24,7 @@ const benches: Array<[string, (t: Table[]) => Promise<void>]> = [
   ["raw", rawBench],
   ["buffer", bufferBench],
   ["profile", profileBench],
+  ["baseline", baselineBench],
 ];
 const tables: Table[] = [];
 for (const [name, run] of benches) {
