@@ -37,7 +37,7 @@ export {
 export { Arena } from "./pymalloc/arena.js";
 export type { ArenaAllocator } from "./pymalloc/arena-allocator.js";
 export type { ArenaMapCounts } from "./pymalloc/arena-map.js";
-export { BlockAllocator, type BlockAllocatorOptions, type BlockStats } from "./pymalloc/block-allocator.js";
+export { BlockAllocator, type BlockAllocatorOptions } from "./pymalloc/block-allocator.js";
 export type { BlockEvents } from "./pymalloc/block-events.js";
 export {
   DebugAllocator,
@@ -48,6 +48,7 @@ export { Pool, type PoolState } from "./pymalloc/pool.js";
 export { poolHeader } from "./pymalloc/pool-header.js";
 export { blockSizeOf, blocksPerPool, poolOf, sizeClassCount, sizeClassOf } from "./pymalloc/size-class.js";
 export {
+  type BlockStats,
   formatMallocStats,
   type MallocByteTotals,
   type MallocStats,

@@ -69,6 +69,9 @@ export abstract class Collection extends GcLists {
 
   /** The fields snapshots copy, and the ones they leave (settings, the memory, the layers it is wired to). */
   static readonly stateFields = [
+    // Where the list heads are: a raw block taken when the collector was made, so a fork's gc must use the
+    // snapshot's, not the one it took in a fresh heap.
+    "heads",
     "counts",
     "thresholds",
     "stats",
@@ -81,7 +84,7 @@ export abstract class Collection extends GcLists {
     "rootStack",
     "nRoots",
   ];
-  static readonly fixedFields = ["u32", "heads", "unreachableMask", "keptNextBits", "view", "profile", "events"];
+  static readonly fixedFields = ["u32", "unreachableMask", "keptNextBits", "view", "profile", "events"];
 
   constructor(
     /** The objects, as the collector sees them. */

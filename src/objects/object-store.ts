@@ -133,6 +133,11 @@ export abstract class ObjectStore {
     return Number.isInteger(address) && address > 0 && testGranule(this.live, address);
   }
 
+  /** Whether `address`, known to be a valid address, is a live object: the checks' fast path. */
+  isLive(address: number): boolean {
+    return testGranule(this.live, address);
+  }
+
   /** The 64-bit word at `at`. */
   readWord(at: number): number {
     return readWord(this.u32, at);

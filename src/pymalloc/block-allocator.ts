@@ -52,7 +52,7 @@ import {
   USEDPOOLS_HEAD,
 } from "./pool-header.js";
 import { blockSizeOf, blocksPerPool, reallocStaysInPlace, sizeClassCount } from "./size-class.js";
-import { collectMallocStats, formatMallocStats, type MallocStats } from "./stats.js";
+import { type BlockStats, collectMallocStats, formatMallocStats, type MallocStats } from "./stats.js";
 import { validatePymalloc } from "./validate.js";
 
 /** Options for {@link BlockAllocator}. */
@@ -69,14 +69,6 @@ export interface BlockAllocatorOptions {
    * `arenaAlignment`, reading zero as fresh pages do).
    */
   arenaAllocator?: ArenaAllocator;
-}
-
-/** The quantities of CPython's stats report, as numbers, plus totals. */
-export interface BlockStats extends MallocStats {
-  /** `sys.getallocatedblocks()`: small blocks in use plus raw blocks this allocator handed out. */
-  allocatedBlocks: number;
-  /** Raw-allocator blocks this allocator handed out (raw_allocated_blocks). */
-  rawAllocatedBlocks: number;
 }
 
 // Events raised in the middle of an allocation wait until it is complete (bits of `pending`).

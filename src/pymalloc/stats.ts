@@ -33,6 +33,14 @@ export interface MallocStats {
   arenaMap: ArenaMapCounts | undefined;
 }
 
+/** The quantities of CPython's stats report, as numbers, plus totals: what `BlockAllocator.stats()` returns. */
+export interface BlockStats extends MallocStats {
+  /** `sys.getallocatedblocks()`: small blocks in use plus raw blocks this allocator handed out. */
+  allocatedBlocks: number;
+  /** Raw-allocator blocks this allocator handed out (raw_allocated_blocks). */
+  rawAllocatedBlocks: number;
+}
+
 /**
  * The report's quantities, summed over every carved pool of every allocated
  * arena as `_PyObject_DebugMallocStats` sums them: pools and blocks per size

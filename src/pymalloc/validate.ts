@@ -20,7 +20,7 @@ import {
   POOL_SZIDX,
   USEDPOOLS_HEAD,
 } from "./pool-header.js";
-import type { MallocStats } from "./stats.js";
+import type { BlockStats } from "./stats.js";
 
 /**
  * Checks every invariant: unused_arena_objects and usable_arenas (linked both
@@ -30,11 +30,7 @@ import type { MallocStats } from "./stats.js";
  * the stats add up to the arenas' bytes.
  * @throws HeapCorruptionError naming the first inconsistent address
  */
-export function validatePymalloc(
-  A: ArenaObjects,
-  s: PoolGeometry,
-  st: MallocStats & { allocatedBlocks: number; rawAllocatedBlocks: number },
-): void {
+export function validatePymalloc(A: ArenaObjects, s: PoolGeometry, st: BlockStats): void {
   const { u32, poolSize, poolOverhead } = s;
   const nClasses = s.classSize.length;
   const maxPoolsInArena = A.nfp2lasta.length - 1;
