@@ -112,6 +112,7 @@ export class Emitter<M extends object> {
    * held error, unless `discard` (the operation failed with its own error).
    */
   releaseListenerErrors(discard = false): void {
+    if (this.holding === 0) throw new RangeError("releaseListenerErrors without a holdListenerErrors to end");
     if (--this.holding > 0 || !this.held) return;
     const e = this.heldError;
     this.held = false;

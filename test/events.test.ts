@@ -67,4 +67,18 @@ describe("Emitter", () => {
     const e = new Emitter<Events>();
     expect(() => e.on("ping", 5 as never)).toThrow(/ping/);
   });
+
+  it("holds listener errors until the outermost release, and refuses a release with nothing held", () => {
+    const e = new Emitter<Events>();
+    e.on("ping", () => {
+      throw new Error("held");
+    });
+    e.holdListenerErrors();
+    e.holdListenerErrors();
+    e.emit("ping", { n: 1 });
+    e.releaseListenerErrors();
+    expect(() => e.releaseListenerErrors()).toThrow("held");
+    expect(() => e.releaseListenerErrors()).toThrow(/without a holdListenerErrors/);
+    expect(() => e.emit("ping", { n: 2 })).toThrow("held");
+  });
 });

@@ -24,6 +24,7 @@ import {
   RefCounter,
   replayTrace,
 } from "../src/index.js";
+import { collectorViewOf } from "../src/objects/ref-counter.js";
 import { generateGcProgram, runGcWithPymem } from "./gc/gc-programs.js";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
@@ -121,6 +122,66 @@ describe("ObjectAllocator", () => {
     // Freed through the hooks: the block is filled with DEADBYTE.
     expect(raw.u8[block]).toBe(0xdd);
     debug.validate();
+  });
+
+  it("frees an object whose block the debug hooks refuse, reports it once the deallocation is done, and goes on", () => {
+    const heap = createHeap({ profile: "cpython-3.11" });
+    const debug = new DebugAllocator({ allocator: heap.blocks });
+    const objects = new RefCounter({ allocator: debug });
+    const T = objects.defineType({ name: "T", slots: 1, container: true, dataBytes: 8 });
+    const a = objects.new(T);
+    const b = objects.new(T);
+    objects.setSlot(a, 0, b);
+    objects.decref(b);
+    const base = a - 16;
+    heap.raw.u8[base + debug.requestedSize(base)] = 0; // a's object wrote one byte past its end
+    const freed: number[] = [];
+    objects.on("object:dealloc", (e) => freed.push(e.address));
+    expect(() => objects.decref(a)).toThrow(/bad trailing pad byte/);
+    // Both died, in CPython's order; nothing is left half-done: no frame, no hold.
+    expect(freed).toEqual([b, a]);
+    expect(objects.isAlive(a) || objects.isAlive(b)).toBe(false);
+    expect(collectorViewOf(objects)?.isDeallocating()).toBe(false);
+    objects.on("object:alloc", () => {
+      throw new Error("listener");
+    });
+    // A listener's error comes out at once: the hooks' failure left no hold behind.
+    expect(() => objects.new(T)).toThrow("listener");
+    heap.blocks.validate();
+  });
+
+  it("releases what it holds when an automatic collection's finalizer fails inside new()", () => {
+    for (const profile of ["cpython-3.11", "cpython-3.12"] as const) {
+      const { objects, gc, blocks } = createHeap({ profile });
+      gc.setThreshold(1);
+      const F = objects.defineType({
+        name: "F",
+        slots: 1,
+        container: true,
+        finalize: () => {
+          throw new Error("finalizer");
+        },
+      });
+      const N = objects.defineType({ name: "N", slots: 1, container: true });
+      const f = objects.new(F);
+      objects.setSlot(f, 0, f);
+      objects.decref(f);
+      let error: unknown;
+      for (let i = 0; i < 5 && error === undefined; i++) {
+        try {
+          objects.new(N);
+        } catch (e) {
+          error = e;
+        }
+      }
+      expect(String(error)).toMatch(/finalizer/);
+      blocks.on("block:alloc", () => {
+        throw new Error("listener");
+      });
+      // Nothing is still held: the next listener error surfaces from the call that raised it.
+      expect(() => blocks.malloc(8)).toThrow("listener");
+      blocks.validate();
+    }
   });
 
   it("refuses what is not an allocator, naming what it lacks", () => {

@@ -22,7 +22,11 @@ export interface StatePart {
   readonly owner: object;
   /** Its own fields that are the heap's state: a snapshot copies them, restore puts them back. */
   readonly state: readonly string[];
-  /** Its own fields that are not: settings fixed at construction, views of memory, links to other parts or layers. */
+  /**
+   * Its own fields that are not: settings fixed at construction, views of
+   * memory, links to other parts or layers, what an operation in progress
+   * keeps (settled between calls), caches.
+   */
   readonly fixed: readonly string[];
 }
 
@@ -65,7 +69,11 @@ export function declareLayer(layer: object, record: Omit<LayerRecord, "above">):
   }
   records.set(layer, { ...record, above: 0 });
   if (record.kind === "debug") return;
-  for (let below = record.below; below !== undefined; ) {
+  let below = record.below;
+  // Built on an allocator that is not one of ours (a user's own): its memory is its raw allocator's, so the
+  // layer is counted there, and a snapshot of that raw allocator's stack refuses to leave it out.
+  if (below !== undefined && !records.has(below)) below = (below as { raw?: object }).raw;
+  for (; below !== undefined; ) {
     const r = records.get(below);
     if (r === undefined) break;
     r.above++;

@@ -47,10 +47,21 @@ export abstract class Deallocator extends WeakRefLists {
    */
   protected dealloc(address: number): void {
     const base = this.sp;
+    const depth = this.trashDepth;
     this.events.holdListenerErrors();
     this.allocator.holdListenerErrors?.();
-    this.enter(address);
-    while (this.sp > base) this.step();
+    try {
+      this.enter(address);
+      while (this.sp > base) this.step();
+    } catch (e) {
+      // Not an error of user code (those are held and come below): a failure of the machinery itself, such as
+      // no memory for the tuple of several weakrefs' callbacks. Leave no frame or hold behind it.
+      this.sp = base;
+      this.trashDepth = depth;
+      this.allocator.releaseListenerErrors?.(true);
+      this.events.releaseListenerErrors(true);
+      throw e;
+    }
     try {
       this.allocator.releaseListenerErrors?.();
     } catch (e) {
@@ -177,7 +188,7 @@ export abstract class Deallocator extends WeakRefLists {
       }
     }
     // Everything released: free the memory (a list's items block first, then PyObject_GC_Del / PyObject_Free).
-    if (t.listLike && slots !== 0) this.allocator.free(slots);
+    if (t.listLike && slots !== 0) this.release(slots);
     this.sp--;
     this.forget(address);
     const gc = t.container ? this.collector : undefined;
@@ -185,9 +196,23 @@ export abstract class Deallocator extends WeakRefLists {
       if (gc.isTracked(address)) gc.untrack(address);
       gc.released();
     }
-    this.allocator.free(t.container ? address - this.gcHead : address);
+    this.release(t.container ? address - this.gcHead : address);
     if (this.events.hasListeners("object:dealloc")) this.events.emit("object:dealloc", { address, type: t.name });
     this.trashcanEnd(t);
+  }
+
+  /**
+   * Frees a block of a dead object. An allocator that refuses (the debug hooks
+   * finding the object wrote past its end) is reported once the deallocation
+   * is complete, as CPython reports what its hooks find; the object is gone
+   * all the same, and the deallocation goes on.
+   */
+  protected release(block: number): void {
+    try {
+      this.allocator.free(block);
+    } catch (e) {
+      reportError(this.events, e);
+    }
   }
 
   /** Py_TRASHCAN_END: leave the level; at the top, drain the deposits. */

@@ -81,7 +81,7 @@ export class ObjectCore extends Deallocator implements CollectorView {
         const item = this.readWord(items + 8 * i);
         if (item !== 0) this.decref(item);
       }
-      this.allocator.free(items);
+      this.release(items);
       return;
     }
     const base = address + t.slotOffset;

@@ -245,6 +245,19 @@ export abstract class ObjectStore {
       this.allocator.releaseListenerErrors?.(true);
       throw e;
     }
+    // From here every path releases the hold once: with its own error, discarding the listeners'.
+    let done = false;
+    try {
+      const address = this.initObject(t, n, block, bytes);
+      done = true;
+      return address;
+    } finally {
+      this.allocator.releaseListenerErrors?.(!done);
+    }
+  }
+
+  /** The new object in `block`: zeroed, counted by the gc (which may collect first), live, tracked. */
+  private initObject(t: ObjectType, n: number, block: number, bytes: number): number {
     const address = t.container ? block + this.gcHead : block;
     // A fresh object is untracked, unfinalized and holds nothing.
     // Small objects by words (a block is 16-byte aligned and its size rounded up to 16); fill() costs more.
@@ -254,7 +267,15 @@ export abstract class ObjectStore {
     } else {
       this.memory.u8.fill(0, block, block + bytes);
     }
-    if (t.container && this.collector !== undefined) this.collector.link();
+    if (t.container && this.collector !== undefined) {
+      try {
+        // 3.8-3.11 may collect right here; an error its finalizers raise leaves no block behind.
+        this.collector.link();
+      } catch (e) {
+        this.allocator.free(block);
+        throw e;
+      }
+    }
     const i = address >>> 2;
     this.u32[i] = 1;
     this.u32[i + 2] = t.id;
@@ -271,7 +292,6 @@ export abstract class ObjectStore {
         clearGranule(this.live, address);
         this.nLive--;
         this.allocator.free(block);
-        this.allocator.releaseListenerErrors?.(true);
         throw e;
       }
       writeWord(this.u32, address + OB_ITEM, items);
@@ -280,14 +300,11 @@ export abstract class ObjectStore {
     }
     if (t.container && this.collector !== undefined) {
       this.collector.track(address);
+      // A collection scheduled meanwhile (3.12+) runs now; what its finalizers raise comes after the object is made.
       this.collector.safePoint();
     }
-    try {
-      if (this.events.hasListeners("object:alloc")) {
-        this.events.emit("object:alloc", { address, type: t.name, size: bytes });
-      }
-    } finally {
-      this.allocator.releaseListenerErrors?.();
+    if (this.events.hasListeners("object:alloc")) {
+      this.events.emit("object:alloc", { address, type: t.name, size: bytes });
     }
     return address;
   }

@@ -44,13 +44,21 @@ import { lastBlockClean, type RawAllocator } from "../raw/raw-allocator.js";
  */
 export interface ArenaAllocator {
   /**
-   * `size` bytes (the profile's arena size) at an address inside the raw
-   * allocator's heap, 8-aligned and overlapping no live arena; 0 when there
-   * are none to give, and pymalloc serves the request from the raw allocator
-   * instead, as CPython does when its arena allocator returns NULL.
+   * `size` bytes (the profile's arena size): an 8-aligned address inside a
+   * block the raw allocator handed out (a region reserved for arenas), clear
+   * of the live arenas; 0 when there are none to give, and pymalloc serves
+   * the request from the raw allocator instead, as CPython does when its
+   * arena allocator returns NULL. What `alloc` throws (or the raw
+   * allocator's listeners throw while it runs) comes out of the call that
+   * needed the arena, which then changes nothing.
    */
   alloc(size: number): number;
-  /** Takes back an arena that `alloc` gave, once all its pools are empty. */
+  /**
+   * Takes back an arena that `alloc` gave, once all its pools are empty (a
+   * copy of the heap made by `instantiate` gives back arenas the original's
+   * allocator gave). What it throws comes out of the free that released the
+   * arena, once that free is complete.
+   */
   free(address: number, size: number): void;
 }
 
@@ -71,10 +79,17 @@ export function rawArenas(raw: RawAllocator, alignment: number): ArenaAllocator 
 
 /**
  * Throws unless `address`, returned by an arena allocator for `size` bytes,
- * is an integer, 8-aligned, inside the heap, and clear of the live arenas
- * (each `size` bytes, at the addresses `live` yields).
+ * is an integer, 8-aligned, inside the heap, within a block the raw
+ * allocator handed out (`holder` says which: 0 for none), and clear of the
+ * live arenas (each `size` bytes, at the addresses `live` yields).
  */
-export function checkArenaAddress(address: unknown, size: number, heapBytes: number, live: Iterable<number>): number {
+export function checkArenaAddress(
+  address: unknown,
+  size: number,
+  heapBytes: number,
+  holder: (address: number) => number,
+  live: Iterable<number>,
+): number {
   if (typeof address !== "number" || !Number.isSafeInteger(address) || address < 0) {
     throw new TypeError(
       `the arena allocator must return a non-negative integer address, got ${typeof address === "number" ? address : typeof address}`,
@@ -86,6 +101,12 @@ export function checkArenaAddress(address: unknown, size: number, heapBytes: num
     throw new InvalidAddressError(
       address,
       `the arena allocator returned an arena of ${size} bytes that ends past the heap (${heapBytes} bytes)`,
+    );
+  }
+  if (holder(address) === 0) {
+    throw new InvalidAddressError(
+      address,
+      `the arena allocator returned an arena of ${size} bytes outside any block the raw allocator handed out (reserve its memory with raw.allocAligned or raw.malloc)`,
     );
   }
   for (const other of live) {

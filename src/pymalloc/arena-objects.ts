@@ -16,9 +16,10 @@
  */
 
 import { OutOfMemoryError } from "../errors.js";
+import { reportError } from "../events.js";
 import { grown } from "../internal/typed-arrays.js";
 import type { Profile } from "../profiles.js";
-import type { RawAllocator } from "../raw/raw-allocator.js";
+import { liveBlockHolding, type RawAllocator } from "../raw/raw-allocator.js";
 import { type ArenaAllocator, checkArenaAddress } from "./arena-allocator.js";
 import type { ArenaMap } from "./arena-map.js";
 import { DUMMY_SIZE_IDX, POOL_ARENAINDEX, POOL_NEXTPOOL, POOL_SZIDX } from "./pool-header.js";
@@ -67,6 +68,8 @@ export class ArenaObjects {
   nArenasHighwater = 0;
   /** The arena the last takePool allocated, or NO_ARENA when it used one it had (reset by the caller). */
   newArenaIndex = NO_ARENA;
+  /** The raw block that held the last arena a user's arena allocator gave (0: none yet), tried first next time. */
+  arenaRegion = 0;
 
   /** The fields snapshots copy, and the ones they leave (settings, links to the other parts). */
   static readonly stateFields = [
@@ -84,7 +87,6 @@ export class ArenaObjects {
     "nArenasCurrentlyAllocated",
     "nTimesArenaAllocated",
     "nArenasHighwater",
-    "newArenaIndex",
   ];
   static readonly fixedFields = [
     "u32",
@@ -98,6 +100,9 @@ export class ArenaObjects {
     "source",
     "map",
     "builtInSource",
+    // What the last takePool did, and a cache: neither is the heap's state.
+    "newArenaIndex",
+    "arenaRegion",
   ];
 
   constructor(
@@ -194,7 +199,9 @@ export class ArenaObjects {
    * once the allocation that needed the arena is complete).
    */
   private newArena(): number {
-    if (this.unusedArenaObjects === NO_ARENA) this.growArenaObjects();
+    // CPython grows the vector before it asks for the memory, and keeps it grown when there is none.
+    const grewFrom = this.unusedArenaObjects === NO_ARENA ? this.maxArenas : -1;
+    if (grewFrom >= 0) this.growArenaObjects();
     const a = this.unusedArenaObjects;
     this.raw.holdListenerErrors();
     let address: number;
@@ -202,15 +209,28 @@ export class ArenaObjects {
       address = this.source.alloc(this.arenaSize);
       // The built-in source cannot hand out a bad region; a user's is checked before anything changes.
       if (address !== 0 && !this.builtInSource) {
-        address = checkArenaAddress(address, this.arenaSize, this.raw.heapBytes, this.liveArenas());
+        address = checkArenaAddress(
+          address,
+          this.arenaSize,
+          this.raw.heapBytes,
+          (at) => this.holder(at),
+          this.liveArenas(),
+        );
       }
     } catch (e) {
       this.raw.releaseListenerErrors(true);
       if (e instanceof OutOfMemoryError) return NO_ARENA;
+      // An error, not "none to give": the call that needed the arena changes nothing, not even the vector.
+      if (grewFrom >= 0) this.shrinkArenaObjects(grewFrom);
       throw e;
     }
     if (address === 0) {
-      this.raw.releaseListenerErrors();
+      try {
+        this.raw.releaseListenerErrors();
+      } catch (e) {
+        if (grewFrom >= 0) this.shrinkArenaObjects(grewFrom);
+        throw e;
+      }
       return NO_ARENA;
     }
     this.unusedArenaObjects = this.arenaNext[a] as number;
@@ -232,6 +252,42 @@ export class ArenaObjects {
     this.arenaPoolAddress[a] = poolAddress;
     this.newArenaIndex = a;
     return a;
+  }
+
+  /** Undoes growArenaObjects from `n` slots, for a call that fails: the vector as it was, none of it unused. */
+  private shrinkArenaObjects(n: number): void {
+    this.arenaAddress = this.arenaAddress.slice(0, n);
+    this.arenaPoolAddress = this.arenaPoolAddress.slice(0, n);
+    this.arenaFreePools = this.arenaFreePools.slice(0, n);
+    this.arenaNFreePools = this.arenaNFreePools.slice(0, n);
+    this.arenaNTotalPools = this.arenaNTotalPools.slice(0, n);
+    this.arenaNext = this.arenaNext.slice(0, n);
+    this.arenaPrev = this.arenaPrev.slice(0, n);
+    this.unusedArenaObjects = NO_ARENA;
+    this.maxArenas = n;
+  }
+
+  /**
+   * The raw block holding a user's arena at `address` (its payload address; 0
+   * for none). The block that held the last one is tried first (arenas
+   * usually come from one reserved region); otherwise the heap is walked.
+   */
+  private holder(address: number): number {
+    const r = this.arenaRegion;
+    const size = this.arenaSize;
+    // Only a checked raw allocator knows for sure that a block still starts there.
+    if (
+      r !== 0 &&
+      this.raw.checked &&
+      this.raw.isLive(r) &&
+      address >= r &&
+      address + size <= r + this.raw.usableSize(r)
+    ) {
+      return r;
+    }
+    const found = liveBlockHolding(this.raw, address, size);
+    if (found !== 0) this.arenaRegion = found;
+    return found;
   }
 
   /** Doubles the arena objects vector (16 at first); new slots are chained unused in ascending order. */
@@ -288,7 +344,12 @@ export class ArenaObjects {
       if (this.radix) this.map.mark(address, false);
       this.arenaAddress[a] = 0;
       this.nArenasCurrentlyAllocated--;
-      this.source.free(address, this.arenaSize);
+      try {
+        this.source.free(address, this.arenaSize);
+      } catch (e) {
+        // A user's free that throws: the free that released the arena completes, then the error comes.
+        reportError(this.raw, e);
+      }
       return address;
     }
     if (nfNew === 1) {

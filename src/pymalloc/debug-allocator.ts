@@ -337,13 +337,24 @@ export class DebugAllocator implements ObjectAllocator {
     this.allocator.validate();
   }
 
-  /** Whether `address` could be a block of these hooks: its debug block lies in memory the allocator wrapped owns. */
+  /**
+   * Whether `address` could be a block of these hooks: its debug block lies in
+   * memory they take blocks from (the raw allocator's for the raw domain and
+   * for what pymalloc hands on to it; otherwise the allocator wrapped's).
+   */
   owns(address: number): boolean {
-    return address >= 2 * SST && this.allocator.owns(address - 2 * SST);
+    if (!(address >= 2 * SST)) return false;
+    const base = address - 2 * SST;
+    return this.domain === "raw" || this.blocks !== undefined ? this.raw.owns(base) : this.allocator.owns(base);
   }
 
-  /** The bytes usable at `address`: exactly the size asked for, since the hooks guard every byte past it. */
+  /**
+   * The bytes usable at the block `address`: exactly the size asked for, since
+   * the hooks guard every byte past it.
+   * @throws HeapCorruptionError when the block's id or pads are not what the hooks wrote
+   */
   usableSize(address: number): number {
+    this.checkAddress(address);
     return this.requestedSize(address);
   }
 

@@ -145,6 +145,7 @@ export interface RawStats {
 
 // Reads a private flag for pymalloc's arenas (and the tests), without making it part of the class's public face.
 let readLastBlockClean: (raw: RawAllocator) => boolean;
+let findHolder: (raw: RawAllocator, address: number, size: number) => number;
 
 /**
  * Whether the block the last malloc, calloc, allocAligned or moving realloc of
@@ -153,6 +154,15 @@ let readLastBlockClean: (raw: RawAllocator) => boolean;
  */
 export function lastBlockClean(raw: RawAllocator): boolean {
   return readLastBlockClean(raw);
+}
+
+/**
+ * The payload address of the live block of `raw` that holds all of
+ * `[address, address + size)`, or 0 when none does. It walks the heap's
+ * blocks: for checking the memory a user's arena allocator hands out.
+ */
+export function liveBlockHolding(raw: RawAllocator, address: number, size: number): number {
+  return findHolder(raw, address, size);
 }
 
 /**
@@ -177,6 +187,7 @@ export function lastBlockClean(raw: RawAllocator): boolean {
 export class RawAllocator extends Emitter<RawEvents> {
   static {
     readLastBlockClean = (raw) => raw.lastBlockClean;
+    findHolder = (raw, address, size) => raw.holderOf(address, size);
   }
 
   /** Word access and views over the buffer. */
@@ -512,6 +523,19 @@ export class RawAllocator extends Emitter<RawEvents> {
   }
 
   // ---- internals ----
+
+  /** The payload of the live block holding `[address, address + size)`, or 0 (a walk over the blocks). */
+  private holderOf(address: number, size: number): number {
+    for (let b = FIRST_BLOCK; b < this.sentinel; ) {
+      const end = b + this.blockSize(b);
+      if (address < end) {
+        const used = ((this.u32[b >>> 2] as number) & FREE) === 0;
+        return used && address >= b + RAW_HEADER && address + size <= end ? b + RAW_HEADER : 0;
+      }
+      b = end;
+    }
+    return 0;
+  }
 
   private blockSize(block: number): number {
     return sizeOfWord(this.u32[block >>> 2] as number);

@@ -75,9 +75,10 @@ function kindOf(v: unknown): string {
 }
 
 /**
- * Throws unless every captured field is one the layer declares as state, of
- * the same kind: a snapshot from another build (or a forged one) cannot write
- * over a layer's settings or wiring or put a number where an array belongs.
+ * Throws unless the captured fields are exactly those the layer declares as
+ * state, each of the same kind: a snapshot from another build (or a forged
+ * one) cannot leave state out, write over a layer's settings or wiring, or
+ * put a number where an array belongs.
  */
 export function checkLayer(layer: LayerRecord, fields: Record<string, unknown>, name: string): void {
   for (const [key, v] of Object.entries(fields)) {
@@ -88,6 +89,12 @@ export function checkLayer(layer: LayerRecord, fields: Record<string, unknown>, 
     const cur = holder[key];
     if (kindOf(v) !== kindOf(cur)) {
       throw new RangeError(`the snapshot's ${name}.${key} is ${kindOf(v)}; this ${name}'s is ${kindOf(cur)}`);
+    }
+  }
+  for (const part of layer.parts) {
+    const missing = part.state.find((f) => !Object.hasOwn(fields, f));
+    if (missing !== undefined) {
+      throw new RangeError(`the snapshot's ${name} lacks ${JSON.stringify(missing)}, which this ${name} keeps`);
     }
   }
 }

@@ -13,6 +13,7 @@ import {
   profiles,
   RawAllocator,
   RefCounter,
+  snapshot,
 } from "../../src/index.js";
 import { EMITTER_FIELDS, type LayerRecord, layerOf, undeclaredFields } from "../../src/internal/layer-state.js";
 
@@ -100,5 +101,25 @@ describe("layer declarations", () => {
     expect(layerOf(raw)?.above).toBe(1);
     new CycleCollector({ objects });
     expect(layerOf(objects)?.above).toBe(1);
+  });
+
+  it("counts a layer built on a user's own allocator on the raw allocator under it", () => {
+    const raw = new RawAllocator();
+    const blocks = new BlockAllocator({ raw });
+    const mine = {
+      raw,
+      malloc: (n: number) => blocks.malloc(n),
+      calloc: (n: number, e: number) => blocks.calloc(n, e),
+      realloc: (p: number, n: number) => blocks.realloc(p, n),
+      free: (p: number) => blocks.free(p),
+      owns: (p: number) => blocks.owns(p),
+      usableSize: (p: number) => blocks.usableSize(p),
+      validate: () => blocks.validate(),
+      stats: () => blocks.stats(),
+    };
+    new RefCounter({ allocator: mine });
+    expect(layerOf(raw)?.above).toBe(2);
+    // Its objects live in that memory: a snapshot of the allocators alone would fall out of step with them.
+    expect(() => snapshot({ raw, blocks })).toThrow(/leaves out a layer built on its allocators/);
   });
 });

@@ -99,6 +99,9 @@ describe("arenaAllocator", () => {
       ["unaligned", (r) => [r + 12], /not aligned to 8/],
       ["past the heap", (_, heap) => [heap - 4096], /ends past the heap/],
       ["overlapping", (r) => [r, r + 4096], /overlapping the live arena at/],
+      // Memory the raw allocator still owns: its headers and free space, which it would hand out again.
+      ["not reserved", () => [16], /outside any block the raw allocator handed out/],
+      ["on the region's header", (r) => [r - 8], /outside any block the raw allocator handed out/],
     ];
     for (const [, places, message] of cases) {
       const { raw, region } = withRegion();
@@ -112,6 +115,28 @@ describe("arenaAllocator", () => {
       const blocks = new BlockAllocator({ raw, profile: P, arenaAllocator: { alloc: () => bad as number, free() {} } });
       expectNoChange(blocks, () => blocks.malloc(8), TypeError, /non-negative integer address/);
     }
+  });
+
+  it("finishes the free that released an arena when the arena allocator's free throws, then reports it", () => {
+    const { raw, region } = withRegion();
+    const events: string[] = [];
+    const blocks = new BlockAllocator({
+      raw,
+      profile: profiles["cpython-3.8"],
+      arenaAllocator: {
+        alloc: () => region,
+        free: () => {
+          throw new Error("cannot take it back");
+        },
+      },
+    });
+    blocks.on("arena:free", () => events.push("arena:free"));
+    const p = blocks.malloc(16);
+    expect(() => blocks.free(p)).toThrow("cannot take it back");
+    expect(events).toEqual(["arena:free"]);
+    expect(blocks.arenas()).toEqual([]);
+    blocks.validate();
+    expect(blocks.malloc(16)).toBe(p);
   });
 
   it("refuses an arenaAllocator without alloc and free", () => {

@@ -409,6 +409,7 @@ describe("snapshot and restore: bad input", () => {
         /holds "memory", which this raw does not keep/,
       ],
       [(h) => (h.layers.raw.v.sentinel = "x"), /corrupt snapshot/],
+      [(h) => delete h.layers.gc.v.heads, /the snapshot's gc lacks "heads"/],
       [(h) => (h.layers.blocks.v.arenaMapMid = { $: "s", v: 5 }), /is not a set/],
       [(h) => (h.blobs[0] = [-8, 8]), /blob 0 is not inside the bytes/],
       [(h) => (h.layers = null), /no layers/],

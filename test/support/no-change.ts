@@ -1,15 +1,25 @@
 import { expect } from "vitest";
 import { type BlockAllocator, defineProfile, profiles, type RawAllocator } from "../../src/index.js";
+import { type LayerRecord, layerOf } from "../../src/internal/layer-state.js";
+import { captureLayer } from "../../src/snapshot/state.js";
 
-/** What must not change when a call fails: the allocator's numbers, report and every byte of the buffer. */
+/** Every field a layer declares as state, as a snapshot would copy it. */
+function state(layer: object): unknown {
+  return captureLayer(layerOf(layer) as LayerRecord);
+}
+
+/**
+ * What must not change when a call fails: the allocator's numbers, report,
+ * every field of its state (and its raw allocator's) and every byte of the buffer.
+ */
 function snapshot(a: RawAllocator | BlockAllocator): { numbers: unknown; bytes: Buffer } {
   if ("debugMallocStats" in a) {
     return {
-      numbers: { stats: a.stats(), text: a.debugMallocStats(), raw: a.raw.stats() },
+      numbers: { stats: a.stats(), text: a.debugMallocStats(), raw: a.raw.stats(), state: [state(a), state(a.raw)] },
       bytes: Buffer.from(a.raw.u8),
     };
   }
-  return { numbers: a.stats(), bytes: Buffer.from(a.u8) };
+  return { numbers: { stats: a.stats(), state: state(a) }, bytes: Buffer.from(a.u8) };
 }
 
 /** Runs `f`, expects it to throw `type` (and `message`), and checks that nothing changed and validate() passes. */
