@@ -59,12 +59,14 @@ function leastDeduce(pm: Pymem, profile: Profile): number {
 
 /**
  * pymem's own update_refs and subtract_refs on the graph, called directly
- * (private methods of the bundle's CycleCollector: the comparison with
- * leastDeduce needs the two passes alone). Returns milliseconds.
+ * (protected methods of the collector strategy behind the bundle's
+ * CycleCollector: the comparison with leastDeduce needs the two passes
+ * alone). Returns milliseconds.
  */
 function pymemDeduce(pm: Pymem, profile: Profile): number {
   const { raw, gc, addresses } = buildGraph(pm, profile);
-  const passes = gc as unknown as { updateRefs(list: number): void; subtractRefs(list: number): void };
+  const passes = (gc as unknown as { strategy: { updateRefs(list: number): void; subtractRefs(list: number): void } })
+    .strategy;
   const u32 = raw.memory.u32;
   const head = (u32[((addresses[0] as number) - 8) >>> 2] as number) & ~3;
   const t0 = performance.now();

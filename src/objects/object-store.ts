@@ -245,19 +245,6 @@ export abstract class ObjectStore {
       this.allocator.releaseListenerErrors?.(true);
       throw e;
     }
-    // From here every path releases the hold once: with its own error, discarding the listeners'.
-    let done = false;
-    try {
-      const address = this.initObject(t, n, block, bytes);
-      done = true;
-      return address;
-    } finally {
-      this.allocator.releaseListenerErrors?.(!done);
-    }
-  }
-
-  /** The new object in `block`: zeroed, counted by the gc (which may collect first), live, tracked. */
-  private initObject(t: ObjectType, n: number, block: number, bytes: number): number {
     const address = t.container ? block + this.gcHead : block;
     // A fresh object is untracked, unfinalized and holds nothing.
     // Small objects by words (a block is 16-byte aligned and its size rounded up to 16); fill() costs more.
@@ -267,15 +254,9 @@ export abstract class ObjectStore {
     } else {
       this.memory.u8.fill(0, block, block + bytes);
     }
-    if (t.container && this.collector !== undefined) {
-      try {
-        // 3.8-3.11 may collect right here; an error its finalizers raise leaves no block behind.
-        this.collector.link();
-      } catch (e) {
-        this.allocator.free(block);
-        throw e;
-      }
-    }
+    // The rare paths that may throw (a collection's finalizers, no memory for a list's items) are methods of
+    // their own, which release the hold themselves: the common path stays small enough to inline.
+    if (t.container && this.collector !== undefined) this.link(block);
     const i = address >>> 2;
     this.u32[i] = 1;
     this.u32[i + 2] = t.id;
@@ -283,30 +264,60 @@ export abstract class ObjectStore {
     if (address >>> 9 >= this.live.length) this.live = growGranules(this.live, address + 16);
     setGranule(this.live, address);
     this.nLive++;
-    if (t.listLike && n > 0) {
-      // PyList_New: the object first, then its items block, zeroed.
-      let items: number;
-      try {
-        items = this.allocator.calloc(n, 8);
-      } catch (e) {
-        clearGranule(this.live, address);
-        this.nLive--;
-        this.allocator.free(block);
-        throw e;
+    if (t.listLike && n > 0) this.allocItems(address, block, n);
+    if (t.container && this.collector !== undefined) this.track(address);
+    try {
+      if (this.events.hasListeners("object:alloc")) {
+        this.events.emit("object:alloc", { address, type: t.name, size: bytes });
       }
-      writeWord(this.u32, address + OB_ITEM, items);
-      writeWord(this.u32, address + OB_ALLOCATED, n);
-      this.u32[(address + OB_SIZE) >>> 2] = n;
-    }
-    if (t.container && this.collector !== undefined) {
-      this.collector.track(address);
-      // A collection scheduled meanwhile (3.12+) runs now; what its finalizers raise comes after the object is made.
-      this.collector.safePoint();
-    }
-    if (this.events.hasListeners("object:alloc")) {
-      this.events.emit("object:alloc", { address, type: t.name, size: bytes });
+    } finally {
+      this.allocator.releaseListenerErrors?.();
     }
     return address;
+  }
+
+  /** _PyObject_GC_Link for the new object's block; 3.8–3.11 may collect here, and a finalizer's error undoes the block. */
+  private link(block: number): void {
+    try {
+      (this.collector as CollectorHooks).link();
+    } catch (e) {
+      this.allocator.free(block);
+      this.allocator.releaseListenerErrors?.(true);
+      throw e;
+    }
+  }
+
+  /** PyList_New's items block, zeroed; without memory for it, the new object is undone. */
+  private allocItems(address: number, block: number, n: number): void {
+    let items: number;
+    try {
+      items = this.allocator.calloc(n, 8);
+    } catch (e) {
+      clearGranule(this.live, address);
+      this.nLive--;
+      this.allocator.free(block);
+      this.allocator.releaseListenerErrors?.(true);
+      throw e;
+    }
+    writeWord(this.u32, address + OB_ITEM, items);
+    writeWord(this.u32, address + OB_ALLOCATED, n);
+    this.u32[(address + OB_SIZE) >>> 2] = n;
+  }
+
+  /**
+   * _PyObject_GC_TRACK, then the safe point where a collection scheduled
+   * meanwhile (3.12+) runs: the object is made, so what its finalizers raise
+   * comes out of new() after it.
+   */
+  private track(address: number): void {
+    const gc = this.collector as CollectorHooks;
+    gc.track(address);
+    try {
+      gc.safePoint();
+    } catch (e) {
+      this.allocator.releaseListenerErrors?.(true);
+      throw e;
+    }
   }
 
   /** Forgets a freed object: it is no longer live. */
