@@ -12,7 +12,7 @@ import { traceFiles } from "./replay.bench.js";
 import type { Table } from "./table.js";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
-const ROUNDS = 5;
+const ROUNDS = Number(process.env.PYMEM_BASELINE_ROUNDS ?? 7);
 
 function run(child: string, args: string[], bundle: string): number {
   const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(new URL(child, import.meta.url)), ...args], {
@@ -55,28 +55,43 @@ export async function baselineBench(tables: Table[]): Promise<void> {
   const rows: string[][] = [];
   const ratios: number[] = [];
   for (const [label, child, args] of figures) {
-    let b = Number.POSITIVE_INFINITY;
-    let a = Number.POSITIVE_INFINITY;
+    const b: number[] = [];
+    const a: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       // Alternate which goes first, so that neither always runs right after the other.
       if (r % 2 === 0) {
-        b = Math.min(b, run(child, args, before));
-        a = Math.min(a, run(child, args, after));
+        b.push(run(child, args, before));
+        a.push(run(child, args, after));
       } else {
-        a = Math.min(a, run(child, args, after));
-        b = Math.min(b, run(child, args, before));
+        a.push(run(child, args, after));
+        b.push(run(child, args, before));
       }
     }
-    ratios.push(a / b);
-    rows.push([label, b.toFixed(1), a.toFixed(1), (a / b).toFixed(3)]);
+    // The machine's speed drifts over minutes: a round's two runs, made back to back, are compared with each
+    // other, and the median of those ratios is the figure; the best of each build is shown beside it.
+    const paired = median(a.map((x, i) => x / (b[i] as number)));
+    ratios.push(paired);
+    rows.push([
+      label,
+      Math.min(...b).toFixed(1),
+      Math.min(...a).toFixed(1),
+      (Math.min(...a) / Math.min(...b)).toFixed(3),
+      paired.toFixed(3),
+    ]);
   }
   const worst = Math.max(...ratios);
   tables.push({
     title: `Against a baseline (${ref})`,
-    head: ["figure", "before", "after", "after ÷ before"],
+    head: ["figure", "before (best)", "after (best)", "best ÷ best", "after ÷ before (median of rounds)"],
     rows,
     notes: [
-      `Best of ${ROUNDS} rounds each, every measurement a fresh process, the two builds alternating. Worst ratio ${worst.toFixed(3)}; geometric mean ${Math.exp(ratios.reduce((s, x) => s + Math.log(x), 0) / ratios.length).toFixed(3)}.`,
+      `${ROUNDS} rounds each, every measurement a fresh process, the two builds alternating; the last column is the median over the rounds of each round's after ÷ before. Worst ${worst.toFixed(3)}; geometric mean ${Math.exp(ratios.reduce((s, x) => s + Math.log(x), 0) / ratios.length).toFixed(3)}.`,
     ],
   });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
