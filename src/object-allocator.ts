@@ -10,6 +10,7 @@
  * @module
  */
 
+import { layerOf } from "./internal/layer-state.js";
 import type { Profile } from "./profiles.js";
 import type { MallocStats } from "./pymalloc/stats.js";
 import type { RawAllocator } from "./raw/raw-allocator.js";
@@ -101,4 +102,26 @@ export interface ObjectAllocator {
   debugMallocStats?(): string;
   /** pymalloc's report as numbers, for allocators that are pymalloc. */
   mallocStats?(): MallocStats;
+}
+
+/** The functions every ObjectAllocator has. */
+const REQUIRED = ["malloc", "calloc", "realloc", "free", "owns", "usableSize", "validate", "stats"] as const;
+
+/**
+ * Throws a TypeError, naming what is missing, unless `a` is an
+ * ObjectAllocator: the interface's functions, and a pymem RawAllocator as its
+ * `raw`. For the layers that take one (not exported from the package).
+ */
+export function checkObjectAllocator(a: unknown, name: string): asserts a is ObjectAllocator {
+  const o = (typeof a === "object" && a !== null ? a : {}) as Record<string, unknown>;
+  const missing = REQUIRED.find((m) => typeof o[m] !== "function");
+  const what =
+    missing !== undefined
+      ? `it has no ${missing}() method`
+      : "it has no raw allocator (its raw must be a RawAllocator)";
+  if (missing !== undefined || layerOf(o.raw)?.kind !== "raw") {
+    throw new TypeError(
+      `${name} must be an ObjectAllocator (a BlockAllocator, a RawAllocator, or your own): ${a === null || typeof a !== "object" ? `got ${a === null ? "null" : typeof a}` : what}`,
+    );
+  }
 }

@@ -184,6 +184,25 @@ describe("ObjectAllocator", () => {
     }
   });
 
+  it("puts the debug hooks around a user's allocator as it is: one guarded block per request, large ones too", () => {
+    const { blocks, raw } = createHeap({ profile: "cpython-3.11" });
+    const calls: Record<string, number> = {};
+    const debug = new DebugAllocator({ allocator: counting(blocks, calls) });
+    expect(debug.domain).toBe("object");
+    const p = debug.malloc(1000);
+    // The request went to the wrapper once, pads included: no raw debug block nested inside, as pymalloc's has.
+    expect(calls.malloc).toBe(1);
+    expect(blocks.usableSize(p - 16)).toBeGreaterThanOrEqual(1000 + 24);
+    expect(raw.u8[p - 8]).toBe(0x6f);
+    // owns() is the wrapped allocator's answer for the block: pymalloc's address_in_range, so a large one is not.
+    expect([debug.owns(p), debug.owns(debug.malloc(16))]).toEqual([false, true]);
+    expect(debug.usableSize(p)).toBe(1000);
+    debug.free(p);
+    expect(calls.free).toBe(1);
+    expect(calls.malloc).toBe(2);
+    debug.validate();
+  });
+
   it("refuses what is not an allocator, naming what it lacks", () => {
     const { blocks } = createHeap();
     expect(() => new RefCounter({ allocator: { ...counting(blocks, {}), free: undefined } as never })).toThrow(

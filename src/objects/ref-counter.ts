@@ -16,7 +16,7 @@ import { InvalidAddressError } from "../errors.js";
 import { Emitter } from "../events.js";
 import { checkAddress, checkSize } from "../internal/arguments.js";
 import { declareLayer } from "../internal/layer-state.js";
-import type { ObjectAllocator } from "../object-allocator.js";
+import { checkObjectAllocator, type ObjectAllocator } from "../object-allocator.js";
 import { defaultProfile, type Profile } from "../profiles.js";
 import { BlockAllocator } from "../pymalloc/block-allocator.js";
 import type { CollectorView } from "./collector-view.js";
@@ -70,7 +70,7 @@ export class RefCounter extends Emitter<ObjectEvents> {
       throw new TypeError(`options must be an object, got ${String(options)}`);
     }
     const a = options.allocator ?? new BlockAllocator();
-    checkAllocator(a);
+    checkObjectAllocator(a, "options.allocator");
     this.allocator = a;
     this.profile = options.profile ?? a.profile ?? defaultProfile;
     this.core = new ObjectCore(a, this.profile, this);
@@ -306,16 +306,4 @@ export class RefCounter extends Emitter<ObjectEvents> {
 /** The objects' core as the cycle collector sees it, or undefined when `objects` is not a RefCounter. */
 export function collectorViewOf(objects: unknown): CollectorView | undefined {
   return objects instanceof RefCounter ? coreOf(objects) : undefined;
-}
-
-/** Throws unless `a` has what the objects call: an allocator's functions, and a raw allocator's memory under it. */
-function checkAllocator(a: ObjectAllocator): void {
-  const o = a as unknown as Record<string, unknown>;
-  const missing = ["malloc", "calloc", "realloc", "free"].find((m) => typeof o?.[m] !== "function");
-  const raw = o?.raw as { memory?: { u32?: unknown } } | undefined;
-  if (missing !== undefined || !(raw?.memory?.u32 instanceof Uint32Array)) {
-    throw new TypeError(
-      `options.allocator must be an ObjectAllocator (a BlockAllocator, a RawAllocator, or your own)${missing ? `: it has no ${missing}() method` : ": it has no raw allocator with memory"}`,
-    );
-  }
 }

@@ -789,3 +789,8 @@ export function pymallocAlloc(blocks: BlockAllocator, size: number): number {
 export function pymallocFallback(blocks: BlockAllocator, size: number, zeroed: boolean): number {
   return fallbackMallocOf(blocks, size, zeroed);
 }
+
+/** The allocator as pymalloc, if it is (the debug hooks nest its raw fallback; the heap map draws its pools). */
+export function asPymalloc(allocator: unknown): BlockAllocator | undefined {
+  return allocator instanceof BlockAllocator ? allocator : undefined;
+}

@@ -23,11 +23,11 @@
 
 import { HeapCorruptionError, InvalidAddressError } from "../errors.js";
 import { checkAddress, checkSize, MAX_ADDRESS } from "../internal/arguments.js";
-import { declareLayer, layerOf } from "../internal/layer-state.js";
-import type { AllocatorStats, ObjectAllocator } from "../object-allocator.js";
+import { declareLayer } from "../internal/layer-state.js";
+import { type AllocatorStats, checkObjectAllocator, type ObjectAllocator } from "../object-allocator.js";
 import type { Profile } from "../profiles.js";
 import type { RawAllocator } from "../raw/raw-allocator.js";
-import { type BlockAllocator, pymallocAlloc, pymallocFallback } from "./block-allocator.js";
+import { asPymalloc, type BlockAllocator, pymallocAlloc, pymallocFallback } from "./block-allocator.js";
 import { reallocStaysInPlace } from "./size-class.js";
 
 /** The allocator domains of PEP 445, each with its own API id byte. */
@@ -120,11 +120,7 @@ export class DebugAllocator implements ObjectAllocator {
       throw new TypeError(`options must be an object, got ${String(options)}`);
     }
     const a = options.allocator;
-    if (!isAllocator(a)) {
-      throw new TypeError(
-        "options.allocator must be an ObjectAllocator (a BlockAllocator, a RawAllocator, or an object with their methods)",
-      );
-    }
+    checkObjectAllocator(a, "options.allocator");
     const isRaw = a.raw === a;
     const domain = options.domain ?? (isRaw ? "raw" : "object");
     if (!(domain in API_ID)) {
@@ -143,7 +139,7 @@ export class DebugAllocator implements ObjectAllocator {
     this.serialNumbers = options.serialNumbers ?? false;
     this.extra = (this.serialNumbers ? 4 : 3) * SST;
     this.raw = a.raw;
-    this.blocks = layerOf(a)?.kind === "blocks" ? (a as BlockAllocator) : undefined;
+    this.blocks = asPymalloc(a);
     this.id = API_ID[domain];
     declareLayer(this, {
       kind: "debug",
@@ -615,14 +611,4 @@ function hex2(b: number): string {
 /** An address as glibc's %p prints it. */
 function ptr(p: number): string {
   return `0x${p.toString(16)}`;
-}
-
-/** Whether `a` has what the hooks call: an allocator's four functions, and a raw allocator under it. */
-function isAllocator(a: unknown): a is ObjectAllocator {
-  if (typeof a !== "object" || a === null) return false;
-  const o = a as Record<string, unknown>;
-  return (
-    ["malloc", "calloc", "realloc", "free", "owns"].every((m) => typeof o[m] === "function") &&
-    layerOf(o.raw)?.kind === "raw"
-  );
 }

@@ -20,6 +20,7 @@
 
 import { InvalidAddressError } from "../errors.js";
 import { checkAddress } from "../internal/arguments.js";
+import { readWord, writeWord } from "../internal/words.js";
 
 // Snapshots put a heap back at its old size, smaller or larger; nothing else may shrink a heap.
 let resizeOf: (memory: Memory, bytes: number) => void;
@@ -142,8 +143,7 @@ export class Memory {
   /** The little-endian 64-bit word at `address` (8-aligned), as a number. */
   read64(address: number): number {
     this.check(address, 8);
-    const i = address >>> 2;
-    return (this.u32[i] as number) + (this.u32[i + 1] as number) * 0x1_0000_0000;
+    return readWord(this.u32, address);
   }
 
   /** Stores the low 8 bits of `value` at `address`. */
@@ -170,9 +170,7 @@ export class Memory {
     if (!Number.isSafeInteger(value) || value < 0) {
       throw new RangeError(`value must be a non-negative safe integer, got ${value}`);
     }
-    const i = address >>> 2;
-    this.u32[i] = value >>> 0;
-    this.u32[i + 1] = Math.floor(value / 0x1_0000_0000);
+    writeWord(this.u32, address, value);
   }
 }
 

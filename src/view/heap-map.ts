@@ -9,9 +9,8 @@
  * @module
  */
 
-import { layerOf } from "../internal/layer-state.js";
 import type { Arena } from "../pymalloc/arena.js";
-import type { BlockAllocator } from "../pymalloc/block-allocator.js";
+import { asPymalloc, type BlockAllocator } from "../pymalloc/block-allocator.js";
 import type { Pool } from "../pymalloc/pool.js";
 import { blockSizeOf, sizeClassCount } from "../pymalloc/size-class.js";
 
@@ -77,7 +76,7 @@ function hex(address: number): string {
 
 function checkOptions(blocks: BlockAllocator, options: HeapMapOptions): { detail: "pools" | "blocks"; arena?: Arena } {
   // pymalloc's views (arenas, pools) are what the map draws: any other allocator has none.
-  if (layerOf(blocks)?.kind !== "blocks") {
+  if (asPymalloc(blocks) === undefined) {
     throw new TypeError(`blocks must be a BlockAllocator, got ${blocks === null ? "null" : typeof blocks}`);
   }
   if (typeof options !== "object" || options === null) {
