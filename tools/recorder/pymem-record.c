@@ -17,6 +17,12 @@
  * arena allocator is wrapped too), so a replay can be checked against the live
  * run address for address.
  *
+ * The program runs in a child process and the parent writes the trace when it is gone, so a program that ends by
+ * sys.exit(), by an uncaught exception or by KeyboardInterrupt is recorded to the end of finalization, and the header's
+ * exit-status and the recorder's own are the program's (128 + N when signal N ended it). A program that ends without
+ * finalizing (os._exit(), a crash) gets no trace and a message saying so. The body is written to an unlinked file
+ * next to OUT, so nothing temporary is ever left behind.
+ *
  * Determinism: the hash seed is fixed (1); the user site directory and the
  * environment's PYTHON* variables are ignored; on Linux the program re-executes
  * itself without address-space randomisation, because objects hashed by
@@ -25,13 +31,18 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #ifdef __linux__
 #include <sys/personality.h>
-#include <unistd.h>
 #endif
 
 /* ---- pointer -> ID map (open addressing, linear probing, backward-shift deletion) ---- */
@@ -232,6 +243,138 @@ static void die_status(PyStatus status) {
     if (PyStatus_Exception(status)) Py_ExitStatusException(status);
 }
 
+/* ---- the end of the run ----
+ *
+ * The program runs in a child process; the parent waits for it and writes the trace. The trace cannot be written
+ * after Py_RunMain returns: on SystemExit (sys.exit(), even with 0) CPython finalizes and calls exit() itself, and
+ * Py_RunMain never returns. A C atexit handler would see that exit but not its status, which the header carries;
+ * the parent gets the status from waitpid, whatever way the child ended. */
+
+/* What the parent needs from the child for the header, sent down a pipe when finalization is over. */
+typedef struct {
+    uint64_t ops, m, c, r, f, failed, skipped_free, skipped_realloc, live, peak_live, max_id;
+    int write_errno; /* non-zero when writing the body or the addresses failed */
+} summary_t;
+
+static int summary_fd = -1; /* the pipe to the parent; -1 in processes the program forks */
+
+/* Registered with Py_AtExit, so it runs at the end of Py_FinalizeEx on every way out that finalizes: the script
+   ending, SystemExit, an uncaught exception, KeyboardInterrupt. Nothing after it uses the MEM or OBJ domain, so the
+   body is complete here. */
+static void finalized(void) {
+    if (summary_fd < 0) return;
+    logging = 0;
+    summary_t s = {n_ops, n_m, n_c, n_r, n_f, n_failed, skipped_free, skipped_realloc, live, peak_live, max_id, 0};
+    if (fflush(body) != 0 || ferror(body)) s.write_errno = errno ? errno : EIO;
+    if (addr_out && (fflush(addr_out) != 0 || ferror(addr_out))) s.write_errno = errno ? errno : EIO;
+    /* Smaller than PIPE_BUF: one write, never partial, and the pipe is empty so it does not block. */
+    if (write(summary_fd, &s, sizeof s) < 0) perror("pymem-record: pipe");
+    close(summary_fd);
+    summary_fd = -1;
+}
+
+/* A fork made by the program (os.fork, multiprocessing) copies the hooks and the open files. Flushing first leaves
+   the copy nothing buffered to write a second time; the copy's own calls are not the recorded process's. */
+static void before_fork(void) {
+    fflush(body);
+    if (addr_out) fflush(addr_out);
+}
+
+static void in_forked_child(void) {
+    logging = 0;
+    addr_out = NULL;
+    close(summary_fd);
+    summary_fd = -1;
+}
+
+/* The child: hooks the allocators, runs the program and finalizes; returns the program's exit status. */
+static int run_program(int argc, char **argv) {
+    pthread_atfork(before_fork, NULL, in_forked_child);
+
+    PyPreConfig pre;
+    PyPreConfig_InitPythonConfig(&pre);
+    pre.allocator = PYMEM_ALLOCATOR_PYMALLOC;
+    pre.use_environment = 0;
+    die_status(Py_PreInitialize(&pre));
+
+    PyMem_GetAllocator(PYMEM_DOMAIN_MEM, &orig_mem);
+    PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &orig_obj);
+    PyObject_GetArenaAllocator(&orig_arena);
+    PyMemAllocatorEx mem = {NULL, mem_malloc, mem_calloc, mem_realloc, mem_free};
+    PyMemAllocatorEx obj = {NULL, obj_malloc, obj_calloc, obj_realloc, obj_free};
+    PyObjectArenaAllocator arena = {NULL, arena_alloc, arena_free};
+    PyMem_SetAllocator(PYMEM_DOMAIN_MEM, &mem);
+    PyMem_SetAllocator(PYMEM_DOMAIN_OBJ, &obj);
+    PyObject_SetArenaAllocator(&arena);
+    logging = 1;
+
+    PyConfig config;
+    PyConfig_InitPythonConfig(&config);
+    config.use_hash_seed = 1;
+    config.hash_seed = 1;
+    config.user_site_directory = 0;
+    config.use_environment = 0;
+    config.parse_argv = 0;
+    die_status(PyConfig_SetString(&config, &config.run_filename, Py_DecodeLocale(argv[0], NULL)));
+    wchar_t **wargv = calloc((size_t)argc + 1, sizeof(wchar_t *));
+    for (int k = 0; k < argc; k++) wargv[k] = Py_DecodeLocale(argv[k], NULL);
+    die_status(PyConfig_SetArgv(&config, argc, wargv));
+    die_status(Py_InitializeFromConfig(&config));
+    PyConfig_Clear(&config);
+    if (Py_AtExit(finalized) != 0) {
+        fprintf(stderr, "pymem-record: Py_AtExit failed\n");
+        return 1;
+    }
+
+    logging = 0;
+    fprintf(body, "# --- interpreter start-up done ---\ns\n");
+    logging = 1;
+    return Py_RunMain(); /* runs the script, then finalizes the interpreter (unless SystemExit already did) */
+}
+
+/* The parent: the header, then the body the child wrote. On failure removes `out` and returns -1. */
+static int write_trace(const char *out, const char *workload, const summary_t *s, int status) {
+    FILE *f = fopen(out, "w");
+    if (!f) {
+        fprintf(stderr, "pymem-record: %s: %s\n", out, strerror(errno));
+        return -1;
+    }
+    fprintf(f, "# workload: %s\n", workload);
+    fprintf(f, "# python: %s\n", PY_VERSION);
+    fprintf(f, "# recorded-by: pymem-record (PYMEM_DOMAIN_MEM + PYMEM_DOMAIN_OBJ, start-up to shutdown, hash seed 1)\n");
+    fprintf(f, "# ops: %llu (m %llu, c %llu, r %llu, f %llu)\n", (unsigned long long)s->ops, (unsigned long long)s->m,
+            (unsigned long long)s->c, (unsigned long long)s->r, (unsigned long long)s->f);
+    fprintf(f, "# peak-live: %llu\n", (unsigned long long)s->peak_live);
+    fprintf(f, "# max-id: %llu\n", (unsigned long long)s->max_id);
+    fprintf(f, "# live-at-end: %llu\n", (unsigned long long)s->live);
+    fprintf(f, "# skipped: %llu free(s) and %llu realloc(s) of blocks from before the hooks (reallocs written as m), %llu failed call(s)\n",
+            (unsigned long long)s->skipped_free, (unsigned long long)s->skipped_realloc, (unsigned long long)s->failed);
+    fprintf(f, "# exit-status: %d\n", status);
+    /* The child wrote through the same open file, so its offset is at the end. */
+    int failed = fseek(body, 0, SEEK_SET) != 0;
+    char buf[1 << 16];
+    size_t n;
+    while (!failed && (n = fread(buf, 1, sizeof buf, body)) > 0) failed = fwrite(buf, 1, n, f) != n;
+    failed = failed || ferror(body) || ferror(f);
+    int err = errno;
+    if (fclose(f) != 0 && !failed) {
+        failed = 1;
+        err = errno;
+    }
+    if (failed) {
+        fprintf(stderr, "pymem-record: writing %s failed: %s\n", out, strerror(err));
+        remove(out);
+        return -1;
+    }
+    return 0;
+}
+
+static pid_t child;
+
+static void pass_on(int sig) {
+    if (child > 0) kill(child, sig);
+}
+
 int main(int argc, char **argv) {
 #ifdef __linux__
     /* Objects hashed by identity order sets and dicts by address: without address-space randomisation the
@@ -259,6 +402,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: pymem-record [--addresses FILE] OUT.trace -- script.py [args...]\n");
         return 2;
     }
+    /* The body goes next to the trace (the same file system, known to be writable, room for a large run) and its
+       name is removed at once: however the recorder ends, nothing is left behind. */
     char body_path[4096];
     snprintf(body_path, sizeof body_path, "%s.body", out);
     body = fopen(body_path, "w+");
@@ -266,6 +411,8 @@ int main(int argc, char **argv) {
         perror(body_path);
         return 1;
     }
+    remove(body_path);
+    fcntl(fileno(body), F_SETFD, FD_CLOEXEC);
     setvbuf(body, NULL, _IOFBF, 1 << 20);
     if (addresses) {
         addr_out = fopen(addresses, "w");
@@ -273,73 +420,72 @@ int main(int argc, char **argv) {
             perror(addresses);
             return 1;
         }
+        fcntl(fileno(addr_out), F_SETFD, FD_CLOEXEC);
         setvbuf(addr_out, NULL, _IOFBF, 1 << 20);
     }
-
-    PyPreConfig pre;
-    PyPreConfig_InitPythonConfig(&pre);
-    pre.allocator = PYMEM_ALLOCATOR_PYMALLOC;
-    pre.use_environment = 0;
-    die_status(Py_PreInitialize(&pre));
-
-    PyMem_GetAllocator(PYMEM_DOMAIN_MEM, &orig_mem);
-    PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &orig_obj);
-    PyObject_GetArenaAllocator(&orig_arena);
-    PyMemAllocatorEx mem = {NULL, mem_malloc, mem_calloc, mem_realloc, mem_free};
-    PyMemAllocatorEx obj = {NULL, obj_malloc, obj_calloc, obj_realloc, obj_free};
-    PyObjectArenaAllocator arena = {NULL, arena_alloc, arena_free};
-    PyMem_SetAllocator(PYMEM_DOMAIN_MEM, &mem);
-    PyMem_SetAllocator(PYMEM_DOMAIN_OBJ, &obj);
-    PyObject_SetArenaAllocator(&arena);
-    logging = 1;
-
-    PyConfig config;
-    PyConfig_InitPythonConfig(&config);
-    config.use_hash_seed = 1;
-    config.hash_seed = 1;
-    config.user_site_directory = 0;
-    config.use_environment = 0;
-    config.parse_argv = 0;
-    die_status(PyConfig_SetString(&config, &config.run_filename, Py_DecodeLocale(argv[i], NULL)));
-    wchar_t **wargv = calloc((size_t)(argc - i) + 1, sizeof(wchar_t *));
-    for (int k = i; k < argc; k++) wargv[k - i] = Py_DecodeLocale(argv[k], NULL);
-    die_status(PyConfig_SetArgv(&config, argc - i, wargv));
-    die_status(Py_InitializeFromConfig(&config));
-    PyConfig_Clear(&config);
-
-    logging = 0;
-    fprintf(body, "# --- interpreter start-up done ---\ns\n");
-    logging = 1;
-    int status = Py_RunMain(); /* runs the script, then finalizes the interpreter */
-    logging = 0;
-
-    FILE *f = fopen(out, "w");
-    if (!f) {
-        perror(out);
+    int channel[2];
+    if (pipe(channel) != 0) {
+        perror("pymem-record: pipe");
         return 1;
     }
-    fprintf(f, "# workload: %s\n", argv[i]);
-    fprintf(f, "# python: %s\n", Py_GetVersion() ? PY_VERSION : "?");
-    fprintf(f, "# recorded-by: pymem-record (PYMEM_DOMAIN_MEM + PYMEM_DOMAIN_OBJ, start-up to shutdown, hash seed 1)\n");
-    fprintf(f, "# ops: %llu (m %llu, c %llu, r %llu, f %llu)\n", (unsigned long long)n_ops, (unsigned long long)n_m,
-            (unsigned long long)n_c, (unsigned long long)n_r, (unsigned long long)n_f);
-    fprintf(f, "# peak-live: %llu\n", (unsigned long long)peak_live);
-    fprintf(f, "# max-id: %llu\n", (unsigned long long)max_id);
-    fprintf(f, "# live-at-end: %llu\n", (unsigned long long)live);
-    fprintf(f, "# skipped: %llu free(s) and %llu realloc(s) of blocks from before the hooks (reallocs written as m), %llu failed call(s)\n",
-            (unsigned long long)skipped_free, (unsigned long long)skipped_realloc, (unsigned long long)n_failed);
-    fprintf(f, "# exit-status: %d\n", status);
-    fflush(body);
-    rewind(body);
-    char buf[1 << 16];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, body)) > 0) fwrite(buf, 1, n, f);
-    fclose(body);
-    remove(body_path);
-    if (fclose(f) != 0) {
-        perror(out);
+    fcntl(channel[0], F_SETFD, FD_CLOEXEC);
+    fcntl(channel[1], F_SETFD, FD_CLOEXEC);
+    /* Read once the child is gone, without blocking: a process the program forked may still hold the write end. */
+    fcntl(channel[0], F_SETFL, O_NONBLOCK);
+
+    /* Ctrl-C and Ctrl-\ reach the whole process group: they are the program's to handle, not the parent's. */
+    struct sigaction ignore, old_int, old_quit;
+    memset(&ignore, 0, sizeof ignore);
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGINT, &ignore, &old_int);
+    sigaction(SIGQUIT, &ignore, &old_quit);
+    child = fork();
+    if (child < 0) {
+        perror("pymem-record: fork");
         return 1;
     }
-    if (addr_out) fclose(addr_out);
+    if (child == 0) {
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGQUIT, &old_quit, NULL);
+        close(channel[0]);
+        summary_fd = channel[1];
+        return run_program(argc - i, argv + i);
+    }
+    close(channel[1]);
+    if (addr_out) fclose(addr_out); /* the child's to write */
+    struct sigaction forward = ignore;
+    forward.sa_handler = pass_on;
+    sigaction(SIGTERM, &forward, NULL);
+    sigaction(SIGHUP, &forward, NULL);
+
+    int ws;
+    while (waitpid(child, &ws, 0) < 0) {
+        if (errno != EINTR) {
+            perror("pymem-record: waitpid");
+            return 1;
+        }
+    }
+    /* The status a shell reports: the exit code, or 128 + the signal that ended the program. */
+    int status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+    summary_t s;
+    if (read(channel[0], &s, sizeof s) != (ssize_t)sizeof s) {
+        fprintf(stderr,
+                "pymem-record: the program ended (%s %d) before Python finalized, so no trace was written: it called "
+                "os._exit() or an exec function, failed to start, or crashed\n",
+                WIFEXITED(ws) ? "exit status" : "signal", WIFEXITED(ws) ? WEXITSTATUS(ws) : WTERMSIG(ws));
+        return status ? status : 1;
+    }
+    if (s.write_errno) {
+        fprintf(stderr, "pymem-record: writing the trace failed: %s\n", strerror(s.write_errno));
+        return 1;
+    }
+    if (write_trace(out, argv[i], &s, status) != 0) return 1;
+    if (WIFSIGNALED(ws) && WTERMSIG(ws) == SIGINT) {
+        /* An unhandled KeyboardInterrupt ends CPython by SIGINT, so that a calling shell knows of the Ctrl-C:
+           pass that on the same way. */
+        signal(SIGINT, SIG_DFL);
+        raise(SIGINT);
+    }
     return status;
 }
