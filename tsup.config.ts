@@ -17,6 +17,20 @@ export default defineConfig([
     platform: "node",
     target: "node20",
     sourcemap: true,
+    // The library by its name: the package's own dist/index.js, one copy of every class.
+    external: ["pymem"],
     banner: { js: "#!/usr/bin/env node" },
+  },
+  {
+    // pymem/node: the command line's file handling as functions.
+    entry: { node: "cli/node.ts" },
+    format: ["esm", "cjs"],
+    platform: "node",
+    target: "node20",
+    sourcemap: true,
+    external: ["pymem"],
+    // import.meta.url finds the shipped traces and the recorder: CommonJS gets a shim for it.
+    shims: true,
+    dts: { compilerOptions: { composite: false, paths: {} } },
   },
 ]);

@@ -4,7 +4,10 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: {
     // Examples and docs import "pymem" as users do; tests run them against the source.
-    alias: { pymem: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
+    alias: [
+      { find: /^pymem$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
+      { find: /^pymem\/node$/, replacement: fileURLToPath(new URL("./cli/node.ts", import.meta.url)) },
+    ],
   },
   test: {
     include: ["test/**/*.test.ts"],

@@ -1,6 +1,7 @@
 /** One replay of one trace file under one profile: what `replay` prints and each row of `compare`. */
 import {
   BlockAllocator,
+  defineProfile,
   getProfile,
   type MallocByteTotals,
   mallocByteTotals,
@@ -11,12 +12,15 @@ import {
   type ReplaySummary,
   renderHeapMap,
   replayTrace,
-} from "../src/index.js";
+} from "pymem";
 import { openTrace } from "./read-trace.js";
 
+/** One replay to run: a trace file under a profile, and what to gather. */
 export interface JobSpec {
+  /** The trace file's path (gzip or not). */
   trace: string;
-  profile: string;
+  /** A built-in profile's name, or a profile (validated again: it may have crossed to a worker thread). */
+  profile: string | Profile;
   /** Keep the stats text of every `s` line. */
   everyCheckpoint?: boolean;
   /** Sample a time series every N ops. */
@@ -31,12 +35,22 @@ export interface JobSpec {
 export interface ReportData {
   /** The profile's parameters. */
   profile: Profile;
-  /** The time series, at most {@link MAX_POINTS} samples, evenly spaced. */
+  /** The time series, at most 600 samples, evenly spaced. */
   series: ReplaySample[];
-  /** Blocks handed out, by requested size: bucket labels (size classes by block size, then powers of two) and counts. */
-  sizes: { labels: string[]; counts: number[] };
-  /** Per sample (the series' ops): per arena slot, the share of its bytes in blocks in use; -1 where no arena is. */
-  arenaUse: { ops: number[]; rows: number[][] };
+  /** Blocks handed out, by requested size. */
+  sizes: {
+    /** Bucket labels: size classes by block size, then powers of two. */
+    labels: string[];
+    /** Blocks per bucket. */
+    counts: number[];
+  };
+  /** How full each arena slot was over the replay. */
+  arenaUse: {
+    /** Ops replayed at each sample. */
+    ops: number[];
+    /** Per sample, per arena slot: the share of its bytes in blocks in use; -1 where no arena is. */
+    rows: number[][];
+  };
   /** The heap map at the end. */
   heapMap: string;
 }
@@ -46,27 +60,41 @@ export const MAX_POINTS = 600;
 
 /** The heap map at an `s` line (`line` > 0) or at the end (`line` 0). */
 export interface HeapMapAt {
+  /** The `s` line's number, 0 for the end. */
   line: number;
+  /** Ops replayed before it. */
   op: number;
+  /** The map, an SVG document. */
   svg: string;
 }
 
+/** What one replay of a trace file did: what `pymem replay` prints and each row of `pymem compare`. */
 export interface JobResult {
+  /** The trace file's path. */
   trace: string;
+  /** The profile's name. */
   profile: string;
+  /** The trace's `# key: value` header lines. */
   header: Record<string, string>;
+  /** The replay's numbers. */
   summary: ReplaySummary;
   /** _PyObject_DebugMallocStats' text at the end. */
   finalStats: string;
   /** At `s` lines, when asked for. */
   checkpoints: ReplayCheckpoint[];
+  /** The time series, when asked for (`every`). */
   series: ReplaySample[];
   /** When asked for: at `s` lines, then at the end. */
   heapMaps: HeapMapAt[];
   /** When asked for. */
   report?: ReportData;
   /** Where the arenas' bytes went when the raw allocator held the most. */
-  atPeak: MallocByteTotals & { rawBytes: number; op: number };
+  atPeak: MallocByteTotals & {
+    /** Bytes held from the raw allocator then. */
+    rawBytes: number;
+    /** Ops replayed then. */
+    op: number;
+  };
 }
 
 const PEAK_EVERY = 1024;
@@ -81,8 +109,9 @@ function reservedRaw(): RawAllocator {
   }
 }
 
+/** Replays one trace file as `spec` says; `onProgress` hears the ops replayed every 65,536 or so. */
 export async function runJob(spec: JobSpec, onProgress?: (ops: number) => void): Promise<JobResult> {
-  const profile = getProfile(spec.profile);
+  const profile = typeof spec.profile === "string" ? getProfile(spec.profile) : defineProfile(spec.profile);
   // pymalloc alone: what the trace asks of it, with no objects or gc beside it in the raw heap.
   const raw = reservedRaw();
   const blocks = new BlockAllocator({ raw, profile, checked: false });

@@ -5,12 +5,22 @@
  * Exit status: 0 done, 1 bad trace or failed replay (`FILE:LINE: message`), 2 usage.
  */
 
+import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { Command, CommanderError, InvalidArgumentError } from "commander";
-import { profiles, TraceError, VERSION, withCommas } from "../src/index.js";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import {
+  defaultProfile,
+  type Profile,
+  parseProfileSpec,
+  profileFromJson,
+  profiles,
+  TraceError,
+  VERSION,
+  withCommas,
+} from "pymem";
 import { type JobResult, type JobSpec, runJob } from "./job.js";
 import { progress } from "./progress.js";
 import { checkReadable, demoTracePath } from "./read-trace.js";
@@ -38,18 +48,54 @@ function positiveInt(value: string): number {
   return n;
 }
 
-function profileName(value: string, previous: string[] | undefined): string[] {
-  if (!(value in profiles)) {
+/**
+ * A profile from the command line: a built-in name, a name with changes
+ * (`cpython-3.11:arenaSize=256KiB`), or a JSON file (a whole profile, or
+ * `"extends"` and the fields that change).
+ */
+export function cliProfile(value: string): Profile {
+  try {
+    if (/\.json$/i.test(value)) {
+      let text: string;
+      try {
+        text = readFileSync(value, "utf8");
+      } catch (e) {
+        throw new Error(
+          `cannot read the profile file ${value}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        );
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch (e) {
+        throw new Error(`${value}: not JSON: ${(e as Error).message}`);
+      }
+      return profileFromJson(json, value);
+    }
+    return parseProfileSpec(value);
+  } catch (e) {
+    const message = (e as Error).message;
     throw new InvalidArgumentError(
-      `unknown profile ${JSON.stringify(value)}; known: ${Object.keys(profiles).join(", ")}`,
+      message.startsWith('unknown profile "')
+        ? `${message}; or NAME:key=value,... (e.g. cpython-3.11:arenaSize=256KiB), or a profile FILE.json`
+        : message,
     );
   }
-  return [...(previous ?? []), value];
 }
 
-function oneProfile(value: string): string {
-  return profileName(value, undefined)[0] as string;
+function profileList(value: string, previous: Profile[] | undefined): Profile[] {
+  return [...(previous ?? []), cliProfile(value)];
 }
+
+/** -p for the commands that take one profile, cpython-3.11 by default. */
+function profileOption(): Option {
+  return new Option("-p, --profile <profile>", PROFILE_HELP)
+    .argParser(cliProfile)
+    .default(defaultProfile, defaultProfile.name);
+}
+
+const PROFILE_HELP =
+  "CPython profile: a name (pymem profiles lists them), NAME:key=value,... (cpython-3.11:arenaSize=256KiB) or a FILE.json";
 
 /** Runs the command with `argv` (without node and the script path) and resolves to the exit status. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
@@ -65,7 +111,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .command("replay")
     .description("replay a trace (plain or .gz) through pymalloc and print a summary")
     .argument("<trace>", "trace file, trace-format v1, gzip or not")
-    .option("-p, --profile <name>", "CPython profile", oneProfile, "cpython-3.11")
+    .addOption(profileOption())
     .option("--stats", "print _PyObject_DebugMallocStats' report at the end")
     .option("--every-checkpoint", "also print the report at each s line (implies --stats)")
     .option("--every <n>", "sample a time series every n ops", positiveInt)
@@ -81,8 +127,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .command("compare")
     .description("replay traces under several profiles and compare what pymalloc did")
     .argument("<traces...>", "trace files")
-    .requiredOption("-p, --profile <name>", "a profile to compare (repeat the option)", profileName)
-    .option("-j, --jobs <n>", "worker threads (default: 1)", positiveInt, 1)
+    .requiredOption("-p, --profile <profile>", `${PROFILE_HELP}; repeat the option`, profileList)
+    .option("-j, --jobs <n>", "worker threads, at most one per CPU core", positiveInt, 1)
     .option("--json", "print the rows as JSON")
     .option("--html <file>", "write one HTML report with the profiles side by side to file")
     .option("-q, --quiet", "no progress bar")
@@ -92,20 +138,22 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
 
   program
     .command("profiles")
-    .description("list the CPython profiles and their parameters")
-    .option("--json", "print them as JSON")
-    .action((o: { json?: boolean }) => {
+    .description("list the CPython profiles and their parameters, or print one to start a profile FILE.json from")
+    .argument("[profile]", "one profile (a name, NAME:key=value,... or a FILE.json)")
+    .option("--json", "print as JSON")
+    .action((spec: string | undefined, o: { json?: boolean }) => {
       run.task = async () => {
-        if (o.json) io.out(`${JSON.stringify(profiles, null, 2)}\n`);
-        else for (const p of Object.values(profiles)) io.out(`${describeProfile(p)}\n`);
+        const one = spec === undefined ? undefined : cliProfile(spec);
+        if (o.json) io.out(`${JSON.stringify(one ?? profiles, null, 2)}\n`);
+        else for (const p of one ? [one] : Object.values(profiles)) io.out(`${describeProfile(p)}\n`);
       };
     });
 
   program
     .command("demo")
     .description("replay a trace of a real CPython run shipped with pymem and show what pymalloc did")
-    .option("-p, --profile <name>", "CPython profile", oneProfile, "cpython-3.11")
-    .action((o: { profile: string }) => {
+    .addOption(profileOption())
+    .action((o: { profile: Profile }) => {
       run.task = () => demoCommand(o.profile, io);
     });
 
@@ -158,7 +206,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
 }
 
 interface ReplayOpts {
-  profile: string;
+  profile: Profile;
   stats?: boolean;
   everyCheckpoint?: boolean;
   every?: number;
@@ -169,7 +217,7 @@ interface ReplayOpts {
 }
 
 interface CompareOpts {
-  profile: string[];
+  profile: Profile[];
   jobs: number;
   json?: boolean;
   html?: string;
@@ -333,7 +381,12 @@ async function compareCommand(traces: string[], o: CompareOpts, io: Io): Promise
   const tick = () => bar.update(++done);
   let results: JobResult[];
   try {
-    results = o.jobs > 1 && specs.length > 1 ? await inWorkers(specs, Math.min(o.jobs, specs.length), tick) : [];
+    // More threads than cores run no faster and stretch every job's wall time, so its ns/op.
+    const jobs = Math.min(o.jobs, availableParallelism(), specs.length);
+    if (o.jobs > availableParallelism() && !o.quiet) {
+      io.err(`--jobs ${o.jobs}: this machine has ${availableParallelism()} CPU core(s); running ${jobs} at a time\n`);
+    }
+    results = jobs > 1 ? await inWorkers(specs, jobs, tick) : [];
     if (results.length === 0) {
       for (const spec of specs) {
         results.push(await job(spec));
@@ -344,7 +397,12 @@ async function compareCommand(traces: string[], o: CompareOpts, io: Io): Promise
     bar.stop();
   }
   if (o.html !== undefined) {
-    await writeReport(o.html, results, `pymem compare: ${traces.join(", ")} under ${o.profile.join(", ")}`, io);
+    await writeReport(
+      o.html,
+      results,
+      `pymem compare: ${traces.join(", ")} under ${o.profile.map((p) => p.name).join(", ")}`,
+      io,
+    );
   }
   const rows = results.map((r) => ({
     trace: r.trace,
@@ -394,10 +452,7 @@ async function inWorkers(specs: JobSpec[], n: number, tick: () => void): Promise
   const script = new URL(built ? "./compare-worker.js" : "./compare-worker-dev.mjs", import.meta.url);
   const results: JobResult[] = new Array(specs.length);
   let next = 0;
-  const workers = Array.from(
-    { length: Math.min(n, availableParallelism() * 2) },
-    () => new Worker(fileURLToPath(script)),
-  );
+  const workers = Array.from({ length: n }, () => new Worker(fileURLToPath(script)));
   try {
     await Promise.all(
       workers.map(
@@ -428,7 +483,7 @@ async function inWorkers(specs: JobSpec[], n: number, tick: () => void): Promise
   return results;
 }
 
-async function demoCommand(profile: string, io: Io): Promise<void> {
+async function demoCommand(profile: Profile, io: Io): Promise<void> {
   const trace = await demoTracePath();
   const r = await job({ trace, profile });
   io.out(
@@ -445,7 +500,7 @@ async function demoCommand(profile: string, io: Io): Promise<void> {
   );
 }
 
-function describeProfile(p: (typeof profiles)[keyof typeof profiles]): string {
+function describeProfile(p: Profile): string {
   return `${p.name.padEnd(14)} arenas ${p.arenaSize / 1024} KiB, pools ${p.poolSize / 1024} KiB, pool header ${p.poolOverhead} B, threshold ${p.smallRequestThreshold} B, ${p.keepLastFreeArena ? "keeps" : "releases"} the last free arena, gc ${p.gc} (${p.gcThresholds.join(", ")})`;
 }
 

@@ -23,15 +23,20 @@ export type { AllocatorStats, ObjectAllocator } from "./object-allocator.js";
 export type { ObjectEvents } from "./objects/object-events.js";
 export { instanceBytes, type ObjectType, type TypeSpec } from "./objects/object-type.js";
 export { RefCounter, type RefCounterOptions } from "./objects/ref-counter.js";
+export { parseProfileSpec, profileFromJson } from "./profile-spec.js";
 export {
   type ArenaMap,
+  type ArenaMapInput,
   defaultProfile,
   defineProfile,
   type GcVariant,
   getProfile,
   type Profile,
+  type ProfileInput,
   type ProfileName,
   profiles,
+  type RadixLevels,
+  radixLevels,
   type Trashcan,
 } from "./profiles.js";
 export { Arena } from "./pymalloc/arena.js";
@@ -70,9 +75,11 @@ export {
 } from "./snapshot/snapshot.js";
 export {
   isGzip,
+  loadTrace,
   parseTrace,
   type Trace,
   TraceBatch,
+  type TraceChunks,
   type TraceHeader,
   TraceOp,
   type TraceOpCode,
@@ -92,5 +99,6 @@ export {
   type TracePlayerOptions,
   type TraceStep,
 } from "./trace/trace-player.js";
+export { TraceRecorder, type TraceRecorderOptions } from "./trace/trace-recorder.js";
 export { VERSION } from "./version.js";
-export { type HeapMapOptions, renderHeapMap, sizeClassColor } from "./view/heap-map.js";
+export { escapeXml, type HeapMapOptions, renderHeapMap, sizeClassColor } from "./view/heap-map.js";

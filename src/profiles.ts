@@ -155,8 +155,12 @@ const COMMON = {
 } as const;
 
 function frozen(p: Profile): Profile {
+  // Name and release first: what a reader of `pymem profiles --json` looks for.
+  const { name, python, ...rest } = p;
   return Object.freeze({
-    ...p,
+    name,
+    python,
+    ...rest,
     gcThresholds: Object.freeze([...p.gcThresholds]) as Profile["gcThresholds"],
     trashcan: Object.freeze({ ...p.trashcan }),
   });
@@ -301,13 +305,138 @@ const GC_VARIANTS: readonly GcVariant[] = [
   "incremental-3.14",
 ];
 
+/** An arena map as {@link defineProfile} takes it: the radix tree's level bits may be left out, to be derived. */
+export type ArenaMapInput =
+  | {
+      /** Discriminant: CPython's `address_in_range` test. */
+      readonly kind: "address-in-range";
+    }
+  | {
+      /** Discriminant: the radix-tree arena map. */
+      readonly kind: "radix-tree";
+      /** Address bits the tree covers. */
+      readonly addressBits: number;
+      /** Bits of the root index (derived when left out). */
+      readonly rootBits?: number;
+      /** Bits of a mid node's index (derived when left out). */
+      readonly midBits?: number;
+      /** Bits of a bottom node's index (derived when left out). */
+      readonly botBits?: number;
+      /** Size of one pointer slot (8 when left out). */
+      readonly pointerBytes?: number;
+      /** Size of one bottom-node leaf (8 when left out). */
+      readonly leafBytes?: number;
+    };
+
 /**
- * Validates a profile and returns it frozen. Use it to derive experiments:
- * `defineProfile({ ...profiles["cpython-3.11"], name: "big-arenas", arenaSize: 4 << 20 })`.
+ * What {@link defineProfile} takes: a {@link Profile} whose derived fields
+ * (the pool overhead, the radix tree's levels) may be left out.
+ */
+export type ProfileInput = Omit<Profile, "arenaMap" | "poolOverhead"> & {
+  /** How membership is tested; a radix tree's level bits follow from the arena size when left out. */
+  readonly arenaMap: ArenaMapInput;
+  /** POOL_OVERHEAD; the 48-byte pool header rounded up to the alignment when left out. */
+  readonly poolOverhead?: number;
+};
+
+/** sizeof(struct pool_header) on a 64-bit build. */
+const POOL_HEADER_BYTES = 48;
+
+/** The level bits of a radix-tree arena map. */
+export interface RadixLevels {
+  /** Bits of the root index. */
+  rootBits: number;
+  /** Bits of a mid node's index. */
+  midBits: number;
+  /** Bits of a bottom node's index. */
+  botBits: number;
+}
+
+/**
+ * How CPython 3.10+ splits the address bits above an arena's over the arena
+ * map's three levels: root and mid take a third each (rounded up), the bottom
+ * the rest (obmalloc.c's INTERIOR_BITS and MAP_BOT_BITS).
+ */
+export function radixLevels(addressBits: number, arenaBits: number): RadixLevels {
+  const interior = Math.floor((addressBits - arenaBits + 2) / 3);
+  return { rootBits: interior, midBits: interior, botBits: addressBits - arenaBits - 2 * interior };
+}
+
+/** Whether levels are what {@link radixLevels} gives for some arena size: derived, not chosen. */
+function looksDerived(rootBits: unknown, midBits: unknown, botBits: unknown): boolean {
+  if (typeof rootBits !== "number" || rootBits !== midBits || typeof botBits !== "number") return false;
+  return Math.floor((2 * rootBits + botBits + 2) / 3) === rootBits;
+}
+
+/**
+ * Fills in what follows from the rest: fields left out, and fields that came
+ * along from another profile (a spread) and no longer fit. A value that fits
+ * no derivation is the user's, and is checked as given.
+ */
+function derive(p: ProfileInput): Profile {
+  let poolOverhead = p.poolOverhead;
+  const alignment = p.alignment;
+  const header =
+    typeof alignment === "number" && alignment > 0 ? Math.ceil(POOL_HEADER_BYTES / alignment) * alignment : undefined;
+  // A header rounded to another alignment (48 from a 16-aligned profile, in one aligned to 32) is stale.
+  if (
+    header !== undefined &&
+    (poolOverhead === undefined ||
+      (typeof poolOverhead === "number" && poolOverhead % alignment !== 0 && isRoundedHeader(poolOverhead)))
+  ) {
+    poolOverhead = header;
+  }
+  let arenaMap = p.arenaMap as ArenaMap | ArenaMapInput;
+  const arenaBits = Math.log2(p.arenaSize);
+  if (
+    arenaMap !== null &&
+    typeof arenaMap === "object" &&
+    arenaMap.kind === "radix-tree" &&
+    Number.isInteger(arenaBits)
+  ) {
+    const m = arenaMap;
+    const given = [m.rootBits, m.midBits, m.botBits];
+    const fits =
+      typeof m.addressBits === "number" &&
+      (given[0] ?? 0) + (given[1] ?? 0) + (given[2] ?? 0) + arenaBits === m.addressBits;
+    const absent = given.every((b) => b === undefined);
+    if (typeof m.addressBits === "number" && (absent || (!fits && looksDerived(m.rootBits, m.midBits, m.botBits)))) {
+      arenaMap = { ...m, ...radixLevels(m.addressBits, arenaBits) };
+    }
+    const r = arenaMap as { pointerBytes?: number; leafBytes?: number };
+    arenaMap = { ...arenaMap, pointerBytes: r.pointerBytes ?? 8, leafBytes: r.leafBytes ?? 8 };
+  }
+  return { ...p, poolOverhead, arenaMap } as Profile;
+}
+
+/** 48 rounded up to some power of two: a pool overhead derived under some alignment. */
+function isRoundedHeader(n: number): boolean {
+  for (let a = 1; a <= 2 ** 30; a *= 2) if (Math.ceil(POOL_HEADER_BYTES / a) * a === n) return true;
+  return false;
+}
+
+/**
+ * Validates a profile and returns it frozen. Derive experiments from a
+ * built-in profile by changing what you study; what follows from it is
+ * derived (the radix tree's level bits from the arena size, the pool overhead
+ * from the alignment):
+ * `defineProfile({ ...profiles["cpython-3.11"], name: "small-arenas", arenaSize: 256 * 1024 })`.
+ *
+ * @example
+ * ```ts
+ * import { defineProfile, profiles } from "pymem";
+ *
+ * const small = defineProfile({ ...profiles["cpython-3.11"], name: "small-arenas", arenaSize: 256 * 1024 });
+ * const map = small.arenaMap.kind === "radix-tree" ? small.arenaMap : undefined;
+ * console.log(map?.rootBits, map?.midBits, map?.botBits); // 16 16 14
+ * ```
  * @throws RangeError / TypeError naming the first bad field and its value
  */
-export function defineProfile(p: Profile): Profile {
-  if (typeof p !== "object" || p === null) throw new TypeError(`profile must be an object, got ${String(p)}`);
+export function defineProfile(input: ProfileInput): Profile {
+  if (typeof input !== "object" || input === null) {
+    throw new TypeError(`profile must be an object, got ${String(input)}`);
+  }
+  const p = derive(input);
   if (typeof p.name !== "string" || p.name.length === 0) {
     throw new TypeError(`profile.name must be a non-empty string, got ${JSON.stringify(p.name)}`);
   }

@@ -38,7 +38,8 @@ for (const doc of ["README.md", ...readdirSync(`${root}docs`).map((f) => `docs/$
     examples.push([`${doc} example ${i + 1}`, code]);
   });
 }
-for (const file of sources(`${root}src/`)) {
+// The library's TSDoc, and pymem/node's (cli/).
+for (const file of [...sources(`${root}src/`), ...sources(`${root}cli/`)]) {
   tsdocExamples(readFileSync(file, "utf8")).forEach((code, i) => {
     examples.push([`${file.slice(root.length)} @example ${i + 1}`, code]);
   });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { defaultProfile, defineProfile, getProfile, type Profile, profiles } from "../src/index.js";
+import {
+  type ArenaMap,
+  defaultProfile,
+  defineProfile,
+  getProfile,
+  type Profile,
+  profiles,
+  radixLevels,
+} from "../src/index.js";
 
 describe("profiles", () => {
   it("has one frozen profile per release 3.8 to 3.14, each valid", () => {
@@ -60,7 +68,10 @@ describe("profiles", () => {
       [{ gcThresholds: [1, -2, 3] }, /gcThresholds\[1\]/],
       [{ keepLastFreeArena: 1 as never }, /keepLastFreeArena/],
       [{ arenaMap: { kind: "hash" } as never }, /arenaMap.kind/],
-      [{ arenaSize: 2 << 20 }, /arenaMap bits must add up/],
+      [
+        { arenaSize: 2 << 20, arenaMap: { ...base.arenaMap, rootBits: 13 } as Profile["arenaMap"] },
+        /arenaMap bits must add up: rootBits 13/,
+      ],
       [{ arenaSize: 16384, arenaMap: { kind: "address-in-range" } }, /leaves 0 usable pool\(s\)/],
       [{ alignment: 8 }, /alignment must be a power of two between 16/],
       [{ trashcan: { kind: "nesting", unwindLevel: -1 } }, /unwindLevel/],
@@ -68,5 +79,54 @@ describe("profiles", () => {
     ];
     for (const [patch, message] of bad)
       expect(() => defineProfile({ ...base, ...patch }), JSON.stringify(patch)).toThrow(message);
+  });
+
+  it("radixLevels gives the built-in profiles' arena map levels from their address and arena bits", () => {
+    for (const p of Object.values(profiles)) {
+      if (p.arenaMap.kind !== "radix-tree") continue;
+      const { rootBits, midBits, botBits } = p.arenaMap;
+      expect(radixLevels(p.arenaMap.addressBits, Math.log2(p.arenaSize)), p.name).toEqual({
+        rootBits,
+        midBits,
+        botBits,
+      });
+    }
+    // 3.15's hugepage arenas (ARENA_BITS 21): 43 bits above them, 15 + 15 + 13.
+    expect(radixLevels(64, 21)).toEqual({ rootBits: 15, midBits: 15, botBits: 13 });
+  });
+
+  it("defineProfile derives what follows from a changed parameter, so one change is one line", () => {
+    const small = defineProfile({ ...profiles["cpython-3.11"], name: "small", arenaSize: 256 * 1024 });
+    expect(small.arenaMap).toEqual({ ...profiles["cpython-3.11"].arenaMap, rootBits: 16, midBits: 16, botBits: 14 });
+    const small310 = defineProfile({ ...profiles["cpython-3.10"], name: "small", arenaSize: 256 * 1024 });
+    expect(small310.arenaMap).toEqual({ ...profiles["cpython-3.10"].arenaMap, rootBits: 10, midBits: 10, botBits: 10 });
+    // A smaller address space: the levels follow it too.
+    const narrow = defineProfile({
+      ...profiles["cpython-3.11"],
+      name: "narrow",
+      arenaMap: { ...(profiles["cpython-3.11"].arenaMap as ArenaMap & { kind: "radix-tree" }), addressBits: 48 },
+    });
+    expect(narrow.arenaMap).toMatchObject({ rootBits: 10, midBits: 10, botBits: 8 });
+    // Left out: derived; pointer and leaf sizes default to a 64-bit build's.
+    const bare = defineProfile({
+      ...profiles["cpython-3.11"],
+      name: "bare",
+      arenaMap: { kind: "radix-tree", addressBits: 64 },
+    });
+    expect(bare.arenaMap).toEqual(profiles["cpython-3.11"].arenaMap);
+    // The pool header rounded up to a larger alignment.
+    expect(defineProfile({ ...profiles["cpython-3.11"], name: "a32", alignment: 32 }).poolOverhead).toBe(64);
+    const { poolOverhead: _, ...noOverhead } = profiles["cpython-3.9"];
+    expect(defineProfile({ ...noOverhead, name: "o" }).poolOverhead).toBe(48);
+    // Levels chosen by hand that add up are kept as given.
+    const chosen = {
+      ...profiles["cpython-3.11"].arenaMap,
+      rootBits: 20,
+      midBits: 10,
+      botBits: 14,
+    } as Profile["arenaMap"];
+    expect(defineProfile({ ...profiles["cpython-3.11"], name: "c", arenaMap: chosen }).arenaMap).toEqual(chosen);
+    // The base is untouched.
+    expect(profiles["cpython-3.11"].arenaMap).toMatchObject({ rootBits: 15, midBits: 15, botBits: 14 });
   });
 });

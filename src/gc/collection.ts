@@ -24,7 +24,6 @@ import type { GcEvents, GcGenerationStats } from "./gc-events.js";
 import {
   FINALIZERS,
   GcLists,
-  HEADS,
   NUM_GENERATIONS,
   PERMANENT,
   PREV_MASK_COLLECTING,
@@ -69,8 +68,7 @@ export abstract class Collection extends GcLists {
 
   /** The fields snapshots copy, and the ones they leave (settings, the memory, the layers it is wired to). */
   static readonly stateFields = [
-    // Where the list heads are: a raw block taken when the collector was made, so a fork's gc must use the
-    // snapshot's, not the one it took in a fresh heap.
+    // Where the list heads are (0 before the gc first needed them): a fork's gc must use the snapshot's.
     "heads",
     "counts",
     "thresholds",
@@ -84,7 +82,7 @@ export abstract class Collection extends GcLists {
     "rootStack",
     "nRoots",
   ];
-  static readonly fixedFields = ["u32", "unreachableMask", "keptNextBits", "view", "profile", "events"];
+  static readonly fixedFields = ["u32", "takeBlock", "unreachableMask", "keptNextBits", "view", "profile", "events"];
 
   constructor(
     /** The objects, as the collector sees them. */
@@ -95,9 +93,9 @@ export abstract class Collection extends GcLists {
     unreachableMask: number,
     keptNextBits: number,
   ) {
-    // The generation heads are static PyGC_Head structs in CPython; here they take one raw block.
-    super(view.u32, view.allocator.raw.malloc(16 * HEADS), unreachableMask, keptNextBits);
-    for (let i = 0; i < HEADS; i++) this.listInit(this.head(i));
+    // The generation heads are static PyGC_Head structs in CPython; here they take one raw block, when first needed.
+    const raw = view.allocator.raw;
+    super(view.u32, (size) => raw.malloc(size), unreachableMask, keptNextBits);
     this.thresholds.set(profile.gcThresholds);
     for (let i = 0; i < NUM_GENERATIONS; i++) this.stats.push({ collections: 0, collected: 0, uncollectable: 0 });
   }

@@ -46,10 +46,19 @@ export const HEADS = 12;
 
 /** The gc's words and lists over the memory's 32-bit words. */
 export class GcLists {
+  /**
+   * The raw block holding the list heads, 0 until the gc first needs one.
+   * CPython's heads are interpreter state, outside the heap pymalloc's arenas
+   * come from; taken late, they leave the raw heap as pymalloc alone has it
+   * for as long as no container exists (a replay into createHeap's heap then
+   * places every arena where `pymem replay` does).
+   */
+  protected heads = 0;
+
   constructor(
     protected readonly u32: Uint32Array,
-    /** The raw block holding the list heads. */
-    protected readonly heads: number,
+    /** Where the heads block comes from. */
+    private readonly takeBlock: (size: number) => number,
     /** NEXT_MASK_UNREACHABLE: bit 0 of _gc_next in 3.8–3.13, bit 1 in 3.14.0 (bit 0 is the old space). */
     protected readonly unreachableMask: number,
     /** The _gc_next flag bits _PyGCHead_SET_NEXT keeps: the old-space bit in 3.14.0, none before. */
@@ -57,7 +66,15 @@ export class GcLists {
   ) {}
 
   protected head(i: number): number {
+    if (this.heads === 0) this.takeHeads();
     return this.heads + 16 * i;
+  }
+
+  /** Takes the heads block, every list empty. */
+  private takeHeads(): void {
+    const heads = this.takeBlock(16 * HEADS);
+    for (let i = 0; i < HEADS; i++) this.listInit(heads + 16 * i);
+    this.heads = heads;
   }
 
   protected word(at: number): number {

@@ -108,6 +108,12 @@ export abstract class ObjectStore {
     return [...this.typeList];
   }
 
+  /** The type defined by the user (not the built-in weakref and tuple) under `name`, if any. */
+  userTypeNamed(name: string): ObjectType | undefined {
+    const builtIn = [this.weakrefType.id, this.tupleType.id];
+    return this.typeList.find((t) => t.name === name && !builtIn.includes(t.id));
+  }
+
   /** Whether `t` is a type of these objects (the same frozen record). */
   hasType(t: ObjectType): boolean {
     return typeof t === "object" && t !== null && this.typeList[t.id - 1] === t;

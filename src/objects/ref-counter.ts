@@ -87,8 +87,21 @@ export class RefCounter extends Emitter<ObjectEvents> {
     return this.core.weakrefType;
   }
 
-  /** Defines a type; its instances are made with {@link RefCounter.new}. */
+  /**
+   * Defines a type; its instances are made with {@link RefCounter.new}. Its
+   * name must differ from those of the types defined before it on this
+   * RefCounter: names identify types (a snapshot's finalizers are supplied by
+   * type name). The built-in `weakref` and `tuple` types do not count.
+   * @throws TypeError for a bad spec, or a name already defined here (nothing is defined then)
+   */
   defineType(spec: TypeSpec): ObjectType {
+    const name = typeof spec === "object" && spec !== null ? spec.name : undefined;
+    if (typeof name === "string" && this.core.userTypeNamed(name) !== undefined) {
+      throw new TypeError(
+        `a type named ${JSON.stringify(name)} is already defined on this RefCounter: ` +
+          "type names must be unique (they identify types, as a snapshot's finalizers do)",
+      );
+    }
     return this.core.defineType(spec);
   }
 

@@ -52,7 +52,7 @@ import {
   USEDPOOLS_HEAD,
 } from "./pool-header.js";
 import { blockSizeOf, blocksPerPool, reallocStaysInPlace, sizeClassCount } from "./size-class.js";
-import { type BlockStats, collectMallocStats, formatMallocStats, type MallocStats } from "./stats.js";
+import { type BlockStats, collectMallocStats, formatMallocStats, type MallocStats, withBlockCounts } from "./stats.js";
 import { validatePymalloc } from "./validate.js";
 
 /** Options for {@link BlockAllocator}. */
@@ -456,10 +456,7 @@ export class BlockAllocator extends Emitter<BlockEvents> implements ObjectAlloca
 
   /** The numbers of CPython's stats report, plus allocated block counts. */
   stats(): BlockStats {
-    const s = this.mallocStats();
-    let inUse = 0;
-    for (const n of s.blocksInUse) inUse += n;
-    return { ...s, allocatedBlocks: inUse + this.rawAllocatedBlocks, rawAllocatedBlocks: this.rawAllocatedBlocks };
+    return withBlockCounts(this.mallocStats(), this.rawAllocatedBlocks);
   }
 
   /** `sys.getallocatedblocks()`. */
@@ -722,6 +719,7 @@ export class BlockAllocator extends Emitter<BlockEvents> implements ObjectAlloca
     else this.usedLast[c] = pool;
     this.usedFirst[c] = pool;
     if (this.hasListeners("block:free")) this.emit("block:free", { address: p, sizeClass: c, pool });
+    if (this.hasListeners("pool:usable")) this.emit("pool:usable", { address: pool, sizeClass: c });
     // A pool of one block goes from full to empty at once; CPython leaves it in its class's ring.
     if (count === 0 && this.hasListeners("pool:empty")) {
       const a = u32[(pool + POOL_ARENAINDEX) >>> 2] as number;

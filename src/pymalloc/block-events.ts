@@ -49,6 +49,18 @@ export interface BlockEvents {
     /** Its size class (szidx). */
     sizeClass: number;
   };
+  /**
+   * A block was freed into a full pool: the pool is usable again, linked back
+   * at the front of its class's usedpools ring (insert_to_usedpool), so the
+   * next request of its class is served from it. Follows that block's
+   * `block:free`.
+   */
+  "pool:usable": {
+    /** The pool's address. */
+    address: number;
+    /** Its size class (szidx). */
+    sizeClass: number;
+  };
   /** A pool's last block was freed: it went to its arena's freepools. */
   "pool:empty": {
     /** The pool's address. */

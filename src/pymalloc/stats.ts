@@ -13,12 +13,12 @@ import { blockSizeOf } from "./size-class.js";
 
 /** What the stats report sums over the arenas. */
 export interface MallocStats {
-  /** Per size class: pools with at least one block in use. */
-  numPools: number[];
-  /** Per size class: blocks in use. */
-  blocksInUse: number[];
-  /** Per size class: free blocks in those pools, virgin blocks included. */
-  availBlocks: number[];
+  /** Per size class: pools with at least one block in use (the report's `# pools`). */
+  poolsByClass: number[];
+  /** Per size class: blocks in use (the report's `# blocks in use`; their sum is {@link BlockStats.poolBlocksInUse}). */
+  blocksInUseByClass: number[];
+  /** Per size class: free blocks in those pools, virgin blocks included (the report's `# avail blocks`). */
+  availBlocksByClass: number[];
   /** ntimes_arena_allocated. */
   arenasAllocatedTotal: number;
   /** narenas_highwater. */
@@ -35,10 +35,19 @@ export interface MallocStats {
 
 /** The quantities of CPython's stats report, as numbers, plus totals: what `BlockAllocator.stats()` returns. */
 export interface BlockStats extends MallocStats {
+  /** Blocks in use in pools, every size class: the sum of {@link MallocStats.blocksInUseByClass}. */
+  poolBlocksInUse: number;
   /** `sys.getallocatedblocks()`: small blocks in use plus raw blocks this allocator handed out. */
   allocatedBlocks: number;
   /** Raw-allocator blocks this allocator handed out (raw_allocated_blocks). */
   rawAllocatedBlocks: number;
+}
+
+/** The report's quantities plus the block totals `sys.getallocatedblocks()` counts. */
+export function withBlockCounts(s: MallocStats, rawAllocatedBlocks: number): BlockStats {
+  let inUse = 0;
+  for (const n of s.blocksInUseByClass) inUse += n;
+  return { ...s, poolBlocksInUse: inUse, allocatedBlocks: inUse + rawAllocatedBlocks, rawAllocatedBlocks };
 }
 
 /**
@@ -78,9 +87,9 @@ export function collectMallocStats(
     }
   }
   return {
-    numPools,
-    blocksInUse,
-    availBlocks,
+    poolsByClass: numPools,
+    blocksInUseByClass: blocksInUse,
+    availBlocksByClass: availBlocks,
     arenasAllocatedTotal: arenas.nTimesArenaAllocated,
     arenasHighwater: arenas.nArenasHighwater,
     arenasAllocatedCurrent: narenas,
@@ -133,11 +142,11 @@ export function mallocByteTotals(s: MallocStats, profile: Profile): MallocByteTo
   let poolHeaderBytes = 0;
   let quantizationBytes = 0;
   for (let c = 0; c < nClasses; c++) {
-    const pools = s.numPools[c] ?? 0;
+    const pools = s.poolsByClass[c] ?? 0;
     if (pools === 0) continue;
     const size = blockSizeOf(c, alignment);
-    allocatedBytes += (s.blocksInUse[c] ?? 0) * size;
-    availableBytes += (s.availBlocks[c] ?? 0) * size;
+    allocatedBytes += (s.blocksInUseByClass[c] ?? 0) * size;
+    availableBytes += (s.availBlocksByClass[c] ?? 0) * size;
     poolHeaderBytes += pools * poolOverhead;
     quantizationBytes += pools * ((poolSize - poolOverhead) % size);
   }
@@ -162,10 +171,10 @@ export function formatMallocStats(s: MallocStats, profile: Profile): string {
   out += "class   size   num pools   blocks in use  avail blocks\n";
   out += "-----   ----   ---------   -------------  ------------\n";
   for (let c = 0; c < nClasses; c++) {
-    const pools = s.numPools[c] ?? 0;
+    const pools = s.poolsByClass[c] ?? 0;
     if (pools === 0) continue;
     const size = blockSizeOf(c, alignment);
-    out += `${String(c).padStart(5)} ${String(size).padStart(6)} ${String(pools).padStart(11)} ${String(s.blocksInUse[c] ?? 0).padStart(15)} ${String(s.availBlocks[c] ?? 0).padStart(13)}\n`;
+    out += `${String(c).padStart(5)} ${String(size).padStart(6)} ${String(pools).padStart(11)} ${String(s.blocksInUseByClass[c] ?? 0).padStart(15)} ${String(s.availBlocksByClass[c] ?? 0).padStart(13)}\n`;
   }
   const t = mallocByteTotals(s, profile);
   out += "\n";

@@ -175,7 +175,7 @@ export function validatePymalloc(A: ArenaObjects, s: PoolGeometry, st: BlockStat
     st.arenasAllocatedCurrent * arenaSize -
     st.unusedPools * poolSize -
     st.arenaAlignmentBytes -
-    st.numPools.reduce(
+    st.poolsByClass.reduce(
       (x, n, c) =>
         x +
         n *

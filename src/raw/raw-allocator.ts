@@ -146,6 +146,16 @@ export interface RawStats {
 // Reads a private flag for pymalloc's arenas (and the tests), without making it part of the class's public face.
 let readLastBlockClean: (raw: RawAllocator) => boolean;
 let findHolder: (raw: RawAllocator, address: number, size: number) => number;
+let exchangePeak: (raw: RawAllocator, peak: number) => number;
+
+/**
+ * Sets the high-water mark of `raw`'s bytes in use to `peak` and returns the
+ * one it replaces: a replay measures its own peak with it, then puts the
+ * lifetime one back.
+ */
+export function swapPeakBytes(raw: RawAllocator, peak: number): number {
+  return exchangePeak(raw, peak);
+}
 
 /**
  * Whether the block the last malloc, calloc, allocAligned or moving realloc of
@@ -188,6 +198,11 @@ export class RawAllocator extends Emitter<RawEvents> {
   static {
     readLastBlockClean = (raw) => raw.lastBlockClean;
     findHolder = (raw, address, size) => raw.holderOf(address, size);
+    exchangePeak = (raw, peak) => {
+      const old = raw.peakInUse;
+      raw.peakInUse = peak;
+      return old;
+    };
   }
 
   /** Word access and views over the buffer. */

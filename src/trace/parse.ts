@@ -89,7 +89,12 @@ export interface Trace {
   readonly ops: TraceBatch;
 }
 
-/** A trace parsed while it streams: iterate it once, batch by batch. `header` fills in as comment lines arrive. */
+/**
+ * A trace parsed while it streams, batch by batch; `header` fills in as
+ * comment lines arrive. Parsed from a function that opens the source, it can
+ * be iterated any number of times (each iteration opens it again); from an
+ * iterable of chunks, once.
+ */
 export interface TraceStream extends AsyncIterable<TraceBatch> {
   /** Discriminant: a stream, as opposed to a whole {@link Trace}. */
   readonly kind: "stream";
@@ -100,28 +105,98 @@ export interface TraceStream extends AsyncIterable<TraceBatch> {
 /** Ops per batch when streaming. */
 const STREAM_BATCH = 65536;
 
+/** Chunks of a trace's text or bytes: a file or network stream, say. */
+export type TraceChunks = AsyncIterable<string | Uint8Array>;
+
 /**
  * Parses a trace.
  * - A string, or bytes of UTF-8 text: parsed at once into a {@link Trace}.
+ *   (Gzip-compressed bytes need decompressing, which browsers do only
+ *   asynchronously: {@link loadTrace} takes them.)
  * - An async iterable of string or byte chunks (a file or network stream,
- *   gzip-compressed or not): a {@link TraceStream} parsed as it is read.
+ *   gzip-compressed or not): a {@link TraceStream} parsed as it is read, once.
+ * - A function that opens such chunks (`() => fs.createReadStream(path)`): a
+ *   TraceStream that opens them again for each iteration, so that it can be
+ *   replayed any number of times.
  * @throws TraceError naming the line, its text and what was expected
  */
 export function parseTrace(input: string | Uint8Array): Trace;
-export function parseTrace(input: AsyncIterable<string | Uint8Array>): TraceStream;
-export function parseTrace(input: string | Uint8Array | AsyncIterable<string | Uint8Array>): Trace | TraceStream;
-export function parseTrace(input: string | Uint8Array | AsyncIterable<string | Uint8Array>): Trace | TraceStream {
+export function parseTrace(input: TraceChunks | (() => TraceChunks)): TraceStream;
+export function parseTrace(input: string | Uint8Array | TraceChunks | (() => TraceChunks)): Trace | TraceStream;
+export function parseTrace(input: string | Uint8Array | TraceChunks | (() => TraceChunks)): Trace | TraceStream {
   if (typeof input === "string") return parseText(input);
   if (input instanceof Uint8Array) {
     if (isGzip(input)) {
       throw new TypeError(
-        "gzip-compressed bytes: pass them to parseTrace as an async iterable of chunks (decompressed as they stream), or decompress first",
+        "gzip-compressed bytes: use `await loadTrace(bytes)` (or readTrace(path) from pymem/node), which decompress them first",
       );
     }
     return parseText(new TextDecoder("utf-8", { fatal: false }).decode(input));
   }
-  if (input !== null && typeof input === "object" && Symbol.asyncIterator in input) return parseStream(input);
-  throw new TypeError(`parseTrace takes a string, bytes or an async iterable of chunks, got ${describe(input)}`);
+  if (typeof input === "function") return parseStream(input, true);
+  if (input !== null && typeof input === "object" && Symbol.asyncIterator in input)
+    return parseStream(() => input, false);
+  throw new TypeError(
+    `parseTrace takes a string, bytes, an async iterable of chunks or a function opening one, got ${describe(input)}`,
+  );
+}
+
+/**
+ * Reads a whole trace into a {@link Trace}, which can be replayed, played
+ * and stepped any number of times: from bytes (gzip or not), a string, an
+ * async iterable of chunks (a `fetch` body, a file stream), or a
+ * {@link TraceStream}. Browsers and Node alike; in Node, `readTrace(path)`
+ * from `pymem/node` reads a file.
+ *
+ * @example
+ * ```ts
+ * import { loadTrace, replayTrace, RawAllocator } from "pymem";
+ *
+ * async function* chunks() {
+ *   yield "m 0 24\nm 1 ";
+ *   yield "600\nf 0\n";
+ * }
+ * const trace = await loadTrace(chunks());
+ * console.log(trace.ops.length, replayTrace(trace, new RawAllocator()).peakLiveBlocks); // 3 2
+ * ```
+ * @throws TraceError naming the line, its text and what was expected
+ */
+export async function loadTrace(input: string | Uint8Array | TraceChunks | TraceStream): Promise<Trace> {
+  if (typeof input === "string") return parseText(input);
+  if (input instanceof Uint8Array && !isGzip(input)) return parseTrace(input);
+  let stream: TraceStream;
+  if (input instanceof Uint8Array) {
+    const bytes = input;
+    stream = parseStream(async function* () {
+      yield bytes;
+    }, false);
+  } else if (input !== null && typeof input === "object" && (input as TraceStream).kind === "stream") {
+    stream = input as TraceStream;
+  } else if (input !== null && typeof input === "object" && Symbol.asyncIterator in input) {
+    stream = parseStream(() => input as TraceChunks, false);
+  } else {
+    throw new TypeError(
+      `loadTrace takes a string, bytes, an async iterable of chunks or a TraceStream, got ${describe(input)}`,
+    );
+  }
+  const batches: TraceBatch[] = [];
+  let total = 0;
+  for await (const b of stream) {
+    batches.push(b);
+    total += b.length;
+  }
+  const ops = new TraceBatch(total);
+  for (const b of batches) {
+    const n = b.length;
+    const at = ops.length;
+    ops.op.set(b.op.subarray(0, n), at);
+    ops.id.set(b.id.subarray(0, n), at);
+    ops.a.set(b.a.subarray(0, n), at);
+    ops.b.set(b.b.subarray(0, n), at);
+    ops.line.set(b.line.subarray(0, n), at);
+    ops.length = at + n;
+  }
+  return { kind: "trace", header: stream.header, ops };
 }
 
 function describe(x: unknown): string {
@@ -148,15 +223,28 @@ function parseText(text: string): Trace {
   return { kind: "trace", header, ops };
 }
 
-function parseStream(chunks: AsyncIterable<string | Uint8Array>): TraceStream {
+function parseStream(open: () => TraceChunks, reopens: boolean): TraceStream {
   const header = emptyHeader();
   let used = false;
   return {
     kind: "stream",
     header,
     async *[Symbol.asyncIterator]() {
-      if (used) throw new TypeError("a TraceStream can be iterated only once");
+      if (used && !reopens) {
+        throw new TypeError(
+          "this TraceStream was read already: parse a function that opens the source (parseTrace(() => open())) to read it again, or keep it whole with loadTrace",
+        );
+      }
       used = true;
+      // Each reading fills the header afresh.
+      for (const k of Object.keys(header.fields)) delete header.fields[k];
+      header.comments.length = 0;
+      const chunks = open();
+      if (chunks === null || typeof chunks !== "object" || !(Symbol.asyncIterator in chunks)) {
+        throw new TypeError(
+          `the function given to parseTrace must return an async iterable of chunks, got ${describe(chunks)}`,
+        );
+      }
       const parser = new LineParser(header);
       let batch = new TraceBatch(STREAM_BATCH);
       for await (const text of decodeChunks(chunks)) {

@@ -10,7 +10,7 @@
 import { TraceError } from "../errors.js";
 import type { ObjectAllocator } from "../object-allocator.js";
 import { blockSizeOf } from "../pymalloc/size-class.js";
-import type { RawAllocator } from "../raw/raw-allocator.js";
+import { type RawAllocator, swapPeakBytes } from "../raw/raw-allocator.js";
 import { allocatorFailure, LiveTable } from "./live-table.js";
 import { type Trace, type TraceBatch, TraceOp, type TraceStream } from "./parse.js";
 import type { TraceAllocator } from "./trace-allocator.js";
@@ -29,7 +29,10 @@ export interface ReplaySample {
   poolsPerClass: number[];
   /** Bytes of the pool blocks in use, whole blocks (pymalloc only, else 0). */
   blockBytes: number;
-  /** Bytes held from the RawAllocator underneath, headers included (0 for an allocator with none). */
+  /**
+   * Bytes held from the RawAllocator underneath, headers included, beyond
+   * what it held when the replay began (0 for an allocator with none).
+   */
   rawBytes: number;
 }
 
@@ -79,7 +82,13 @@ export interface ReplaySummary {
   liveBlocksAtEnd: number;
   /** pymalloc: arenas high-water mark. */
   arenasHighwater?: number;
-  /** RawAllocator underneath: most bytes it held at once (arenas and large blocks, headers included). */
+  /**
+   * RawAllocator underneath: the most bytes the replay's calls held from it
+   * at once (arenas and large blocks, headers included): its high-water mark
+   * during the replay, less what it already held when the replay began, so
+   * that a heap that also holds other things (createHeap's gc keeps its list
+   * heads there) reports what `pymem replay` reports.
+   */
   peakRawBytes?: number;
   /** RawAllocator underneath: external fragmentation at the end (see RawStats). */
   fragmentation?: number;
@@ -111,6 +120,11 @@ class Replayer {
   private nextProgress: number;
   private nextSample: number;
   private readonly started = now();
+  private readonly raw: RawAllocator | undefined;
+  // Bytes the raw allocator held before the replay, and its high-water mark then (put back at the end).
+  private readonly rawBase: number = 0;
+  private readonly lifetimePeak: number = 0;
+  private ended = false;
 
   constructor(
     private readonly allocator: TraceAllocator,
@@ -118,6 +132,20 @@ class Replayer {
   ) {
     this.nextProgress = options.progressEvery ?? 65536;
     this.nextSample = options.sampleEvery ?? Number.POSITIVE_INFINITY;
+    this.raw = rawOf(allocator);
+    if (this.raw !== undefined) {
+      this.rawBase = this.raw.bytesInUse;
+      this.lifetimePeak = swapPeakBytes(this.raw, this.rawBase);
+    }
+  }
+
+  /** Puts the raw allocator's lifetime high-water mark back; returns the replay's own. Once. */
+  end(): number {
+    if (this.raw === undefined || this.ended) return 0;
+    this.ended = true;
+    const during = swapPeakBytes(this.raw, this.lifetimePeak);
+    swapPeakBytes(this.raw, Math.max(this.lifetimePeak, during));
+    return during - this.rawBase;
   }
 
   run(batch: TraceBatch): void {
@@ -264,13 +292,12 @@ class Replayer {
     if (st !== undefined) {
       const alignment = a.profile?.alignment ?? 16;
       s.arenas = st.arenasAllocatedCurrent;
-      s.poolsPerClass = st.numPools;
-      st.blocksInUse.forEach((n, c) => {
+      s.poolsPerClass = st.poolsByClass;
+      st.blocksInUseByClass.forEach((n, c) => {
         s.blockBytes += n * blockSizeOf(c, alignment);
       });
     }
-    const raw = rawOf(this.allocator);
-    if (raw !== undefined) s.rawBytes = raw.bytesInUse;
+    if (this.raw !== undefined) s.rawBytes = this.raw.bytesInUse - this.rawBase;
     this.series.push(s);
   }
 
@@ -291,13 +318,11 @@ class Replayer {
       elapsedMs,
       nsPerOp: this.ops === 0 ? 0 : (elapsedMs * 1e6) / this.ops,
     };
-    const raw = rawOf(this.allocator);
     const st = (this.allocator as Partial<ObjectAllocator>).mallocStats?.();
     if (st !== undefined) summary.arenasHighwater = st.arenasHighwater;
-    if (raw !== undefined) {
-      const rs = raw.stats();
-      summary.peakRawBytes = rs.peakBytesInUse;
-      summary.fragmentation = rs.fragmentation;
+    if (this.raw !== undefined) {
+      summary.peakRawBytes = this.end();
+      summary.fragmentation = this.raw.stats().fragmentation;
     }
     if (this.options.sampleEvery !== undefined) summary.series = this.series;
     if (this.options.keepCheckpoints) summary.checkpointStats = this.kept;
@@ -370,14 +395,24 @@ export function replayTrace(
   options: ReplayOptions = {},
 ): ReplaySummary | Promise<ReplaySummary> {
   checkOptions(allocator, options);
-  const r = new Replayer(allocator, options);
-  if (trace?.kind === "trace") {
-    r.run(trace.ops);
-    return r.finish();
+  if (trace?.kind !== "trace" && trace?.kind !== "stream") {
+    throw new TypeError("replayTrace takes the result of parseTrace, loadTrace or a TraceRecorder's trace()");
   }
-  if (trace?.kind !== "stream") throw new TypeError("replayTrace takes the result of parseTrace");
+  const r = new Replayer(allocator, options);
+  if (trace.kind === "trace") {
+    try {
+      r.run(trace.ops);
+      return r.finish();
+    } finally {
+      r.end();
+    }
+  }
   return (async () => {
-    for await (const batch of trace) r.run(batch);
-    return r.finish();
+    try {
+      for await (const batch of trace) r.run(batch);
+      return r.finish();
+    } finally {
+      r.end();
+    }
   })();
 }

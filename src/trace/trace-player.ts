@@ -38,7 +38,10 @@ export interface TraceStep {
   size: number;
   /** The line, as the trace writes it. */
   text: string;
-  /** The block's address after the op (0 after a free or a checkpoint, or before the op is played). */
+  /**
+   * The block the op is about: where it is after `m`, `c` and `r`; for `f`,
+   * the address it freed (0 for a checkpoint, and for an op not played yet).
+   */
   address: number;
   /** The block's address before the op (realloc and free; else 0). */
   oldAddress: number;
@@ -88,7 +91,11 @@ export class TracePlayer {
 
   constructor(trace: Trace, stack: Stack, options: TracePlayerOptions = {}) {
     if (typeof trace !== "object" || trace === null || trace.kind !== "trace") {
-      throw new TypeError("trace must be a parsed Trace (parseTrace of a string or bytes), not a stream");
+      throw new TypeError(
+        (trace as { kind?: unknown } | null)?.kind === "stream"
+          ? "a TracePlayer needs the whole trace, to go back and forth: `await loadTrace(stream)` (or readTrace(path) from pymem/node) gives it"
+          : "trace must be a parsed Trace: parseTrace(text), await loadTrace(bytes or stream), or a TraceRecorder's trace()",
+      );
     }
     const max = options.keyframes ?? 64;
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`keyframes must be a positive integer, got ${max}`);
@@ -160,7 +167,7 @@ export class TracePlayer {
       if (e instanceof TraceError) throw e;
       throw allocatorFailure(o, i, e);
     }
-    const address = code === TraceOp.Free || code === TraceOp.Stats ? 0 : this.live.get(k);
+    const address = code === TraceOp.Free ? old : code === TraceOp.Stats ? 0 : this.live.get(k);
     this.pos++;
     this.lastIndex = i;
     this.lastAddress = address;
@@ -178,9 +185,15 @@ export class TracePlayer {
     }
   }
 
-  /** Goes back one op (nothing at the start). */
-  back(): void {
-    if (this.pos > 0) this.seek(this.pos - 1);
+  /**
+   * Goes back one op: undoes the op played last and returns it as
+   * {@link TracePlayer.step} described it (undefined at the start).
+   */
+  back(): TraceStep | undefined {
+    if (this.pos === 0) return undefined;
+    const undone = this.last;
+    this.seek(this.pos - 1);
+    return undone;
   }
 
   /**

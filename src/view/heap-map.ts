@@ -13,6 +13,7 @@ import type { Arena } from "../pymalloc/arena.js";
 import { asPymalloc, type BlockAllocator } from "../pymalloc/block-allocator.js";
 import type { Pool } from "../pymalloc/pool.js";
 import { blockSizeOf, sizeClassCount } from "../pymalloc/size-class.js";
+import { withCommas } from "../pymalloc/stats.js";
 
 /** Options of {@link renderHeapMap}. */
 export interface HeapMapOptions {
@@ -28,6 +29,12 @@ export interface HeapMapOptions {
   title?: string;
   /** Side of a pool cell in the pools view, in pixels (4 to 64, default 12). */
   cellSize?: number;
+  /**
+   * Leave out the pools an arena has never carved (default false, which draws
+   * them as dashed outlines): a nearly empty heap's block view is then its
+   * carved pools alone. A caption line says how many were left out.
+   */
+  hideUncarved?: boolean;
 }
 
 // Where block-view tiles and pools-view rows start, and the spacing of everything.
@@ -82,7 +89,7 @@ function checkOptions(blocks: BlockAllocator, options: HeapMapOptions): { detail
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`options must be an object, got ${String(options)}`);
   }
-  const { detail = "auto", arena, title, cellSize } = options;
+  const { detail = "auto", arena, title, cellSize, hideUncarved } = options;
   if (detail !== "auto" && detail !== "pools" && detail !== "blocks") {
     throw new RangeError(`detail must be "auto", "pools" or "blocks", got ${JSON.stringify(detail)}`);
   }
@@ -91,6 +98,9 @@ function checkOptions(blocks: BlockAllocator, options: HeapMapOptions): { detail
   }
   if (cellSize !== undefined && !(Number.isInteger(cellSize) && cellSize >= 4 && cellSize <= 64)) {
     throw new RangeError(`cellSize must be an integer from 4 to 64, got ${String(cellSize)}`);
+  }
+  if (hideUncarved !== undefined && typeof hideUncarved !== "boolean") {
+    throw new TypeError(`hideUncarved must be a boolean, got ${String(hideUncarved)}`);
   }
   let chosen: Arena | undefined;
   if (arena !== undefined) {
@@ -121,7 +131,9 @@ function checkOptions(blocks: BlockAllocator, options: HeapMapOptions): { detail
  * carved is a dashed outline. Blocks view: one arena, a tile per pool, a
  * square per block. Every pool cell carries `data-` attributes (address,
  * state, size class, blocks in use and capacity) and a tooltip, so a page can
- * make it interactive.
+ * make it interactive. With `hideUncarved`, pools never carved are left out
+ * (an arena carves its pools from the bottom up, so they are the end of it)
+ * and a caption line (`data-uncarved`, the count) says how many.
  *
  * @example
  * ```ts
@@ -133,12 +145,13 @@ function checkOptions(blocks: BlockAllocator, options: HeapMapOptions): { detail
  * console.log(svg.startsWith("<svg")); // true
  * ```
  * @throws RangeError for an unknown `detail`, a `cellSize` out of range, or an `arena` that is not allocated
+ * @throws TypeError for a `hideUncarved` that is not a boolean
  */
 export function renderHeapMap(blocks: BlockAllocator, options: HeapMapOptions = {}): string {
   const { detail, arena } = checkOptions(blocks, options);
   return detail === "blocks" && arena !== undefined
     ? blocksView(blocks, arena, options)
-    : poolsView(blocks, options.cellSize ?? 12, options.title);
+    : poolsView(blocks, options.cellSize ?? 12, options.title, options.hideUncarved === true);
 }
 
 interface Totals {
@@ -168,12 +181,20 @@ function headingText(blocks: BlockAllocator, t: Totals, title: string | undefine
   return (
     title ??
     `${blocks.profile.name}: ${t.arenas} arena${t.arenas === 1 ? "" : "s"}, ${t.pools} pools in use, ` +
-      `${t.blocks} blocks in use (${t.bytes} bytes)`
+      `${withCommas(t.blocks)} blocks in use (${withCommas(t.bytes)} bytes)`
   );
 }
 
 function heading(text: string): string {
   return `<text x="${MARGIN}" y="${MARGIN + 12}" class="title">${escapeXml(text)}</text>`;
+}
+
+/** The line saying how many pools never carved were left out (`hideUncarved`). */
+function uncarvedCaption(y: number, n: number): string {
+  return (
+    `<text x="${MARGIN}" y="${y + 11}" class="caption" data-uncarved="${n}">` +
+    `${n} pool${n === 1 ? "" : "s"} never carved, not drawn</text>`
+  );
 }
 
 function poolTooltip(p: Pool, state: string): string {
@@ -195,7 +216,13 @@ const STYLE =
   ".empty{fill:#e4e4e4;stroke:#aaa}.v{fill:#fff}.nb{fill:#f2f2f2}.tile{fill:none;stroke:#999}</style>";
 
 /** The legend: the size classes drawn, then the pool states. Returns the SVG and the y below it. */
-function legend(nClasses: number, alignment: number, y: number, classes: number[]): { svg: string; bottom: number } {
+function legend(
+  nClasses: number,
+  alignment: number,
+  y: number,
+  classes: number[],
+  uncarved = true,
+): { svg: string; bottom: number } {
   const parts: string[] = [`<text x="${MARGIN}" y="${y + 11}">size classes (bytes per block):</text>`];
   y += LINE;
   let x = MARGIN;
@@ -219,11 +246,19 @@ function legend(nClasses: number, alignment: number, y: number, classes: number[
   parts.push(
     `<rect x="${MARGIN}" y="${y}" width="${h}" height="${h}" class="empty"/>`,
     `<text x="${MARGIN + h + 4}" y="${y + 11}">empty pool</text>`,
-    `<rect x="${MARGIN + 110}" y="${y}" width="${h}" height="${h}" class="unused"/>`,
-    `<text x="${MARGIN + 110 + h + 4}" y="${y + 11}">never carved</text>`,
-    `<rect x="${MARGIN + 240}" y="${y}" width="${h}" height="${h}" fill="${paleColor(0, nClasses)}"/>`,
-    `<rect x="${MARGIN + 240}" y="${y + half}" width="${h}" height="${half}" fill="${sizeClassColor(0, nClasses)}"/>`,
-    `<text x="${MARGIN + 240 + h + 4}" y="${y + 11}">solid: blocks in use, pale: free</text>`,
+  );
+  // With the pools never carved left out, so is their key, and the next entry takes its place.
+  if (uncarved) {
+    parts.push(
+      `<rect x="${MARGIN + 110}" y="${y}" width="${h}" height="${h}" class="unused"/>`,
+      `<text x="${MARGIN + 110 + h + 4}" y="${y + 11}">never carved</text>`,
+    );
+  }
+  const x2 = MARGIN + (uncarved ? 240 : 110);
+  parts.push(
+    `<rect x="${x2}" y="${y}" width="${h}" height="${h}" fill="${paleColor(0, nClasses)}"/>`,
+    `<rect x="${x2}" y="${y + half}" width="${h}" height="${half}" fill="${sizeClassColor(0, nClasses)}"/>`,
+    `<text x="${x2 + h + 4}" y="${y + 11}">solid: blocks in use, pale: free</text>`,
   );
   return { svg: `<g class="legend">${parts.join("")}</g>`, bottom: y + LINE };
 }
@@ -239,7 +274,7 @@ function document(width: number, height: number, label: string, body: string[]):
 }
 
 /** Every arena a row, every pool a cell. */
-function poolsView(blocks: BlockAllocator, cell: number, title: string | undefined): string {
+function poolsView(blocks: BlockAllocator, cell: number, title: string | undefined, hideUncarved: boolean): string {
   const { poolSize, alignment } = blocks.profile;
   const nClasses = sizeClassCount(blocks.profile.smallRequestThreshold, alignment);
   const arenas = blocks.arenas();
@@ -247,15 +282,20 @@ function poolsView(blocks: BlockAllocator, cell: number, title: string | undefin
   const body: string[] = [heading(label)];
   const used = new Set<number>();
   let widest = 0;
+  let hidden = 0;
   let y = MARGIN + 24;
   for (const a of arenas) {
     const first = a.firstPool;
     const carvedEnd = a.poolAddress;
-    widest = Math.max(widest, a.nTotalPools);
+    // An arena carves its pools from the bottom up: the first nCarvedPools are carved, the rest never were.
+    const drawn = hideUncarved ? a.nCarvedPools : a.nTotalPools;
+    hidden += a.nTotalPools - drawn;
+    widest = Math.max(widest, drawn);
+    const left = hideUncarved ? ` data-uncarved="${a.nTotalPools - drawn}"` : "";
     body.push(
-      `<g data-arena="${a.index}"><text x="${MARGIN}" y="${y + Math.min(cell, 12) - 1}">#${a.index} ${hex(a.address)}</text>`,
+      `<g data-arena="${a.index}"${left}><text x="${MARGIN}" y="${y + Math.min(cell, 12) - 1}">#${a.index} ${hex(a.address)}</text>`,
     );
-    for (let k = 0; k < a.nTotalPools; k++) {
+    for (let k = 0; k < drawn; k++) {
       const address = first + k * poolSize;
       const x = MARGIN + LABEL_WIDTH + k * (cell + 1);
       const at = `x="${x}" y="${y}" width="${cell}" height="${cell}"`;
@@ -285,12 +325,16 @@ function poolsView(blocks: BlockAllocator, cell: number, title: string | undefin
   if (arenas.length === 0) {
     body.push(`<text x="${MARGIN}" y="${y + 11}">no arena allocated</text>`);
     y += LINE;
+  } else if (hideUncarved) {
+    body.push(uncarvedCaption(y + 4, hidden));
+    y += LINE + 4;
   }
   const key = legend(
     nClasses,
     alignment,
     y + 10,
     [...used].sort((a, b) => a - b),
+    !hideUncarved,
   );
   body.push(key.svg);
   const width = Math.max(MARGIN * 2 + LABEL_WIDTH + widest * (cell + 1), MARGIN * 2 + LEGEND_WIDTH);
@@ -316,10 +360,12 @@ function blocksView(blocks: BlockAllocator, arena: Arena, options: HeapMapOption
   const { poolSize, alignment } = blocks.profile;
   const nClasses = sizeClassCount(blocks.profile.smallRequestThreshold, alignment);
   const label = headingText(blocks, totals([arena]), options.title ?? arenaTitle(blocks, arena));
-  const body: string[] = [heading(label), `<g data-arena="${arena.index}">`];
+  const hideUncarved = options.hideUncarved === true;
+  const n = hideUncarved ? arena.nCarvedPools : arena.nTotalPools;
+  const left = hideUncarved ? ` data-uncarved="${arena.nTotalPools - n}"` : "";
+  const body: string[] = [heading(label), `<g data-arena="${arena.index}"${left}>`];
   const used = new Set<number>();
   const top = MARGIN + 24;
-  const n = arena.nTotalPools;
   for (let k = 0; k < n; k++) {
     const address = arena.firstPool + k * poolSize;
     const x = MARGIN + (k % TILE_COLUMNS) * (TILE + 8);
@@ -368,11 +414,17 @@ function blocksView(blocks: BlockAllocator, arena: Arena, options: HeapMapOption
   }
   body.push("</g>");
   const rows = Math.ceil(n / TILE_COLUMNS);
+  let y = top + rows * (TILE + TILE_HEADER + 8);
+  if (hideUncarved) {
+    body.push(uncarvedCaption(y, arena.nTotalPools - n));
+    y += LINE;
+  }
   const key = legend(
     nClasses,
     alignment,
-    top + rows * (TILE + TILE_HEADER + 8) + 4,
+    y + 4,
     [...used].sort((a, b) => a - b),
+    !hideUncarved,
   );
   body.push(key.svg);
   const width = Math.max(MARGIN * 2 + TILE_COLUMNS * (TILE + 8), MARGIN * 2 + LEGEND_WIDTH);
@@ -383,6 +435,6 @@ function arenaTitle(blocks: BlockAllocator, arena: Arena): string {
   const t = totals([arena]);
   return (
     `${blocks.profile.name}: arena #${arena.index} at ${hex(arena.address)}, ${arena.nCarvedPools} of ` +
-    `${arena.nTotalPools} pools carved, ${t.blocks} blocks in use (${t.bytes} bytes)`
+    `${arena.nTotalPools} pools carved, ${withCommas(t.blocks)} blocks in use (${withCommas(t.bytes)} bytes)`
   );
 }

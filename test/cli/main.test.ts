@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { main } from "../../cli/main.js";
-import { VERSION } from "../../src/index.js";
+import { createHeap, parseProfileSpec, parseTrace, profileFromJson, replayTrace, VERSION } from "../../src/index.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const startup = `${root}cli/traces/startup.trace.gz`;
@@ -31,6 +31,15 @@ function traceFile(name: string, text: string, gzip = false): string {
 }
 
 describe("pymem command", () => {
+  it("replay reports what replayTrace reports in code on createHeap's heap", async () => {
+    const r = await run(["replay", startup, "--json", "-q"]);
+    const cli = JSON.parse(r.out) as { summary: { peakRawBytes: number; peakLiveBlocks: number } };
+    const heap = createHeap({ profile: "cpython-3.11" });
+    const code = replayTrace(parseTrace(gunzipSync(readFileSync(startup)).toString()), heap.blocks);
+    expect(code.peakRawBytes).toBe(cli.summary.peakRawBytes);
+    expect(code.peakLiveBlocks).toBe(cli.summary.peakLiveBlocks);
+  });
+
   it("prints the version and help for every command", async () => {
     expect(await run(["--version"])).toMatchObject({ status: 0, out: `${VERSION}\n` });
     expect((await run(["help"])).out).toMatch(/replay.*\n.*compare/s);
@@ -144,6 +153,79 @@ describe("pymem command", () => {
     const table = await run(["compare", startup, "-p", "cpython-3.9", "-p", "cpython-3.11", "--jobs", "2"]);
     expect(table.status).toBe(0);
     expect(table.out).toMatch(/cpython-3\.9 .*\n.*cpython-3\.11/);
+  });
+});
+
+describe("pymem with a profile of the user's own", () => {
+  it("compares a JSON profile with 256 KiB arenas, and NAME:key=value, against the built-in one", async () => {
+    const json = `${scratch}/small-arenas.json`;
+    writeFileSync(json, JSON.stringify({ extends: "cpython-3.11", name: "small-arenas", arenaSize: 262144 }));
+    const r = await run([
+      "compare",
+      startup,
+      "-p",
+      "cpython-3.11",
+      "-p",
+      json,
+      "-p",
+      "cpython-3.11:arenaSize=256KiB",
+      "--json",
+    ]);
+    expect(r.status).toBe(0);
+    const rows = JSON.parse(r.out) as Array<{ profile: string; arenasHighwater: number; peakRawBytes: number }>;
+    expect(rows.map((x) => x.profile)).toEqual(["cpython-3.11", "small-arenas", "cpython-3.11:arenaSize=256KiB"]);
+    // The same profile spelled two ways replays alike; smaller arenas take more of them.
+    expect(rows[2]).toMatchObject({ arenasHighwater: rows[1]?.arenasHighwater, peakRawBytes: rows[1]?.peakRawBytes });
+    expect(rows[1]?.arenasHighwater).toBeGreaterThan(rows[0]?.arenasHighwater ?? 0);
+    // And what replayTrace gives in code under the same profile.
+    const heap = createHeap({ profile: parseProfileSpec("cpython-3.11:arenaSize=256KiB") });
+    const code = replayTrace(parseTrace(gunzipSync(readFileSync(startup)).toString()), heap.blocks);
+    expect(code.arenasHighwater).toBe(rows[1]?.arenasHighwater);
+    expect(code.peakRawBytes).toBe(rows[1]?.peakRawBytes);
+    const one = await run(["replay", startup, "-p", json, "--json", "-q"]);
+    expect(JSON.parse(one.out)).toMatchObject({ profile: "small-arenas" });
+  });
+
+  it("prints a profile to start a JSON file from, which reads back as that profile", async () => {
+    const r = await run(["profiles", "--json", "cpython-3.10"]);
+    expect(r.status).toBe(0);
+    const file = `${scratch}/p310.json`;
+    writeFileSync(file, r.out);
+    const back = await run(["profiles", "--json", file]);
+    expect(JSON.parse(back.out)).toEqual(JSON.parse(r.out));
+    expect(JSON.parse(r.out)).toEqual(JSON.parse(JSON.stringify(profileFromJson(JSON.parse(r.out)))));
+    expect((await run(["profiles", "cpython-3.11:arenaSize=4MiB"])).out).toMatch(/arenas 4096 KiB/);
+  });
+
+  it("names the file, the field and the value of a bad profile (exit 2)", async () => {
+    const bad = `${scratch}/bad.json`;
+    writeFileSync(bad, JSON.stringify({ extends: "cpython-3.11", arenaSize: 300000 }));
+    const typo = `${scratch}/typo.json`;
+    writeFileSync(typo, JSON.stringify({ extends: "cpython-3.11", arenasize: 262144 }));
+    writeFileSync(`${scratch}/broken.json`, "{ nope");
+    const cases: Array<[string, RegExp]> = [
+      [bad, /bad\.json: profile\.arenaSize must be a power of two.*300000/],
+      [typo, /typo\.json: unknown profile field "arenasize" \(did you mean arenaSize\?\)/],
+      [`${scratch}/broken.json`, /broken\.json: not JSON/],
+      [`${scratch}/none.json`, /cannot read the profile file .*none\.json: ENOENT/],
+      ["cpython-3.11:poolSize=3000", /profile\.poolSize must be a power of two/],
+      ["cpython-3.99", /unknown profile "cpython-3\.99".*NAME:key=value/],
+    ];
+    for (const [p, message] of cases) {
+      expect(await run(["replay", startup, "-p", p]), p).toMatchObject({
+        status: 2,
+        err: expect.stringMatching(message),
+      });
+    }
+  });
+
+  it("says each option's default once, and runs no more threads than the machine has cores", async () => {
+    const help = (await run(["compare", "--help"])).out;
+    for (const d of help.match(/\(default: [^)]*\)/g) ?? []) expect(help.split(d).length, d).toBe(2);
+    expect((await run(["replay", "--help"])).out).toMatch(/\(default: "?cpython-3\.11"?\)/);
+    const r = await run(["compare", startup, "-p", "cpython-3.9", "-p", "cpython-3.11", "--jobs", "64"]);
+    expect(r.status).toBe(0);
+    expect(r.err).toMatch(new RegExp(`--jobs 64: this machine has ${availableParallelism()} CPU core`));
   });
 });
 

@@ -153,6 +153,35 @@ describe("RefCounter", () => {
     blocks.validate();
   });
 
+  it("a type name already defined on the RefCounter is a TypeError naming it; nothing is defined", () => {
+    const { blocks, objects, Node } = setUp();
+    const types = objects.types();
+    const stats = blocks.stats();
+    for (const spec of [
+      { name: "Node", slots: 2, container: true },
+      { name: "Node" },
+      { name: "Int", finalize: () => {} },
+    ]) {
+      expect(() => objects.defineType(spec)).toThrow(TypeError);
+      expect(() => objects.defineType(spec)).toThrow(
+        `a type named "${spec.name}" is already defined on this RefCounter`,
+      );
+    }
+    expect(objects.types()).toEqual(types);
+    expect(blocks.stats()).toEqual(stats);
+    // The types keep working; a new name is still welcome, and so is the same name on another RefCounter.
+    expect(objects.typeOf(objects.new(Node))).toBe(Node);
+    const Other = objects.defineType({ name: "node" });
+    expect(objects.types()).toEqual([...types, Other]);
+    expect(new RefCounter().defineType({ name: "Node" }).name).toBe("Node");
+    // The built-in weakref and tuple types do not take their names from the user; a user's own tuple type may.
+    const Tuple = objects.defineType({ name: "tuple", varSized: true, container: true, tupleLike: true });
+    expect(objects.types().filter((t) => t.name === "tuple")).toHaveLength(2);
+    expect(() => objects.defineType({ name: "tuple" })).toThrow(/"tuple" is already defined/);
+    expect(objects.types().at(-1)).toBe(Tuple);
+    blocks.validate();
+  });
+
   it("weak references: shared when callback-less, cleared when the target dies, callbacks newest first", () => {
     const { blocks, objects } = setUp();
     const T = objects.defineType({ name: "T", weakrefable: true, container: true });
@@ -268,7 +297,7 @@ describe("RefCounter against a reference model", () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 150 }), (ops) => {
         const { blocks, objects, Tuple } = setUp();
-        const start = blocks.stats().blocksInUse.reduce((x, y) => x + y, 0);
+        const start = blocks.stats().poolBlocksInUse;
         // Model: per object, its external references, its slots, and its creation rank (slots point to older objects only).
         interface M {
           ext: number;
@@ -332,7 +361,7 @@ describe("RefCounter against a reference model", () => {
         }
         for (const a of held()) for (let n = (model.get(a) as M).ext; n > 0; n--) objects.decref(a);
         expect(objects.liveObjects).toBe(0);
-        expect(blocks.stats().blocksInUse.reduce((x, y) => x + y, 0)).toBe(start);
+        expect(blocks.stats().poolBlocksInUse).toBe(start);
         blocks.validate();
       }),
       { numRuns: 300 },

@@ -18,6 +18,20 @@ function make(profile: Profile = P311, raw = new RawAllocator()) {
 }
 
 describe("BlockAllocator", () => {
+  it("stats() names its per-class arrays by class and its totals by what they count", () => {
+    const blocks = new BlockAllocator();
+    for (let i = 0; i < 300; i++) blocks.malloc(8 + (i % 64) * 8);
+    blocks.malloc(5000); // a raw block
+    const s = blocks.stats();
+    expect(s.blocksInUseByClass).toHaveLength(32);
+    expect(s.poolBlocksInUse).toBe(300);
+    expect(s.blocksInUseByClass.reduce((a, b) => a + b, 0)).toBe(300);
+    expect(s.rawAllocatedBlocks).toBe(1);
+    expect(s.allocatedBlocks).toBe(301);
+    expect(s.poolsByClass.filter((n) => n > 0)).toHaveLength(32);
+    expect(s.availBlocksByClass.every((n) => n >= 0)).toBe(true);
+  });
+
   it("carves a fresh pool lazily: the first block at the pool header's end, the next one block later", () => {
     const blocks = make();
     const a = blocks.malloc(24);
@@ -223,6 +237,43 @@ describe("BlockAllocator", () => {
     seen.length = 0;
     blocks.free(blocks.malloc(1000));
     expect(seen).toEqual(["large:alloc 1000", "large:free"]);
+  });
+
+  it("emits pool:usable once when a block is freed into a full pool, after its block:free, the pool back in front", () => {
+    const blocks = make();
+    const seen: string[] = [];
+    blocks.on("block:free", (e) => seen.push(`block:free ${e.pool}`));
+    blocks.on("pool:usable", (e) => {
+      // Emitted once the pool is back at the front of usedpools[class] and the state is consistent.
+      blocks.validate();
+      expect(blocks.usedPools(e.sizeClass)[0]).toBe(e.address);
+      expect(blocks.pool(e.address)?.state).toBe("used");
+      seen.push(`pool:usable ${e.address} ${e.sizeClass}`);
+    });
+    // Two pools of class 31 (512-byte blocks): the first full, the second in use.
+    const first = Array.from({ length: 31 }, () => blocks.malloc(512));
+    const second = blocks.malloc(512);
+    const full = blocks.pool(first[0] as number)?.address as number;
+    const other = blocks.pool(second)?.address as number;
+    expect(full).not.toBe(other);
+    expect(blocks.pool(full)?.state).toBe("full");
+    expect(blocks.usedPools(31)).toEqual([other]);
+    // Into a pool that is not full: block:free alone.
+    blocks.free(blocks.malloc(512));
+    expect(seen.splice(0)).toEqual([`block:free ${other}`]);
+    // Into the full pool: block:free, then pool:usable naming that pool, which now serves class 31 first.
+    blocks.free(first[5] as number);
+    expect(seen.splice(0)).toEqual([`block:free ${full}`, `pool:usable ${full} 31`]);
+    expect(blocks.usedPools(31)).toEqual([full, other]);
+    // The pool is not full any more: a second free into it says nothing new.
+    blocks.free(first[6] as number);
+    expect(seen.splice(0)).toEqual([`block:free ${full}`]);
+    // Filled again (pool:full), then freed into again: pool:usable again, once.
+    blocks.malloc(512);
+    blocks.malloc(512);
+    expect(blocks.pool(full)?.state).toBe("full");
+    blocks.free(first[7] as number);
+    expect(seen.splice(0)).toEqual([`block:free ${full}`, `pool:usable ${full} 31`]);
   });
 
   it("a throwing listener, of this layer or the raw one, propagates only once the operation is complete", () => {

@@ -10,3 +10,9 @@ for (const cls of ["RawAllocator", "BlockAllocator", "RefCounter", "CycleCollect
 }
 if (!existsSync("docs/api/interfaces/ObjectAllocator.html")) throw new Error("the ObjectAllocator page is missing");
 console.log(`API site ok: ${pages.length} class pages, each named after its class`);
+// pymem/node's reference beside it.
+for (const fn of ["readTrace", "replayFile", "htmlReport"]) {
+  if (!existsSync(`docs/api/node/functions/${fn}.html`))
+    throw new Error(`docs/api/node/functions/${fn}.html is missing`);
+}
+console.log("API site ok: pymem/node's functions documented under docs/api/node/");

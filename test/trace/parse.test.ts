@@ -1,6 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseTrace, type TraceBatch, TraceError, TraceOp } from "../../src/index.js";
+import {
+  loadTrace,
+  parseTrace,
+  RawAllocator,
+  replayTrace,
+  type TraceBatch,
+  TraceError,
+  TraceOp,
+} from "../../src/index.js";
 
 const line = fc.oneof(
   fc.tuple(fc.nat(), fc.nat()).map(([id, n]) => `m ${id} ${n}`),
@@ -82,7 +90,57 @@ describe("parseTrace", () => {
       yield gz.subarray(1);
     }
     expect(await streamRows(tiny())).toEqual(["m 0 10", "f 0", "s"]);
-    expect(() => parseTrace(gz)).toThrow(/gzip/);
+    expect(() => parseTrace(gz)).toThrow(/gzip.*loadTrace/);
+  });
+
+  it("loadTrace reads bytes (gzip or not), text, chunks and streams into a whole trace, header and all", async () => {
+    const text = "# workload: x\nm 0 10\nc 1 2 8\nr 0 30\nf 1\ns\n";
+    const gz = new Uint8Array(
+      await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer(),
+    );
+    const expected = parseTrace(text);
+    for (const input of [
+      text,
+      new TextEncoder().encode(text),
+      gz,
+      bytesOf(gz, 3),
+      chunksOf(text, [4]),
+      parseTrace(chunksOf(text, [5])),
+    ]) {
+      const t = await loadTrace(input);
+      expect(rows(t.ops)).toEqual(rows(expected.ops));
+      expect(Array.from(t.ops.line.subarray(0, t.ops.length))).toEqual([2, 3, 4, 5, 6]);
+      expect(t.header).toEqual(expected.header);
+    }
+    // Many batches: the op columns are joined in order.
+    const many = Array.from({ length: 70_000 * 2 }, (_, i) => (i % 2 === 0 ? `m ${i / 2} 8` : `f ${(i - 1) / 2}`));
+    const big = await loadTrace(chunksOf(`${many.join("\n")}\n`, [4096]));
+    expect(big.ops.length).toBe(many.length);
+    expect(big.ops.text(big.ops.length - 1)).toBe(many.at(-1));
+    await expect(loadTrace(42 as never)).rejects.toThrow(/loadTrace takes/);
+    await expect(loadTrace("m 0 1\nx\n")).rejects.toThrow(TraceError);
+  });
+
+  it("a stream opened by a function replays any number of times; a stream of chunks once, and says so", async () => {
+    const text = "# python: 3.11\nm 0 10\nm 1 700\nf 0\n";
+    let opened = 0;
+    const reopening = parseTrace(() => {
+      opened++;
+      return chunksOf(text, [3]);
+    });
+    for (let i = 0; i < 3; i++) {
+      const s = await replayTrace(reopening, new RawAllocator());
+      expect(s.peakLiveBlocks).toBe(2);
+      expect(reopening.header.fields).toEqual({ python: "3.11" });
+      expect(reopening.header.comments).toEqual(["python: 3.11"]);
+    }
+    expect(opened).toBe(3);
+    const once = parseTrace(chunksOf(text, [3]));
+    await replayTrace(once, new RawAllocator());
+    await expect(replayTrace(once, new RawAllocator())).rejects.toThrow(/read already.*parseTrace\(\(\) =>/);
+    await expect(replayTrace(parseTrace((() => 7) as never), new RawAllocator())).rejects.toThrow(
+      /must return an async iterable of chunks, got number/,
+    );
   });
 
   it("streams: hands out the first batch long before the input ends", async () => {

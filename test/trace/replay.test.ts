@@ -16,6 +16,27 @@ async function* chunks(text: string): AsyncGenerator<string> {
 }
 
 describe("replayTrace", () => {
+  it("reports the raw bytes the trace's calls held, whatever the heap held before, and keeps the heap's own peak", () => {
+    const alone = new BlockAllocator({ raw: new RawAllocator() });
+    const expected = replayTrace(parseTrace(EXAMPLE), alone).peakRawBytes;
+    expect(expected).toBe(alone.raw.stats().peakBytesInUse);
+    // createHeap's gc holds its list heads in a raw block; a user's heap may hold more, and have held more still.
+    const heap = createHeap();
+    const kept = heap.raw.malloc(5000);
+    heap.raw.free(heap.raw.malloc(3 << 20));
+    const lifetime = heap.raw.stats().peakBytesInUse;
+    const s = replayTrace(parseTrace(EXAMPLE), heap.blocks, { sampleEvery: 1 });
+    expect(s.peakRawBytes).toBe(expected);
+    expect(heap.raw.stats().peakBytesInUse).toBe(lifetime);
+    expect(Math.max(...(s.series ?? []).map((x) => x.rawBytes))).toBe(expected);
+    heap.raw.free(kept);
+    // A replay that raises the heap's high-water mark leaves it raised.
+    const fresh = createHeap();
+    const before = fresh.raw.bytesInUse;
+    expect(replayTrace(parseTrace(EXAMPLE), fresh.blocks).peakRawBytes).toBe(expected);
+    expect(fresh.raw.stats().peakBytesInUse).toBe(before + (expected ?? 0));
+  });
+
   it("replays into BlockAllocator, RawAllocator and a user's allocator alike", () => {
     const { blocks } = createHeap();
     const s = replayTrace(parseTrace(EXAMPLE), blocks);

@@ -61,10 +61,22 @@ describe("TracePlayer", () => {
     expect(r?.oldAddress).toBe(m?.address);
     expect(r?.address).not.toBe(m?.address);
     expect(f?.oldAddress).toBe(c?.address);
-    expect(f?.address).toBe(0);
+    expect(f?.address).toBe(c?.address);
     expect(player.opAt(2)?.text).toBe("r 0 100");
     expect(player.opAt(2)?.address).toBe(0);
     expect(player.opAt(5)).toBeUndefined();
+  });
+
+  it("back() returns the op it undid, as step() described it", () => {
+    const player = new TracePlayer(parseTrace("m 0 24\nm 1 24\nf 0\n"), createHeap({ profile: "cpython-3.11" }));
+    const played = [player.step(), player.step(), player.step()];
+    expect(played[2]?.address).toBe(played[0]?.address); // the free names the block it freed
+    for (let i = 2; i >= 0; i--) {
+      expect(player.back()).toEqual(played[i]);
+      expect(player.position).toBe(i);
+    }
+    expect(player.back()).toBeUndefined();
+    expect(player.step()).toEqual(played[0]);
   });
 
   it("knows the last op after a seek back, keyframe boundary or not", () => {
@@ -106,7 +118,9 @@ describe("TracePlayer", () => {
     expect(() => player.step()).toThrow(/line 2: block 1 is not live/);
     expect(player.position).toBe(1);
     expect(heap.blocks.debugMallocStats()).toBe(before);
-    expect(() => new TracePlayer(parseTrace((async function* () {})()) as never, heap)).toThrow(/not a stream/);
+    expect(() => new TracePlayer(parseTrace((async function* () {})()) as never, heap)).toThrow(
+      /needs the whole trace.*loadTrace/,
+    );
     expect(() => new TracePlayer(trace, heap, { keyframes: 0 })).toThrow(/keyframes must be a positive integer, got 0/);
   });
 });

@@ -2,6 +2,7 @@ import { fc, test } from "@fast-check/vitest";
 import { DOMParser, type Element } from "@xmldom/xmldom";
 import { describe, expect, it } from "vitest";
 import {
+  type Arena,
   BlockAllocator,
   type ProfileName,
   profiles,
@@ -168,6 +169,89 @@ describe("renderHeapMap, blocks", () => {
   });
 });
 
+describe("renderHeapMap, hideUncarved", () => {
+  /** The pool groups drawn, checked against the arena's carved pools: address, state, class, count, capacity. */
+  function expectCarvedPools(root: Element, arena: Arena) {
+    const carved = arena.pools();
+    const drawn = all(root, "g").filter((g) => g.hasAttribute("data-pool"));
+    expect(drawn.map((g) => num(g, "data-pool"))).toEqual(carved.map((p) => p.address));
+    drawn.forEach((g, k) => {
+      const p = carved[k] as (typeof carved)[number];
+      expect(g.getAttribute("data-state")).toBe(p.state);
+      expect(num(g, "data-class")).toBe(p.sizeClass);
+      expect(num(g, "data-used")).toBe(p.blocksInUse);
+      expect(num(g, "data-capacity")).toBe(p.capacity);
+      expect(all(g, "title")[0]?.textContent).toContain(`pool 0x${p.address.toString(16)}`);
+    });
+  }
+
+  const noUncarvedTile = (root: Element) => {
+    expect(all(root, "rect").filter((r) => r.getAttribute("class") === "unused")).toEqual([]);
+    expect(all(root, "text").filter((t) => t.textContent === "never carved")).toEqual([]);
+  };
+
+  const caption = (root: Element) => all(root, "text").filter((t) => t.hasAttribute("data-uncarved"));
+
+  it("leaves a nearly empty heap's block view with its carved pools only, and says how many it left out", () => {
+    const blocks = new BlockAllocator({ raw: new RawAllocator(), profile: profiles["cpython-3.11"] });
+    blocks.malloc(24);
+    blocks.malloc(400);
+    const arena = blocks.arenas()[0] as Arena;
+    expect(arena.nCarvedPools).toBe(2);
+    // By default the 61 pools never carved are drawn, each a dashed tile.
+    const drawn = renderHeapMap(blocks, { arena: arena.index });
+    expect(renderHeapMap(blocks, { arena: arena.index, hideUncarved: false })).toBe(drawn);
+    const full = parse(drawn);
+    const dashed = all(full, "rect").filter((r) => r.getAttribute("class") === "unused");
+    expect(dashed.length).toBe(arena.nTotalPools - 2 + 1); // and the legend's key
+    expect(caption(full)).toEqual([]);
+    const svg = renderHeapMap(blocks, { arena: arena.index, hideUncarved: true });
+    const root = parse(svg);
+    noUncarvedTile(root);
+    expectCarvedPools(root, arena);
+    expect(all(root, "g").filter((g) => g.hasAttribute("data-side")).length).toBe(2);
+    const [line] = caption(root) as [Element];
+    expect(num(line, "data-uncarved")).toBe(arena.nTotalPools - 2);
+    expect(line.textContent).toBe(`${arena.nTotalPools - 2} pools never carved, not drawn`);
+    const group = all(root, "g").find((g) => g.hasAttribute("data-arena")) as Element;
+    expect(num(group, "data-uncarved")).toBe(arena.nTotalPools - 2);
+    // One row of tiles instead of eight: the picture shrinks to what there is.
+    expect(num(root, "height")).toBeLessThan(num(full, "height") / 2);
+    // The same drawing through `detail: "blocks"` and through auto (one arena).
+    expect(renderHeapMap(blocks, { detail: "blocks", hideUncarved: true })).toBe(svg);
+    expect(renderHeapMap(blocks, { hideUncarved: true })).toBe(svg);
+  });
+
+  test.prop(
+    [
+      fc.constantFrom<ProfileName>("cpython-3.8", "cpython-3.11", "cpython-3.13"),
+      fc.integer(),
+      fc.integer({ min: 1, max: 120_000 }),
+    ],
+    { numRuns: 10 },
+  )("draws every carved pool with its data, no pool never carved, and counts those left out", (name, seed, ops) => {
+    const blocks = heap(name, seed, ops);
+    const arenas = blocks.arenas();
+    const uncarved = (a: Arena) => a.nTotalPools - a.nCarvedPools;
+    for (const a of arenas) {
+      const root = parse(renderHeapMap(blocks, { arena: a.index, hideUncarved: true }));
+      noUncarvedTile(root);
+      expectCarvedPools(root, a);
+      expect(caption(root).map((t) => num(t, "data-uncarved"))).toEqual([uncarved(a)]);
+    }
+    const root = parse(renderHeapMap(blocks, { detail: "pools", hideUncarved: true }));
+    noUncarvedTile(root);
+    const rows = all(root, "g").filter((g) => g.hasAttribute("data-arena"));
+    expect(rows.map((g) => num(g, "data-arena"))).toEqual(arenas.map((a) => a.index));
+    arenas.forEach((a, i) => {
+      expectCarvedPools(rows[i] as Element, a);
+      expect(num(rows[i] as Element, "data-uncarved")).toBe(uncarved(a));
+    });
+    const total = arenas.reduce((n, a) => n + uncarved(a), 0);
+    expect(caption(root).map((t) => num(t, "data-uncarved"))).toEqual(arenas.length === 0 ? [] : [total]);
+  });
+});
+
 describe("renderHeapMap, bad options", () => {
   const blocks = heap("cpython-3.11", 5, 200_000);
   const before = JSON.stringify(blocks.stats());
@@ -181,6 +265,13 @@ describe("renderHeapMap, bad options", () => {
   ])("%j throws a RangeError naming the value", (options, message) => {
     expect(() => renderHeapMap(blocks, options as never)).toThrow(RangeError);
     expect(() => renderHeapMap(blocks, options as never)).toThrow(message);
+    expect(JSON.stringify(blocks.stats())).toBe(before);
+    blocks.validate();
+  });
+
+  it("hideUncarved must be a boolean: a TypeError naming the value, changing nothing", () => {
+    expect(() => renderHeapMap(blocks, { hideUncarved: "yes" } as never)).toThrow(TypeError);
+    expect(() => renderHeapMap(blocks, { hideUncarved: 1 } as never)).toThrow(/hideUncarved must be a boolean, got 1/);
     expect(JSON.stringify(blocks.stats())).toBe(before);
     blocks.validate();
   });
