@@ -31,6 +31,6 @@ export default defineConfig([
     external: ["pymem"],
     // import.meta.url finds the shipped traces and the recorder: CommonJS gets a shim for it.
     shims: true,
-    dts: { compilerOptions: { composite: false, paths: {} } },
+    dts: { compilerOptions: { composite: false } },
   },
 ]);

@@ -116,6 +116,7 @@ export async function replayBench(tables: Table[]): Promise<void> {
     ]);
   }
   const notes = [
+    "Traces: `shared/` are the project's recordings of CPython 3.11 running stdlib workloads (beside a clone, not in the npm package; `startup` is also shipped as `cli/traces/startup.trace.gz`), `cli/` the ones the package ships.",
     "ns per op: the best pass of 3 rounds that interleave the contenders, each round a fresh process per contender running at least 14 passes and 10^7 ops after a warm-up pass; pymem's heaps reserve their buffers (`reserve: true`, as `pymem replay` runs; growing ones are priced below), a fresh heap per pass, all built before the first; ratios are pymem's time over native's or the floor's; @thi.ng/malloc: one pass after a warm-up, '-' when a pass takes over 20 s.",
     nativeNote === undefined
       ? `Geometric mean of pymem/native: checked ${geomean(checkedRatios).toFixed(2)}, unchecked ${geomean(uncheckedRatios).toFixed(2)}; worst checked ${Math.max(...checkedRatios).toFixed(2)}.`
