@@ -11,12 +11,15 @@ export class AddressTable {
   private keys = new Float64Array(64);
   private values = new Float64Array(64);
   private mask = 63;
+  // 32 - log2(capacity): the product's top bits are the slot.
+  private shift = 26;
   /** Entries held. */
   size = 0;
 
   private slot(address: number): number {
-    // Addresses are 16-aligned: drop the zero bits, then spread with a multiplicative hash.
-    return Math.imul((address / 16) >>> 0, 0x9e3779b1) & this.mask;
+    // Addresses are 16-aligned: drop the zero bits, then Fibonacci hashing. Its high bits mix every input bit;
+    // the low bits would depend on the input's low bits only, so addresses 1 KiB apart would all collide.
+    return Math.imul((address / 16) >>> 0, 0x9e3779b1) >>> this.shift;
   }
 
   /** The value of `address`, or -1 when it has none. */
@@ -72,6 +75,7 @@ export class AddressTable {
     this.keys = new Float64Array(capacity);
     this.values = new Float64Array(capacity);
     this.mask = capacity - 1;
+    this.shift = 32 - Math.log2(capacity);
     this.size = 0;
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i] as number;

@@ -21,4 +21,23 @@ describe("AddressTable", () => {
       for (let g = 1; g <= 400; g++) expect(table.get(g * 16)).toBe(model.get(g * 16) ?? -1);
     },
   );
+
+  test.prop([
+    fc.uniqueArray(fc.integer({ min: 1, max: 1 << 24 }), { minLength: 31, maxLength: 31 }),
+    fc.infiniteStream(fc.nat()),
+  ])("finds every entry after each deletion from a table at its fullest (long probe runs)", (granules, picks) => {
+    // 31 entries in 64 slots: the most before it doubles, so runs are long and deletion shifts often.
+    const table = new AddressTable();
+    const live = granules.map((g) => g * 16);
+    live.forEach((a, i) => table.set(a, i));
+    const values = new Map(live.map((a, i) => [a, i]));
+    const it = picks[Symbol.iterator]();
+    while (live.length > 0) {
+      const [gone] = live.splice((it.next().value as number) % live.length, 1);
+      expect(table.delete(gone as number)).toBe(true);
+      expect(table.get(gone as number)).toBe(-1);
+      for (const a of live) expect(table.get(a)).toBe(values.get(a));
+    }
+    expect(table.size).toBe(0);
+  });
 });
