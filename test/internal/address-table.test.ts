@@ -29,7 +29,7 @@ describe("AddressTable", () => {
     // 31 entries in 64 slots: the most before it doubles, so runs are long and deletion shifts often.
     const table = new AddressTable();
     const live = granules.map((g) => g * 16);
-    live.forEach((a, i) => table.set(a, i));
+    for (const [i, a] of live.entries()) table.set(a, i);
     const values = new Map(live.map((a, i) => [a, i]));
     const it = picks[Symbol.iterator]();
     while (live.length > 0) {
