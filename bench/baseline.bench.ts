@@ -44,7 +44,7 @@ export async function baselineBench(tables: Table[]): Promise<void> {
       figures.push([`replay ${name}, ${kind.slice(6)} (ns/op)`, "./replay-child.ts", [path, kind, "15"]]);
     }
   }
-  for (const profile of ["cpython-3.11", "cpython-3.13", "cpython-3.14"]) {
+  for (const profile of ["cpython-3.11", "cpython-3.13", "cpython-3.14.0"]) {
     figures.push([`collect(2) of 10^6 objects, ${profile} (ms)`, "./objects-child.ts", ["collect", profile]]);
   }
   figures.push([

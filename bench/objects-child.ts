@@ -10,7 +10,11 @@ import { built } from "./pymem.js";
 
 const [program, name] = process.argv.slice(2) as [string, string];
 const pm = await built();
-const profile = pm.profiles[name as "cpython-3.11"];
+// A baseline bundle from before the 3.14 profiles were renamed calls 3.14.0's incremental collector cpython-3.14.
+const profile =
+  pm.profiles[name as "cpython-3.11"] ??
+  (name === "cpython-3.14.0" ? Object.values(pm.profiles).find((p) => p.gc === "incremental-3.14") : undefined);
+if (profile === undefined) throw new Error(`no profile ${name} in this build`);
 let best = Number.POSITIVE_INFINITY;
 if (program === "collect") {
   for (let r = 0; r < 3; r++) {

@@ -15,10 +15,11 @@
  *   `Objects/obmalloc.c` of 3.13.5: the pymalloc functions are textually those
  *   of 3.11 (state moved into a struct); gc thresholds (700, 10, 10) in 3.12 and
  *   (2000, 10, 10) in 3.13 (`pycore_runtime_init.h`).
- * - 3.14: 3.14.0–3.14.4 keep 3.13's pymalloc; the gc is the incremental one
- *   with thresholds (2000, 10, 0), checked against CPython 3.14.2 (Pyodide).
- *   3.14.5 and later went back to 3.13's generational collector: a profile
- *   for them would be named separately.
+ * - 3.14.0 (`cpython-3.14.0`): 3.14.0–3.14.4 keep 3.13's pymalloc; the gc is
+ *   the incremental one with thresholds (2000, 10, 0), checked against
+ *   CPython 3.14.2 (Pyodide).
+ * - 3.14 (`cpython-3.14`): 3.14.5 and later went back to 3.13's generational
+ *   collector (gh-148726), checked against Debian's 3.14.10.
  *
  * @module
  */
@@ -58,7 +59,7 @@ export type GcVariant =
   | "generational-3.9"
   /** 3.12/3.13: immortal objects; automatic collection deferred to a safe point. */
   | "generational-3.12"
-  /** 3.14.0–3.14.4: the incremental collector (young list, visited and pending old spaces, increments). */
+  /** 3.14.0–3.14.4 (`cpython-3.14.0`): the incremental collector (young list, visited and pending old spaces, increments). */
   | "incremental-3.14";
 
 /** How deep deallocation chains are cut (CPython's trashcan). */
@@ -258,6 +259,21 @@ export const profiles: Readonly<Record<ProfileName, Profile>> = Object.freeze({
     gc: "generational-3.12",
   }),
   // 3.14.0–3.14.4: 3.13's pymalloc; the incremental gc with thresholds (2000, 10, 0).
+  "cpython-3.14.0": frozen({
+    ...COMMON,
+    name: "cpython-3.14.0",
+    immortalRefcount: 3 * 2 ** 30,
+    trashcan: BUDGET_313,
+    python: "3.14.0",
+    arenaSize: 1024 * 1024,
+    poolSize: 16 * 1024,
+    keepLastFreeArena: true,
+    arenaMap: RADIX_311,
+    gcThresholds: [2000, 10, 0],
+    gc: "incremental-3.14",
+  }),
+  // 3.14.5 and later: 3.13's generational collector forward-ported (gh-148726), thresholds (2000, 10, 10);
+  // 3.14's immortal refcount (3 << 30) and pymalloc (3.13's).
   "cpython-3.14": frozen({
     ...COMMON,
     name: "cpython-3.14",
@@ -268,8 +284,8 @@ export const profiles: Readonly<Record<ProfileName, Profile>> = Object.freeze({
     poolSize: 16 * 1024,
     keepLastFreeArena: true,
     arenaMap: RADIX_311,
-    gcThresholds: [2000, 10, 0],
-    gc: "incremental-3.14",
+    gcThresholds: [2000, 10, 10],
+    gc: "generational-3.12",
   }),
 });
 
@@ -281,6 +297,7 @@ export type ProfileName =
   | "cpython-3.11"
   | "cpython-3.12"
   | "cpython-3.13"
+  | "cpython-3.14.0"
   | "cpython-3.14";
 
 /** The profile used when none is given: the newest CPython whose pymalloc is proved against the real one here. */

@@ -18,6 +18,7 @@ describe("profiles", () => {
       "cpython-3.11",
       "cpython-3.12",
       "cpython-3.13",
+      "cpython-3.14.0",
       "cpython-3.14",
     ]);
     for (const p of Object.values(profiles)) {
@@ -36,7 +37,10 @@ describe("profiles", () => {
     expect(profiles["cpython-3.10"].arenaSize).toBe(1 << 20);
     expect(profiles["cpython-3.10"].poolSize).toBe(16384);
     expect(profiles["cpython-3.13"].gcThresholds).toEqual([2000, 10, 10]);
-    expect(profiles["cpython-3.14"].gc).toBe("incremental-3.14");
+    expect(profiles["cpython-3.14.0"].gc).toBe("incremental-3.14");
+    // 3.14.5 went back to 3.13's collector.
+    expect(profiles["cpython-3.14"].gc).toBe("generational-3.12");
+    expect(profiles["cpython-3.14"].gcThresholds).toEqual([2000, 10, 10]);
   });
 
   it("getProfile names an unknown profile and lists the known ones", () => {

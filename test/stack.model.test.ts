@@ -248,7 +248,7 @@ const commands = [
 ];
 
 describe("the whole stack under random valid and invalid commands", () => {
-  for (const name of ["cpython-3.8", "cpython-3.11", "cpython-3.14"] as ProfileName[]) {
+  for (const name of ["cpython-3.8", "cpython-3.11", "cpython-3.14.0"] as ProfileName[]) {
     it(`${name}: every command does what the model says or is refused without a trace; every layer validates`, () => {
       fc.assert(
         fc.property(fc.commands(commands, { maxCommands: 200, size: "large" }), (cmds) => {

@@ -2,7 +2,8 @@
  * Differential test of the cycle collector: 500 seeded programs (self-loops,
  * rings, cliques, chains off cycles, collect(0/1/2) in mixes, finalizers,
  * resurrection, weak references with callbacks) run in each installed CPython
- * 3.8–3.13 and in pymem under that version's profile: after every collection
+ * 3.8–3.13, in Debian's 3.13 and 3.14 of today (3.14.5+ runs 3.13's
+ * collector again), and in pymem under that version's profile: after every collection
  * the same return value, the same finalizers run in the same order, the same
  * callbacks, the same objects alive. Golden hashes of the real logs
  * (test/gc/golden, rewritten with UPDATE_GOLDEN=1) keep the check on machines
@@ -13,7 +14,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
 import { type ProfileName, profiles } from "../../src/index.js";
-import { pythonFor } from "../support/python.js";
+import { debianPython, pythonFor } from "../support/python.js";
 import { gcPythonScript, generateGcProgram, runGcWithPymem, runGcWithPythonMany } from "./gc-programs.js";
 
 const PROGRAMS = 500;
@@ -22,13 +23,40 @@ const update = process.env.UPDATE_GOLDEN === "1";
 const hash = (log: string[]) => createHash("sha256").update(JSON.stringify(log)).digest("hex");
 const programs = Array.from({ length: PROGRAMS }, (_, s) => generateGcProgram(s, 60 + (s % 5) * 60));
 
-for (const version of ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]) {
-  const python = pythonFor(version);
+/** Where the real logs come from: pyenv's CPythons, and Debian's (the releases people run now). */
+interface Source {
+  /** The profile's version and the golden's name. */
+  version: string;
+  /** The interpreter's name in the test's title. */
+  label: string;
+  python: string | undefined;
+  /** Why there is no interpreter. */
+  why: string;
+}
+
+const sources: Source[] = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"].map((version) => ({
+  version,
+  label: `CPython ${version}`,
+  python: pythonFor(version),
+  why: `python${version} is not installed`,
+}));
+// 3.14.5+ runs 3.13's generational collector again (gh-148726): cpython-3.14 is proved against a 3.14 of today.
+for (const version of ["3.13", "3.14"]) {
+  const d = debianPython(version);
+  sources.push({
+    version,
+    label: `CPython ${d.release ?? version} (Debian sid)`,
+    python: d.python,
+    why: `Debian's python${version} cannot be had here: ${d.why}`,
+  });
+}
+
+for (const { version, label, python, why } of sources) {
   const profile = profiles[`cpython-${version}` as ProfileName];
   const goldenPath = `${goldenDir}gc-${version}.json`;
   const golden: string[] = existsSync(goldenPath) ? JSON.parse(readFileSync(goldenPath, "utf8")) : [];
   it.skipIf(python === undefined)(
-    `${PROGRAMS} programs collect exactly as CPython ${version}${python === undefined ? ` (skipped: python${version} is not installed)` : ""}`,
+    `${PROGRAMS} programs collect exactly as ${label}${python === undefined ? ` (skipped: ${why})` : ""}`,
     async () => {
       const real = await runGcWithPythonMany(python as string, programs.map(gcPythonScript));
       let collections = 0;
@@ -44,6 +72,11 @@ for (const version of ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]) {
     },
     600_000,
   );
+}
+
+for (const version of ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14"]) {
+  const profile = profiles[`cpython-${version}` as ProfileName];
+  const golden: string[] = JSON.parse(readFileSync(`${goldenDir}gc-${version}.json`, "utf8"));
   it(`${PROGRAMS} programs match the logs recorded from CPython ${version}`, () => {
     expect(golden).toHaveLength(PROGRAMS);
     programs.forEach((p, k) => {

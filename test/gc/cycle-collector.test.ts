@@ -214,7 +214,7 @@ describe("CycleCollector", () => {
   });
 
   it("collects cycles of objects above 2 GiB, where pointers fill all 32 bits of a word's low half", () => {
-    for (const name of ["cpython-3.11", "cpython-3.14"] as const) {
+    for (const name of ["cpython-3.11", "cpython-3.14.0"] as const) {
       const raw = new RawAllocator({ maxBytes: 2 ** 32 - 1 });
       // A large raw block (never touched) pushes the arenas above 2^31.
       raw.malloc(2 ** 31 + 2 ** 20);
@@ -263,7 +263,7 @@ describe("CycleCollector", () => {
   });
 
   it("rejects bad roots and changes nothing", () => {
-    const { objects, gc, Node } = setUp(profiles["cpython-3.14"]);
+    const { objects, gc, Node } = setUp(profiles["cpython-3.14.0"]);
     const a = objects.new(Node);
     expect(() => gc.addRoot(12345)).toThrow(/not a live object/);
     expect(() => gc.addRoot(a, "frame" as never)).toThrow(/kind must be "global" or "stack", got "frame"/);
@@ -275,7 +275,7 @@ describe("CycleCollector", () => {
 });
 
 describe("3.14's incremental collector", () => {
-  const p314 = profiles["cpython-3.14"];
+  const p314 = profiles["cpython-3.14.0"];
 
   it("has thresholds (2000, 10, 0) and counts tracked objects, untracking included", () => {
     const { objects, gc, Node } = setUp(p314);
@@ -379,7 +379,7 @@ describe("3.14's incremental collector", () => {
 describe("CycleCollector against an independent reachability model", () => {
   it.each([
     ["cpython-3.11", false],
-    ["cpython-3.14", true],
+    ["cpython-3.14.0", true],
   ] as const)(
     "%s: collect(2) never frees what an external reference reaches, and frees everything else",
     (name, useRoots) => {

@@ -20,7 +20,7 @@ import { gcStateAddress, pyodide314 } from "../support/pyodide.js";
 import { type GcOp, gcPythonLocalsScript, generateGcProgram, runGcWithPymem } from "./gc-programs.js";
 
 const PROGRAMS = 500;
-const profile = profiles["cpython-3.14"];
+const profile = profiles["cpython-3.14.0"];
 const update = process.env.UPDATE_GOLDEN === "1";
 const hash = (log: string[]) => createHash("sha256").update(JSON.stringify(log)).digest("hex");
 const programs = Array.from({ length: PROGRAMS }, (_, s) => generateGcProgram(s, 60 + (s % 5) * 60));

@@ -49,7 +49,7 @@ function layers(name: ProfileName): object[] {
   return [raw, blocks, objects, gc, debug, other, placed, onRaw];
 }
 
-const NAMES: ProfileName[] = ["cpython-3.8", "cpython-3.11", "cpython-3.13", "cpython-3.14"];
+const NAMES: ProfileName[] = ["cpython-3.8", "cpython-3.11", "cpython-3.13", "cpython-3.14.0", "cpython-3.14"];
 
 function records(name: ProfileName): LayerRecord[] {
   return layers(name).map((l) => layerOf(l) as LayerRecord);

@@ -111,6 +111,7 @@ describe("RefCounter", () => {
     for (const [name, value] of [
       ["cpython-3.12", 4294967295],
       ["cpython-3.13", 4294967295],
+      ["cpython-3.14.0", 3221225472],
       ["cpython-3.14", 3221225472],
     ] as const) {
       const { objects, Node } = setUp(profiles[name]);

@@ -67,7 +67,14 @@ function state(blocks: BlockAllocator): unknown {
   return { stats: blocks.stats(), text: blocks.debugMallocStats(), raw: blocks.raw.stats() };
 }
 
-const PROFILES: ProfileName[] = ["cpython-3.8", "cpython-3.10", "cpython-3.11", "cpython-3.13", "cpython-3.14"];
+const PROFILES: ProfileName[] = [
+  "cpython-3.8",
+  "cpython-3.10",
+  "cpython-3.11",
+  "cpython-3.13",
+  "cpython-3.14.0",
+  "cpython-3.14",
+];
 
 describe("snapshot and restore: allocators", () => {
   test.prop([fc.constantFrom(...PROFILES), fc.boolean(), fc.integer(), fc.integer({ min: 0, max: 600 })], {
@@ -299,7 +306,7 @@ describe("snapshot and restore: objects and the gc", () => {
 
   test.prop(
     [
-      fc.constantFrom<ProfileName>("cpython-3.8", "cpython-3.11", "cpython-3.12", "cpython-3.14"),
+      fc.constantFrom<ProfileName>("cpython-3.8", "cpython-3.11", "cpython-3.12", "cpython-3.14.0"),
       fc.integer({ min: 0, max: 10_000 }),
     ],
     {

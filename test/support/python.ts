@@ -8,3 +8,36 @@ export function pythonFor(version: string): string | undefined {
   for (const c of candidates) if (spawnSync(c, ["-c", "pass"]).status === 0) return c;
   return undefined;
 }
+
+/** A CPython from Debian's unstable suite: its launcher and release, or why it cannot be had here. */
+export interface DebianPython {
+  python?: string;
+  release?: string;
+  why?: string;
+}
+
+const debian = new Map<string, DebianPython>();
+
+/**
+ * CPython `version` (e.g. "3.14") from Debian's unstable suite, installed on
+ * first use into a cache outside the repository by
+ * tools/pythons/debian-python.sh (a few seconds; nothing when cached). These
+ * are the releases people run now (3.13.18, 3.14.10, 3.15.2 in December 2026).
+ */
+export function debianPython(version: string): DebianPython {
+  const known = debian.get(version);
+  if (known !== undefined) return known;
+  const script = new URL("../../tools/pythons/debian-python.sh", import.meta.url).pathname;
+  const r = spawnSync(script, [version], { encoding: "utf8" });
+  let found: DebianPython;
+  if (r.status !== 0) {
+    found = { why: (r.stderr || r.error?.message || `debian-python.sh exited ${r.status}`).trim().split("\n").at(-1) };
+  } else {
+    const python = r.stdout.trim();
+    const v = spawnSync(python, ["-c", "import platform; print(platform.python_version())"], { encoding: "utf8" });
+    found =
+      v.status === 0 ? { python, release: v.stdout.trim() } : { why: `${python} does not start: ${v.stderr.trim()}` };
+  }
+  debian.set(version, found);
+  return found;
+}
