@@ -15,6 +15,7 @@ import {
   defaultProfile,
   type Profile,
   parseProfileSpec,
+  profileForRelease,
   profileFromJson,
   profiles,
   TraceError,
@@ -23,7 +24,7 @@ import {
 } from "pymem";
 import { type JobResult, type JobSpec, runJob } from "./job.js";
 import { progress } from "./progress.js";
-import { checkReadable, demoTracePath } from "./read-trace.js";
+import { checkReadable, demoTracePath, readTraceHeader } from "./read-trace.js";
 import { record } from "./record.js";
 import { htmlReport } from "./report.js";
 
@@ -94,6 +95,36 @@ function profileOption(): Option {
     .default(defaultProfile, defaultProfile.name);
 }
 
+/** -p for replay: by default the profile of the release the trace's header names. */
+function replayProfileOption(): Option {
+  return new Option(
+    "-p, --profile <profile>",
+    `${PROFILE_HELP} (default: the release the trace's "# python:" line names, else ${defaultProfile.name})`,
+  ).argParser(cliProfile);
+}
+
+/** The profile for a trace replayed without -p: its recording release's, said on stderr. */
+async function profileOfTrace(trace: string, quiet: boolean, io: Io): Promise<Profile> {
+  let release: string | undefined;
+  try {
+    release = (await readTraceHeader(trace)).python;
+  } catch {
+    release = undefined; // the replay itself reports a file it cannot read
+  }
+  const found = release === undefined ? undefined : profileForRelease(release);
+  const profile = found ?? defaultProfile;
+  if (!quiet) {
+    io.err(
+      found !== undefined
+        ? `profile ${profile.name} (the trace was recorded by CPython ${release}; -p chooses another)\n`
+        : release !== undefined
+          ? `profile ${profile.name}: no profile models CPython ${release}, the trace's recorder (-p chooses one)\n`
+          : `profile ${profile.name}: the trace does not say which CPython recorded it (-p chooses one)\n`,
+    );
+  }
+  return profile;
+}
+
 const PROFILE_HELP =
   "CPython profile: a name (pymem profiles lists them), NAME:key=value,... (cpython-3.11:arenaSize=256KiB) or a FILE.json";
 
@@ -111,7 +142,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .command("replay")
     .description("replay a trace (plain or .gz) through pymalloc and print a summary")
     .argument("<trace>", "trace file, trace-format v1, gzip or not")
-    .addOption(profileOption())
+    .addOption(replayProfileOption())
     .option("--stats", "print _PyObject_DebugMallocStats' report at the end")
     .option("--every-checkpoint", "also print the report at each s line (implies --stats)")
     .option("--every <n>", "sample a time series every n ops", positiveInt)
@@ -206,7 +237,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
 }
 
 interface ReplayOpts {
-  profile: Profile;
+  profile?: Profile;
   stats?: boolean;
   everyCheckpoint?: boolean;
   every?: number;
@@ -250,6 +281,7 @@ function asInputError(file: string, e: unknown): unknown {
 }
 
 async function replayCommand(trace: string, o: ReplayOpts, io: Io): Promise<void> {
+  const profile = o.profile ?? (await profileOfTrace(trace, o.quiet === true || o.json === true, io));
   const total = 0;
   const bar = progress("replay", total, o.quiet === true);
   let result: JobResult;
@@ -257,7 +289,7 @@ async function replayCommand(trace: string, o: ReplayOpts, io: Io): Promise<void
     result = await job(
       {
         trace,
-        profile: o.profile,
+        profile,
         ...(o.everyCheckpoint ? { everyCheckpoint: true } : {}),
         ...(o.every === undefined ? {} : { every: o.every }),
         ...(o.svg === undefined ? {} : { heapMaps: true }),

@@ -50,6 +50,13 @@ export function openTrace(path: string): TraceStream {
   return parseTrace(() => createReadStream(path, { highWaterMark: 1 << 20 }));
 }
 
+/** The `# key: value` lines that head the trace file at `path` (reads only as far as its first ops). */
+export async function readTraceHeader(path: string): Promise<Record<string, string>> {
+  const stream = openTrace(path);
+  for await (const _ of stream) break;
+  return stream.header.fields;
+}
+
 /** Throws an error naming `path` when it cannot be read. */
 export async function checkReadable(path: string): Promise<void> {
   try {

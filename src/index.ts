@@ -34,6 +34,7 @@ export {
   type Profile,
   type ProfileInput,
   type ProfileName,
+  profileForRelease,
   profiles,
   type RadixLevels,
   radixLevels,

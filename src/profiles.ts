@@ -315,6 +315,28 @@ export function getProfile(name: string): Profile {
   return p;
 }
 
+/**
+ * The built-in profile for a CPython release as `platform.python_version()`
+ * or a trace's `# python:` line writes it ("3.14.10", "3.11.7", "3.14"):
+ * `cpython-X.Y`, with 3.14.0–3.14.4 mapped to `cpython-3.14.0` (their
+ * incremental collector). Undefined for a release no profile models.
+ *
+ * @example
+ * ```ts
+ * import { profileForRelease } from "pymem";
+ *
+ * console.log(profileForRelease("3.14.2")?.name, profileForRelease("3.14.10")?.name); // cpython-3.14.0 cpython-3.14
+ * ```
+ */
+export function profileForRelease(release: string): Profile | undefined {
+  if (typeof release !== "string") throw new TypeError(`release must be a string, got ${typeof release}`);
+  const m = /^\s*(\d+)\.(\d+)(?:\.(\d+))?/.exec(release);
+  if (m === null) return undefined;
+  const minor = `${m[1]}.${m[2]}`;
+  if (minor === "3.14" && m[3] !== undefined && Number(m[3]) < 5) return profiles["cpython-3.14.0"];
+  return (profiles as Record<string, Profile>)[`cpython-${minor}`];
+}
+
 const GC_VARIANTS: readonly GcVariant[] = [
   "generational-3.8",
   "generational-3.9",

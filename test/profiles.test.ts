@@ -5,6 +5,7 @@ import {
   defineProfile,
   getProfile,
   type Profile,
+  profileForRelease,
   profiles,
   radixLevels,
 } from "../src/index.js";
@@ -132,5 +133,17 @@ describe("profiles", () => {
     expect(defineProfile({ ...profiles["cpython-3.11"], name: "c", arenaMap: chosen }).arenaMap).toEqual(chosen);
     // The base is untouched.
     expect(profiles["cpython-3.11"].arenaMap).toMatchObject({ rootBits: 15, midBits: 15, botBits: 14 });
+  });
+
+  it("profileForRelease maps a release to its profile, 3.14.0–3.14.4 to the incremental collector's", () => {
+    expect(profileForRelease("3.11.7")).toBe(profiles["cpython-3.11"]);
+    expect(profileForRelease("3.8")).toBe(profiles["cpython-3.8"]);
+    for (const micro of [0, 1, 2, 4]) expect(profileForRelease(`3.14.${micro}`)).toBe(profiles["cpython-3.14.0"]);
+    for (const micro of [5, 10]) expect(profileForRelease(`3.14.${micro}`)).toBe(profiles["cpython-3.14"]);
+    expect(profileForRelease("3.14")).toBe(profiles["cpython-3.14"]);
+    expect(profileForRelease("3.14.0rc1")).toBe(profiles["cpython-3.14.0"]);
+    expect(profileForRelease("2.7.18")).toBeUndefined();
+    expect(profileForRelease("not a release")).toBeUndefined();
+    expect(() => profileForRelease(3 as never)).toThrow(TypeError);
   });
 });

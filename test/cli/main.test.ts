@@ -164,6 +164,31 @@ describe("pymem command", () => {
   });
 });
 
+describe("pymem replay without -p", () => {
+  it("takes the profile of the release the trace's header names, and says so", async () => {
+    const body = "m 0 24\nm 1 700\nf 0\n";
+    const cases: Array<[string, string, RegExp]> = [
+      ["# python: 3.14.2\n", "cpython-3.14.0", /profile cpython-3\.14\.0 \(the trace was recorded by CPython 3\.14\.2/],
+      ["# python: 3.14.10\n", "cpython-3.14", /profile cpython-3\.14 \(the trace was recorded by CPython 3\.14\.10/],
+      ["# python: 3.9.18\n", "cpython-3.9", /profile cpython-3\.9 \(/],
+      ["# python: 2.7.18\n", "cpython-3.11", /no profile models CPython 2\.7\.18/],
+      ["", "cpython-3.11", /does not say which CPython recorded it/],
+    ];
+    for (const [header, profile, said] of cases) {
+      const path = traceFile(`h-${profile}-${header.length}.trace.gz`, header + body, true);
+      const r = await run(["replay", path]);
+      expect(r, header).toMatchObject({ status: 0, err: expect.stringMatching(said) });
+      expect(r.out).toMatch(new RegExp(`profile +${profile.replace(/\./g, "\\.")}\n`));
+      const json = await run(["replay", path, "--json"]);
+      expect(JSON.parse(json.out).profile).toBe(profile);
+      expect(json.err).toBe("");
+    }
+    // -p still decides.
+    const path = traceFile("h-explicit.trace", `# python: 3.14.10\n${body}`);
+    expect(JSON.parse((await run(["replay", path, "-p", "cpython-3.8", "--json"])).out).profile).toBe("cpython-3.8");
+  });
+});
+
 describe("pymem with a profile of the user's own", () => {
   it("compares a JSON profile with 256 KiB arenas, and NAME:key=value, against the built-in one", async () => {
     const json = `${scratch}/small-arenas.json`;
@@ -230,7 +255,10 @@ describe("pymem with a profile of the user's own", () => {
   it("says each option's default once, and runs no more threads than the machine has cores", async () => {
     const help = (await run(["compare", "--help"])).out;
     for (const d of help.match(/\(default: [^)]*\)/g) ?? []) expect(help.split(d).length, d).toBe(2);
-    expect((await run(["replay", "--help"])).out).toMatch(/\(default: "?cpython-3\.11"?\)/);
+    expect((await run(["demo", "--help"])).out).toMatch(/\(default: "?cpython-3\.11"?\)/);
+    expect((await run(["replay", "--help"])).out.replace(/\s+/g, " ")).toMatch(
+      /\(default: the release the trace's "# python:" line names, else cpython-3\.11\)/,
+    );
     const r = await run(["compare", startup, "-p", "cpython-3.9", "-p", "cpython-3.11", "--jobs", "64"]);
     expect(r.status).toBe(0);
     expect(r.err).toMatch(new RegExp(`--jobs 64: this machine has ${availableParallelism()} CPU core`));
