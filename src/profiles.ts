@@ -20,6 +20,9 @@
  *   CPython 3.14.2 (Pyodide).
  * - 3.14 (`cpython-3.14`): 3.14.5 and later went back to 3.13's generational
  *   collector (gh-148726), checked against Debian's 3.14.10.
+ * - 3.15 (`cpython-3.15`): 3.14's, with weak references without a callback
+ *   cleared only after finalizers ran (gh-135552), checked against Debian's
+ *   3.15.2; `cpython-3.15-hugepages` has the huge-page build's 2 MiB arenas.
  *
  * @module
  */
@@ -59,6 +62,8 @@ export type GcVariant =
   | "generational-3.9"
   /** 3.12/3.13: immortal objects; automatic collection deferred to a safe point. */
   | "generational-3.12"
+  /** 3.15: 3.12's collector, but weak references without a callback are cleared only after finalizers ran (gh-135552). */
+  | "generational-3.15"
   /** 3.14.0–3.14.4 (`cpython-3.14.0`): the incremental collector (young list, visited and pending old spaces, increments). */
   | "incremental-3.14";
 
@@ -139,6 +144,16 @@ const RADIX_311: ArenaMap = Object.freeze({
   rootBits: 15,
   midBits: 15,
   botBits: 14,
+  pointerBytes: 8,
+  leafBytes: 8,
+});
+
+const RADIX_315_HUGE: ArenaMap = Object.freeze({
+  kind: "radix-tree",
+  addressBits: 64,
+  rootBits: 15,
+  midBits: 15,
+  botBits: 13,
   pointerBytes: 8,
   leafBytes: 8,
 });
@@ -287,6 +302,38 @@ export const profiles: Readonly<Record<ProfileName, Profile>> = Object.freeze({
     gcThresholds: [2000, 10, 10],
     gc: "generational-3.12",
   }),
+  // 3.15.2: 3.14.5+'s generational collector, with weak references cleared after finalizers (gh-135552);
+  // pymalloc, thresholds and immortal refcount as 3.14's, checked against Debian's 3.15.2.
+  "cpython-3.15": frozen({
+    ...COMMON,
+    name: "cpython-3.15",
+    immortalRefcount: 3 * 2 ** 30,
+    trashcan: BUDGET_313,
+    python: "3.15",
+    arenaSize: 1024 * 1024,
+    poolSize: 16 * 1024,
+    keepLastFreeArena: true,
+    arenaMap: RADIX_311,
+    gcThresholds: [2000, 10, 10],
+    gc: "generational-3.15",
+  }),
+  // 3.15 built --with-pymalloc-hugepages and run with PYTHON_PYMALLOC_HUGEPAGES (gh-144319): 2 MiB arenas
+  // (ARENA_BITS 21, so the radix tree splits 43 bits 15 + 15 + 13), mapped as huge pages and so aligned to
+  // 2 MiB. For experiments: no interpreter built that way runs here.
+  "cpython-3.15-hugepages": frozen({
+    ...COMMON,
+    name: "cpython-3.15-hugepages",
+    immortalRefcount: 3 * 2 ** 30,
+    trashcan: BUDGET_313,
+    python: "3.15",
+    arenaSize: 2 * 1024 * 1024,
+    arenaAlignment: 2 * 1024 * 1024,
+    poolSize: 16 * 1024,
+    keepLastFreeArena: true,
+    arenaMap: RADIX_315_HUGE,
+    gcThresholds: [2000, 10, 10],
+    gc: "generational-3.15",
+  }),
 });
 
 /** Names of the built-in profiles. */
@@ -298,7 +345,9 @@ export type ProfileName =
   | "cpython-3.12"
   | "cpython-3.13"
   | "cpython-3.14.0"
-  | "cpython-3.14";
+  | "cpython-3.14"
+  | "cpython-3.15"
+  | "cpython-3.15-hugepages";
 
 /** The profile used when none is given: the newest CPython whose pymalloc is proved against the real one here. */
 export const defaultProfile: Profile = profiles["cpython-3.11"];
@@ -341,6 +390,7 @@ const GC_VARIANTS: readonly GcVariant[] = [
   "generational-3.8",
   "generational-3.9",
   "generational-3.12",
+  "generational-3.15",
   "incremental-3.14",
 ];
 

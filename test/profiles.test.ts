@@ -11,7 +11,7 @@ import {
 } from "../src/index.js";
 
 describe("profiles", () => {
-  it("has one frozen profile per release 3.8 to 3.14, each valid", () => {
+  it("has one frozen profile per release 3.8 to 3.15, each valid", () => {
     expect(Object.keys(profiles)).toEqual([
       "cpython-3.8",
       "cpython-3.9",
@@ -21,6 +21,8 @@ describe("profiles", () => {
       "cpython-3.13",
       "cpython-3.14.0",
       "cpython-3.14",
+      "cpython-3.15",
+      "cpython-3.15-hugepages",
     ]);
     for (const p of Object.values(profiles)) {
       expect(Object.isFrozen(p)).toBe(true);

@@ -3,7 +3,8 @@
  * core from update_refs to delete_garbage, in CPython's order (update_refs,
  * subtract_refs, move_unreachable; legacy finalizers set aside; weak
  * references cleared and their callbacks run; finalizers, once per object;
- * resurrection handled, 3.8's way or 3.9's; tp_clear on the rest), plus what
+ * resurrection handled, 3.8's way or 3.9's; 3.15 clears the weak references
+ * without callbacks only here; tp_clear on the rest), plus what
  * both keep: counts, thresholds, statistics, `gc.garbage` and the roots.
  * generational.ts (3.8–3.13 and 3.14.5+) and incremental.ts (3.14.0–3.14.4)
  * decide what to collect and when, and fill in the few steps where they
@@ -19,6 +20,7 @@
 import type { Emitter } from "../events.js";
 import type { CollectorHooks, CollectorView } from "../objects/collector-view.js";
 import { OB_ITEM, OB_SIZE, OB_TYPE, type ObjectType } from "../objects/object-type.js";
+import { WR_NEXT } from "../objects/weakref-lists.js";
 import type { Profile } from "../profiles.js";
 import type { GcEvents, GcGenerationStats } from "./gc-events.js";
 import {
@@ -201,8 +203,11 @@ export abstract class Collection extends GcLists {
     this.listInit(finalizers);
     this.moveLegacyFinalizers(unreachable, finalizers);
     this.moveLegacyFinalizerReachable(finalizers);
-    let collected = this.handleWeakrefs(unreachable, old);
-    this.phase(generation, "handle_weakrefs", unreachable);
+    // 3.15 (gh-135552) clears only the weak references with callbacks before finalizers run; the others
+    // stay usable by finalizers, and only those to objects still unreachable after them are cleared.
+    const late = this.profile.gc === "generational-3.15";
+    let collected = this.handleWeakrefs(unreachable, old, late);
+    this.phase(generation, late ? "handle_weakref_callbacks" : "handle_weakrefs", unreachable);
     this.finalizeGarbage(unreachable);
     this.phase(generation, "finalize_garbage", unreachable);
     let final = unreachable;
@@ -218,6 +223,10 @@ export abstract class Collection extends GcLists {
       this.handleResurrected(unreachable, final, old);
     }
     this.phase(generation, "handle_resurrected_objects", final);
+    if (late) {
+      this.clearWeakrefs(final);
+      this.phase(generation, "clear_weakrefs", final);
+    }
     collected += this.listSize(final);
     this.deleteGarbage(final, old);
     this.phase(generation, "delete_garbage", final);
@@ -433,8 +442,14 @@ export abstract class Collection extends GcLists {
     if ((raw & this.unreachableMask) !== 0) this.setNextRaw(g, raw - this.unreachableMask);
   }
 
-  /** handle_weakrefs: clear weak references to the unreachable; call the callbacks of those that survive. */
-  protected handleWeakrefs(unreachable: number, old: number): number {
+  /**
+   * handle_weakrefs: clear weak references to the unreachable; call the
+   * callbacks of those that survive. With `late` (3.15's
+   * handle_weakref_callbacks), only the weak references that have a callback
+   * are cleared here, and weak references inside the set are left alone:
+   * clearWeakrefs does the rest once finalizers have run.
+   */
+  protected handleWeakrefs(unreachable: number, old: number, late = false): number {
     const wrcb = this.head(WRCB_TO_CALL);
     this.listInit(wrcb);
     const weakrefType = this.view.weakrefType;
@@ -442,6 +457,11 @@ export abstract class Collection extends GcLists {
       const op = g + 16;
       const next = this.next(g);
       const t = this.view.typeAt(op);
+      if (late) {
+        if (t.weaklistOffset >= 0) this.clearCallbackWeakrefs(op, t, wrcb);
+        g = next;
+        continue;
+      }
       if (t === weakrefType) this.view.clearWeakrefKeepCallback(op);
       if (t.weaklistOffset >= 0) {
         for (let wr = this.view.firstWeakref(op, t); wr !== 0; wr = this.view.firstWeakref(op, t)) {
@@ -468,6 +488,46 @@ export abstract class Collection extends GcLists {
       }
     }
     return freed;
+  }
+
+  /**
+   * 3.15: the weak references to `op` that have a callback are cleared, in
+   * list order, passing over those without one; a cleared one that is not
+   * itself being collected joins `wrcb` (with a reference) to have its
+   * callback called.
+   */
+  private clearCallbackWeakrefs(op: number, t: ObjectType, wrcb: number): void {
+    for (let wr = this.view.firstWeakref(op, t); wr !== 0; ) {
+      // The next one is read first: clearing unlinks wr from the list.
+      const nextWr = this.word(wr + WR_NEXT);
+      if (this.view.hasCallback(wr)) {
+        this.view.clearWeakrefKeepCallback(wr);
+        if (!this.isCollecting(wr - 16)) {
+          this.view.incref(wr);
+          this.listMove(wr - 16, wrcb);
+        }
+      }
+      wr = nextWr;
+    }
+  }
+
+  /**
+   * 3.15's clear_weakrefs, after resurrected objects left the set: every weak
+   * reference that is itself in `final` is cleared, and so is every weak
+   * reference to an object in it (those a finalizer made too). Callbacks stay
+   * attached but can no longer be called.
+   */
+  protected clearWeakrefs(final: number): void {
+    const weakrefType = this.view.weakrefType;
+    for (let g = this.next(final); g !== final; g = this.next(g)) {
+      const op = g + 16;
+      const t = this.view.typeAt(op);
+      if (t === weakrefType) this.view.clearWeakrefKeepCallback(op);
+      if (t.weaklistOffset < 0) continue;
+      for (let wr = this.view.firstWeakref(op, t); wr !== 0; wr = this.view.firstWeakref(op, t)) {
+        this.view.clearWeakrefKeepCallback(wr);
+      }
+    }
   }
 
   /** finalize_garbage: tp_finalize once per object, the list walked through a `seen` list. */

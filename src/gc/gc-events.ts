@@ -37,7 +37,7 @@ export interface GcEvents {
   "gc:phase": {
     /** The generation being collected, as in {@link GcInfo.generation}. */
     generation: number;
-    /** The CPython function of the phase that ended ("move_unreachable", "delete_garbage", ...; 3.14 adds "mark", "increment"). */
+    /** The CPython function of the phase that ended ("move_unreachable", "delete_garbage", ...; 3.14.0 adds "mark", "increment"; 3.15 has "handle_weakref_callbacks" for "handle_weakrefs", and "clear_weakrefs"). */
     phase: string;
     /** Objects in the set the phase produced (for "mark", the objects marked from the roots). */
     objects: number;

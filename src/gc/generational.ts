@@ -6,7 +6,8 @@
  * (generation 2 only once the long-lived objects pending reach a quarter of
  * those counted at the last full collection). 3.8–3.11 collect right where
  * the allocation crossed the threshold; 3.12+ schedule the collection for the
- * eval breaker, once the allocating call is complete.
+ * eval breaker, once the allocating call is complete. 3.15 (`generational-3.15`)
+ * is 3.12's, with weak references cleared later (collection.ts).
  *
  * @module
  */
@@ -38,7 +39,7 @@ export class GenerationalCollection extends Collection {
     this.counts[0] = (this.counts[0] as number) + 1;
     const t0 = this.thresholds[0] as number;
     if ((this.counts[0] as number) > t0 && this.enabled && t0 !== 0 && !this.collecting) {
-      if (this.profile.gc === "generational-3.12") {
+      if (this.profile.gc === "generational-3.12" || this.profile.gc === "generational-3.15") {
         this.scheduled = true;
         return;
       }

@@ -19,7 +19,8 @@ const WR_OBJECT = 16;
 const WR_CALLBACK = 24;
 const WR_HASH = 32;
 const WR_PREV = 40;
-const WR_NEXT = 48;
+/** wr_next: the next weak reference to the same object. */
+export const WR_NEXT = 48;
 
 /** Objects, with weak references to them. */
 export abstract class WeakRefLists extends ListItems {

@@ -40,8 +40,9 @@ const sources: Source[] = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"].map((ve
   python: pythonFor(version),
   why: `python${version} is not installed`,
 }));
-// 3.14.5+ runs 3.13's generational collector again (gh-148726): cpython-3.14 is proved against a 3.14 of today.
-for (const version of ["3.13", "3.14"]) {
+// 3.14.5+ runs 3.13's generational collector again (gh-148726): cpython-3.14 is proved against a 3.14 of today;
+// 3.15 clears weak references later (gh-135552).
+for (const version of ["3.13", "3.14", "3.15"]) {
   const d = debianPython(version);
   sources.push({
     version,
@@ -74,7 +75,7 @@ for (const { version, label, python, why } of sources) {
   );
 }
 
-for (const version of ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14"]) {
+for (const version of ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15"]) {
   const profile = profiles[`cpython-${version}` as ProfileName];
   const golden: string[] = JSON.parse(readFileSync(`${goldenDir}gc-${version}.json`, "utf8"));
   it(`${PROGRAMS} programs match the logs recorded from CPython ${version}`, () => {
