@@ -1,6 +1,6 @@
 /**
  * Differential test: the same acyclic object programs in pymem and in each
- * installed CPython 3.8–3.13 (objects with __slots__ and a __del__ that records
+ * installed CPython 3.8–3.13 and Debian's 3.14 and 3.15 (objects with __slots__ and a __del__ that records
  * its death, and weak references whose callbacks record theirs) kill objects
  * and call back in the same order, trashcan included. Golden hashes of the
  * real orders (test/objects/golden) keep the check without the interpreters.
@@ -11,7 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { BlockAllocator, type ProfileName, profiles, RefCounter } from "../../src/index.js";
-import { pythonFor } from "../support/python.js";
+import { debianPython, pythonFor } from "../support/python.js";
 import { generateProgram, pythonScript, runWithPymem, runWithPython } from "./refcount-programs.js";
 
 // Plain programs, programs after a chain deeper than the trashcan's unwind level, and one long chain.
@@ -25,8 +25,16 @@ const goldenDir = fileURLToPath(new URL("./golden/", import.meta.url));
 const update = process.env.UPDATE_GOLDEN === "1";
 const hash = (order: Array<number | string>) => createHash("sha256").update(JSON.stringify(order)).digest("hex");
 
-for (const version of ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]) {
-  const python = pythonFor(version);
+// pyenv's CPythons, then Debian's 3.14 and 3.15 of today (installed on demand).
+const sources: Array<[string, string | undefined, string]> = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"].map(
+  (version) => [version, pythonFor(version), `python${version} is not installed`],
+);
+for (const version of ["3.14", "3.15"]) {
+  const d = debianPython(version);
+  sources.push([version, d.python, `Debian's python${version} cannot be had here: ${d.why}`]);
+}
+
+for (const [version, python, why] of sources) {
   const profile = profiles[`cpython-${version}` as ProfileName];
   const goldenPath = `${goldenDir}deaths-${version}.json`;
   const golden: string[] = existsSync(goldenPath) ? JSON.parse(readFileSync(goldenPath, "utf8")) : [];
@@ -37,7 +45,7 @@ for (const version of ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]) {
     });
   });
   it.skipIf(python === undefined)(
-    `objects die in the order CPython ${version} kills them${python === undefined ? ` (skipped: python${version} is not installed)` : ""}`,
+    `objects die in the order CPython ${version} kills them${python === undefined ? ` (skipped: ${why})` : ""}`,
     () => {
       const real = runWithPython(python as string, programs.map(pythonScript));
       if (typeof real === "string") throw new Error(real);

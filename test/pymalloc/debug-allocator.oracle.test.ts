@@ -20,7 +20,7 @@ import {
   profiles,
   RawAllocator,
 } from "../../src/index.js";
-import { pythonFor } from "../support/python.js";
+import { debianPython, pythonFor } from "../support/python.js";
 import { intIn, rng } from "../support/random.js";
 
 type Op = ["m" | "c", number, number] | ["w", number, number] | ["r", number, number] | ["f", number, number];
@@ -175,11 +175,16 @@ function pymemReport(profile: ProfileName, kase: string, n: number): string {
   throw new Error(`${kase}: no corruption found`);
 }
 
-const VERSIONS = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"] as const;
+const VERSIONS = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15"] as const;
+
+/** pyenv's CPython, else Debian's of today (3.14, 3.15: installed on demand). */
+function interpreter(v: string): string | undefined {
+  return pythonFor(v) ?? (v === "3.14" || v === "3.15" ? debianPython(v).python : undefined);
+}
 
 describe("DebugAllocator against CPython's debug hooks (PYTHONMALLOC=debug)", () => {
   for (const v of VERSIONS) {
-    const python = pythonFor(v);
+    const python = interpreter(v);
     const profile = `cpython-${v}` as ProfileName;
     it.skipIf(python === undefined)(
       `${v}: every block's bytes after every call, 100 seeded programs${python ? "" : ` (skipped: no python${v} installed)`}`,
