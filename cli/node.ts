@@ -27,7 +27,7 @@
 import { writeFile } from "node:fs/promises";
 import type { Profile } from "pymem";
 import { type JobResult, runJob } from "./job.js";
-import { checkReadable } from "./read-trace.js";
+import { checkPath, checkReadable } from "./read-trace.js";
 import { record } from "./record.js";
 import { htmlReport as renderReport } from "./report.js";
 
@@ -58,7 +58,7 @@ export interface ReplayFileOptions {
  * @throws Error naming the path when it cannot be read; TraceError naming the line of a bad trace
  */
 export async function replayFile(path: string, options: ReplayFileOptions = {}): Promise<JobResult> {
-  if (typeof path !== "string") throw new TypeError(`path must be a string, got ${typeof path}`);
+  checkPath(path);
   await checkReadable(path);
   const { onProgress, profile, ...rest } = options;
   return runJob({ trace: path, profile: profile ?? "cpython-3.11", ...rest }, onProgress);
@@ -71,12 +71,15 @@ export async function replayFile(path: string, options: ReplayFileOptions = {}):
  * @throws Error when none of `runs` gathered report data
  */
 export function htmlReport(runs: JobResult[], title: string): string {
+  if (!Array.isArray(runs)) throw new TypeError(`runs must be an array of replayFile results, got ${typeof runs}`);
+  if (typeof title !== "string") throw new TypeError(`title must be a string, got ${typeof title}`);
   return renderReport(runs, title);
 }
 
 /** Writes {@link htmlReport}'s page to `file`. */
 export async function writeHtmlReport(file: string, runs: JobResult[], title: string): Promise<void> {
-  await writeFile(file, renderReport(runs, title));
+  checkPath(file, "file");
+  await writeFile(file, htmlReport(runs, title));
 }
 
 /**
@@ -86,6 +89,15 @@ export async function writeHtmlReport(file: string, runs: JobResult[], title: st
  * with its shared library and headers (`PYMEM_PYTHON`, else `python3`).
  * Resolves to the program's exit status; the trace is written whatever it is.
  */
-export function recordTrace(out: string, command: string[], options: { addresses?: string } = {}): Promise<number> {
+export async function recordTrace(
+  out: string,
+  command: string[],
+  options: { addresses?: string } = {},
+): Promise<number> {
+  checkPath(out, "out");
+  if (!Array.isArray(command) || command.length === 0 || !command.every((c) => typeof c === "string")) {
+    throw new TypeError("command must be [script, ...args], strings, the script first");
+  }
+  if (options.addresses !== undefined) checkPath(options.addresses, "options.addresses");
   return record(out, command, options.addresses);
 }

@@ -24,6 +24,7 @@ import { isGzip, parseTrace, type Trace, type TraceStream } from "pymem";
  * @throws Error naming the path when it cannot be read; TraceError naming the line of a bad trace
  */
 export async function readTrace(path: string): Promise<Trace> {
+  checkPath(path);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
@@ -47,6 +48,7 @@ export async function readTrace(path: string): Promise<Trace> {
  * again, so the stream can be replayed any number of times.
  */
 export function openTrace(path: string): TraceStream {
+  checkPath(path);
   return parseTrace(() => createReadStream(path, { highWaterMark: 1 << 20 }));
 }
 
@@ -55,6 +57,13 @@ export async function readTraceHeader(path: string): Promise<Record<string, stri
   const stream = openTrace(path);
   for await (const _ of stream) break;
   return stream.header.fields;
+}
+
+/** A TypeError for a path that is not a non-empty string. */
+export function checkPath(path: unknown, name = "path"): asserts path is string {
+  if (typeof path !== "string" || path === "") {
+    throw new TypeError(`${name} must be a file's path, got ${typeof path === "string" ? '""' : typeof path}`);
+  }
 }
 
 /** Throws an error naming `path` when it cannot be read. */

@@ -187,6 +187,19 @@ const NESTING_50: Trashcan = { kind: "nesting", unwindLevel: 50 };
 // Py_TRASHCAN_HEADROOM 50 against Py_C_RECURSION_LIMIT (3.13 pycore_ceval.h: 10000 in release builds; unverified for 3.14).
 const BUDGET_313: Trashcan = { kind: "recursion-budget", headroom: 50, budget: 10000 };
 
+// What 3.14.0 and every later release share: 3.13's pymalloc and trashcan, 3.14's immortal refcount (3 << 30),
+// thresholds (2000, 10, 10) unless a release says otherwise.
+const SINCE_314 = {
+  ...COMMON,
+  immortalRefcount: 3 * 2 ** 30,
+  trashcan: BUDGET_313,
+  arenaSize: 1024 * 1024,
+  poolSize: 16 * 1024,
+  keepLastFreeArena: true,
+  arenaMap: RADIX_311,
+  gcThresholds: [2000, 10, 10],
+} as const;
+
 /** The built-in profiles, one per CPython release whose memory manager differs. */
 export const profiles: Readonly<Record<ProfileName, Profile>> = Object.freeze({
   // 3.8.18 at runtime: 256 KiB arenas, 4 KiB pools; no keep-last-free-arena rule (bpo-37257 landed in 3.9).
@@ -275,63 +288,27 @@ export const profiles: Readonly<Record<ProfileName, Profile>> = Object.freeze({
   }),
   // 3.14.0–3.14.4: 3.13's pymalloc; the incremental gc with thresholds (2000, 10, 0).
   "cpython-3.14.0": frozen({
-    ...COMMON,
+    ...SINCE_314,
     name: "cpython-3.14.0",
-    immortalRefcount: 3 * 2 ** 30,
-    trashcan: BUDGET_313,
     python: "3.14.0",
-    arenaSize: 1024 * 1024,
-    poolSize: 16 * 1024,
-    keepLastFreeArena: true,
-    arenaMap: RADIX_311,
     gcThresholds: [2000, 10, 0],
     gc: "incremental-3.14",
   }),
-  // 3.14.5 and later: 3.13's generational collector forward-ported (gh-148726), thresholds (2000, 10, 10);
-  // 3.14's immortal refcount (3 << 30) and pymalloc (3.13's).
-  "cpython-3.14": frozen({
-    ...COMMON,
-    name: "cpython-3.14",
-    immortalRefcount: 3 * 2 ** 30,
-    trashcan: BUDGET_313,
-    python: "3.14",
-    arenaSize: 1024 * 1024,
-    poolSize: 16 * 1024,
-    keepLastFreeArena: true,
-    arenaMap: RADIX_311,
-    gcThresholds: [2000, 10, 10],
-    gc: "generational-3.12",
-  }),
+  // 3.14.5 and later: 3.13's generational collector forward-ported (gh-148726), thresholds (2000, 10, 10).
+  "cpython-3.14": frozen({ ...SINCE_314, name: "cpython-3.14", python: "3.14", gc: "generational-3.12" }),
   // 3.15.2: 3.14.5+'s generational collector, with weak references cleared after finalizers (gh-135552);
   // pymalloc, thresholds and immortal refcount as 3.14's, checked against Debian's 3.15.2.
-  "cpython-3.15": frozen({
-    ...COMMON,
-    name: "cpython-3.15",
-    immortalRefcount: 3 * 2 ** 30,
-    trashcan: BUDGET_313,
-    python: "3.15",
-    arenaSize: 1024 * 1024,
-    poolSize: 16 * 1024,
-    keepLastFreeArena: true,
-    arenaMap: RADIX_311,
-    gcThresholds: [2000, 10, 10],
-    gc: "generational-3.15",
-  }),
+  "cpython-3.15": frozen({ ...SINCE_314, name: "cpython-3.15", python: "3.15", gc: "generational-3.15" }),
   // 3.15 built --with-pymalloc-hugepages and run with PYTHON_PYMALLOC_HUGEPAGES (gh-144319): 2 MiB arenas
   // (ARENA_BITS 21, so the radix tree splits 43 bits 15 + 15 + 13), mapped as huge pages and so aligned to
   // 2 MiB. For experiments: no interpreter built that way runs here.
   "cpython-3.15-hugepages": frozen({
-    ...COMMON,
+    ...SINCE_314,
     name: "cpython-3.15-hugepages",
-    immortalRefcount: 3 * 2 ** 30,
-    trashcan: BUDGET_313,
     python: "3.15",
     arenaSize: 2 * 1024 * 1024,
     arenaAlignment: 2 * 1024 * 1024,
-    poolSize: 16 * 1024,
-    keepLastFreeArena: true,
     arenaMap: RADIX_315_HUGE,
-    gcThresholds: [2000, 10, 10],
     gc: "generational-3.15",
   }),
 });
@@ -447,6 +424,13 @@ export interface RadixLevels {
  * the rest (obmalloc.c's INTERIOR_BITS and MAP_BOT_BITS).
  */
 export function radixLevels(addressBits: number, arenaBits: number): RadixLevels {
+  checkSize(addressBits, "addressBits", 64);
+  checkSize(arenaBits, "arenaBits", 64);
+  if (arenaBits + 3 > addressBits) {
+    throw new RangeError(
+      `arenaBits (${arenaBits}) must leave at least 3 of addressBits (${addressBits}) to the tree's levels`,
+    );
+  }
   const interior = Math.floor((addressBits - arenaBits + 2) / 3);
   return { rootBits: interior, midBits: interior, botBits: addressBits - arenaBits - 2 * interior };
 }

@@ -100,6 +100,9 @@ describe("profiles", () => {
     }
     // 3.15's hugepage arenas (ARENA_BITS 21): 43 bits above them, 15 + 15 + 13.
     expect(radixLevels(64, 21)).toEqual({ rootBits: 15, midBits: 15, botBits: 13 });
+    expect(() => radixLevels(64, 62)).toThrow(/arenaBits \(62\) must leave at least 3/);
+    expect(() => radixLevels("64" as never, 20)).toThrow(/addressBits must be a number/);
+    expect(() => radixLevels(64, -1)).toThrow(RangeError);
   });
 
   it("defineProfile derives what follows from a changed parameter, so one change is one line", () => {

@@ -185,7 +185,13 @@ export async function loadTrace(input: string | Uint8Array | TraceChunks | Trace
     batches.push(b);
     total += b.length;
   }
-  const ops = new TraceBatch(total);
+  const ops = joinBatches(batches, total);
+  return { kind: "trace", header: stream.header, ops };
+}
+
+/** The ops of `batches`, in order, in one new batch with room for `capacity` (at least their count). */
+export function joinBatches(batches: readonly TraceBatch[], capacity: number): TraceBatch {
+  const ops = new TraceBatch(capacity);
   for (const b of batches) {
     const n = b.length;
     const at = ops.length;
@@ -196,7 +202,7 @@ export async function loadTrace(input: string | Uint8Array | TraceChunks | Trace
     ops.line.set(b.line.subarray(0, n), at);
     ops.length = at + n;
   }
-  return { kind: "trace", header: stream.header, ops };
+  return ops;
 }
 
 function describe(x: unknown): string {

@@ -15,7 +15,7 @@ import { type AllocatorStats, checkObjectAllocator, type ObjectAllocator } from 
 import type { Profile } from "../profiles.js";
 import type { MallocStats } from "../pymalloc/stats.js";
 import type { RawAllocator } from "../raw/raw-allocator.js";
-import { type Trace, TraceBatch, type TraceHeader, TraceOp } from "./parse.js";
+import { joinBatches, type Trace, TraceBatch, type TraceHeader, TraceOp } from "./parse.js";
 
 /** Options of {@link TraceRecorder}. */
 export interface TraceRecorderOptions {
@@ -164,14 +164,7 @@ export class TraceRecorder implements ObjectAllocator {
 
   /** What was recorded so far, as a {@link Trace} of its own (later calls do not change it). */
   trace(): Trace {
-    const n = this.ops.length;
-    const ops = new TraceBatch(n);
-    ops.op.set(this.ops.op.subarray(0, n));
-    ops.id.set(this.ops.id.subarray(0, n));
-    ops.a.set(this.ops.a.subarray(0, n));
-    ops.b.set(this.ops.b.subarray(0, n));
-    ops.line.set(this.ops.line.subarray(0, n));
-    ops.length = n;
+    const ops = joinBatches([this.ops], this.ops.length);
     const header: TraceHeader = { fields: { workload: this.workload }, comments: [`workload: ${this.workload}`] };
     return { kind: "trace", header, ops };
   }
@@ -194,14 +187,8 @@ export class TraceRecorder implements ObjectAllocator {
     let o = this.ops;
     const i = o.length;
     if (i === o.capacity) {
-      const bigger = new TraceBatch(2 * i);
-      bigger.op.set(o.op);
-      bigger.id.set(o.id);
-      bigger.a.set(o.a);
-      bigger.b.set(o.b);
-      bigger.line.set(o.line);
-      bigger.length = i;
-      this.ops = o = bigger;
+      o = joinBatches([o], 2 * i);
+      this.ops = o;
     }
     o.op[i] = op;
     o.id[i] = id;
