@@ -104,7 +104,7 @@ export function chooseTicks(
     const spacing = span > 0 ? (lengthPx * step) / span : Number.POSITIVE_INFINITY;
     if (spacing < Math.max(1, gap) && i < steps.length - 1) continue;
     const values: number[] = [];
-    for (let k = Math.ceil(min / step - 1e-9); k * step <= max + 1e-9 * step; k++) values.push(k * step);
+    for (let k = firstMultiple(min, step); k * step <= max + 1e-9 * step; k++) values.push(k * step);
     const labels = format(values);
     last = { values, labels };
     let widest = 0;
@@ -115,10 +115,21 @@ export function chooseTicks(
   // No multiple of the largest step in range: the roundest number there is, alone.
   for (let i = steps.length - 1; i >= 0; i--) {
     const step = steps[i] as number;
-    const v = Math.ceil(min / step - 1e-9) * step;
+    const v = firstMultiple(min, step) * step;
     if (v <= max + 1e-9 * step) return { values: [v], labels: format([v]) };
   }
   return last;
+}
+
+/**
+ * The index of the first multiple of `step` at or above `min`: rounding
+ * forgiven (0.3 / 0.1), but never a multiple below `min` by more than
+ * rounding (0 for an axis starting at 1 with a step of 10^9).
+ */
+function firstMultiple(min: number, step: number): number {
+  let k = Math.ceil(min / step - 1e-9);
+  while (k * step < min - 1e-9 * Math.abs(min)) k++;
+  return k;
 }
 
 /** {@link chooseTicks} with {@link tickSteps} and {@link tickLabels}: the ticks of a numeric axis. */
@@ -141,7 +152,7 @@ export function bucketLabel(label: string): string {
 
 /** The helpers above and withCommas, as the source of the page's `H` object (with their names, whatever the bundler made of them). */
 function pageHelpers(): string {
-  const fns = { compactNumber, tickLabels, tickSteps, chooseTicks, axisTicks, bucketLabel, withCommas };
+  const fns = { compactNumber, tickLabels, tickSteps, firstMultiple, chooseTicks, axisTicks, bucketLabel, withCommas };
   return `${Object.values(fns)
     .map((f) => f.toString())
     .join("\n")}\nconst H = {${Object.entries(fns)

@@ -216,6 +216,10 @@ describe("axis ticks", () => {
     }
   });
 
+  it("an axis from 1 to 500,000,001 one pixel long still has its tick in range (found by the property below)", () => {
+    expectReadable(1, 500_000_001, 1, "count");
+  });
+
   it("any range, any length: labels never closer than their width, never alike", () => {
     fc.assert(
       fc.property(
