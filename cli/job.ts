@@ -1,4 +1,5 @@
 /** One replay of one trace file under one profile: what `replay` prints and each row of `compare`. */
+import { readFile } from "node:fs/promises";
 import {
   BlockAllocator,
   defineProfile,
@@ -13,6 +14,7 @@ import {
   renderHeapMap,
   replayTrace,
 } from "pymem";
+import { LIVE_ALIGNMENT, type LiveArenas, LiveRunError, liveArenas, liveRun } from "./live-run.js";
 import { openTrace } from "./read-trace.js";
 
 /** One replay to run: a trace file under a profile, and what to gather. */
@@ -29,6 +31,11 @@ export interface JobSpec {
   heapMaps?: boolean;
   /** Gather what the HTML report shows. */
   report?: boolean;
+  /**
+   * An addresses file of `pymem record --addresses`: the arenas go where the live run had them, so what depends on
+   * their alignment (the pools an unaligned arena loses) is the live run's too.
+   */
+  arenas?: string;
 }
 
 /** What the HTML report draws for one replay, gathered as it runs. */
@@ -109,12 +116,28 @@ function reservedRaw(): RawAllocator {
   }
 }
 
+/** The arena allocator placing arenas as the live run of an addresses file did. */
+async function liveArenasOf(file: string, profile: Profile, raw: RawAllocator): Promise<LiveArenas> {
+  const text = await readFile(file, "utf8");
+  // Only the arena lines place anything.
+  const arenaLines = text
+    .split("\n")
+    .filter((l) => l.startsWith("+") || l.startsWith("-"))
+    .join("\n");
+  const run = liveRun(arenaLines, profile.arenaSize, LIVE_ALIGNMENT);
+  if (run.arenas.length === 0) {
+    throw new LiveRunError(`${file} names no arena: it is not an addresses file of pymem record --addresses`);
+  }
+  return liveArenas(run, raw);
+}
+
 /** Replays one trace file as `spec` says; `onProgress` hears the ops replayed every 65,536 or so. */
 export async function runJob(spec: JobSpec, onProgress?: (ops: number) => void): Promise<JobResult> {
   const profile = typeof spec.profile === "string" ? getProfile(spec.profile) : defineProfile(spec.profile);
   // pymalloc alone: what the trace asks of it, with no objects or gc beside it in the raw heap.
   const raw = reservedRaw();
-  const blocks = new BlockAllocator({ raw, profile, checked: false });
+  const arenaAllocator = spec.arenas === undefined ? undefined : await liveArenasOf(spec.arenas, profile, raw);
+  const blocks = new BlockAllocator({ raw, profile, checked: false, ...(arenaAllocator ? { arenaAllocator } : {}) });
   const trace = openTrace(spec.trace);
   let atPeak: JobResult["atPeak"] = { ...mallocByteTotals(blocks.mallocStats(), profile), rawBytes: 0, op: 0 };
   const checkpoints: ReplayCheckpoint[] = [];

@@ -23,6 +23,7 @@ import {
   withCommas,
 } from "pymem";
 import { type JobResult, type JobSpec, runJob } from "./job.js";
+import { LiveRunError } from "./live-run.js";
 import { progress } from "./progress.js";
 import { checkReadable, demoTracePath, readTraceHeader } from "./read-trace.js";
 import { record } from "./record.js";
@@ -149,6 +150,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option("--json", "print the result as JSON")
     .option("--svg <file>", "write the heap map at the end to file, and at each s line to file.line-N.svg")
     .option("--html <file>", "write a self-contained HTML report (charts, heap map, stats) to file")
+    .option(
+      "--arenas <file>",
+      "put the arenas where a live run had them (the --addresses file of pymem record): its alignment losses too",
+    )
     .option("-q, --quiet", "no progress bar")
     .action((trace: string, o: ReplayOpts) => {
       run.task = () => replayCommand(trace, o, io);
@@ -190,25 +195,35 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
 
   program
     .command("record")
-    .description("run a Python program in an embedded CPython 3.11 and record its allocation trace")
+    .description("run a Python program in an embedded CPython (3.8 or later) and record its allocation trace")
     .argument("<out>", "trace file to write (.gz to compress)")
     .argument("<script>", "the Python script, after --")
     .argument("[args...]", "the script's arguments")
+    .option(
+      "--python <python>",
+      "the CPython to record with: any 3.8+ with a shared libpython and headers (default: $PYMEM_PYTHON, else python3)",
+    )
     .option("--addresses <file>", "also write the live run's block and arena addresses, to check a replay against")
+    .option(
+      "--stats <file>",
+      "also write the live pymalloc's report (sys._debugmallocstats()) at every checkpoint: start-up's end and each _pymem_record.checkpoint() the program calls",
+    )
     .usage("[options] OUT.trace.gz -- script.py [args...]")
-    .action((out: string, script: string, args: string[], o: { addresses?: string }) => {
-      run.task = async () => {
-        let status: number;
-        try {
-          status = await record(out, [script, ...args], o.addresses);
-        } catch (e) {
-          throw new InputError(`pymem record: ${(e as Error).message}`);
-        }
-        if (status !== 0)
-          throw new InputError(`pymem record: the program exited with status ${status}; trace written to ${out}`);
-        io.err(`trace written to ${out}\n`);
-      };
-    });
+    .action(
+      (out: string, script: string, args: string[], o: { python?: string; addresses?: string; stats?: string }) => {
+        run.task = async () => {
+          let status: number;
+          try {
+            status = await record(out, [script, ...args], o);
+          } catch (e) {
+            throw new InputError(`pymem record: ${(e as Error).message}`);
+          }
+          if (status !== 0)
+            throw new InputError(`pymem record: the program exited with status ${status}; trace written to ${out}`);
+          io.err(`trace written to ${out}\n`);
+        };
+      },
+    );
 
   program.helpCommand("help [command]", "show help for a command");
 
@@ -244,6 +259,7 @@ interface ReplayOpts {
   json?: boolean;
   svg?: string;
   html?: string;
+  arenas?: string;
   quiet?: boolean;
 }
 
@@ -259,12 +275,14 @@ interface CompareOpts {
 async function job(spec: JobSpec, onProgress?: (ops: number) => void): Promise<JobResult> {
   try {
     await checkReadable(spec.trace);
+    if (spec.arenas !== undefined) await checkReadable(spec.arenas);
   } catch (e) {
     throw new InputError((e as Error).message);
   }
   try {
     return await runJob(spec, onProgress);
   } catch (e) {
+    if (e instanceof LiveRunError) throw new InputError(`${spec.arenas}: ${e.message}`);
     throw asInputError(spec.trace, e);
   }
 }
@@ -294,6 +312,7 @@ async function replayCommand(trace: string, o: ReplayOpts, io: Io): Promise<void
         ...(o.every === undefined ? {} : { every: o.every }),
         ...(o.svg === undefined ? {} : { heapMaps: true }),
         ...(o.html === undefined ? {} : { report: true }),
+        ...(o.arenas === undefined ? {} : { arenas: o.arenas }),
       },
       (ops) => bar.update(ops),
     );
@@ -324,8 +343,11 @@ async function replayCommand(trace: string, o: ReplayOpts, io: Io): Promise<void
   io.out(formatSummary(result));
   if (o.every !== undefined) io.out(`\n${formatSeries(result)}`);
   if (o.everyCheckpoint) {
-    for (const cp of result.checkpoints)
-      io.out(`\n--- stats at line ${cp.line} (after ${withCommas(cp.op)} ops)\n${cp.stats ?? ""}`);
+    // Ops here are allocator calls, as a recording's header and its live reports count them: the earlier s lines
+    // (each an op of the replay) are left out.
+    result.checkpoints.forEach((cp, earlier) => {
+      io.out(`\n--- stats at line ${cp.line} (after ${withCommas(cp.op - earlier)} ops)\n${cp.stats ?? ""}`);
+    });
   }
   if (stats) io.out(`\n--- stats at the end\n${result.finalStats}`);
 }

@@ -28,11 +28,12 @@ import { writeFile } from "node:fs/promises";
 import type { Profile } from "pymem";
 import { type JobResult, runJob } from "./job.js";
 import { checkPath, checkReadable } from "./read-trace.js";
-import { record } from "./record.js";
+import { type RecordOptions, record } from "./record.js";
 import { htmlReport as renderReport } from "./report.js";
 
 export type { HeapMapAt, JobResult as ReplayRun, ReportData } from "./job.js";
 export { openTrace, readTrace, traceFiles } from "./read-trace.js";
+export type { RecordOptions } from "./record.js";
 
 /** Options of {@link replayFile}. */
 export interface ReplayFileOptions {
@@ -85,19 +86,20 @@ export async function writeHtmlReport(file: string, runs: JobResult[], title: st
 /**
  * Runs a Python program (`[script, ...args]`) in an embedded CPython and
  * writes its allocation trace to `out` (gzip when it ends in `.gz`), as
- * `pymem record` does. It needs make, a C compiler and a CPython 3.8–3.11
- * with its shared library and headers (`PYMEM_PYTHON`, else `python3`).
+ * `pymem record` does. It needs make, a C compiler and a CPython 3.8 or
+ * later with its shared library and headers: `options.python`, else
+ * `PYMEM_PYTHON`, else `python3`. The recorder is built once per interpreter.
  * Resolves to the program's exit status; the trace is written whatever it is.
  */
-export async function recordTrace(
-  out: string,
-  command: string[],
-  options: { addresses?: string } = {},
-): Promise<number> {
+export async function recordTrace(out: string, command: string[], options: RecordOptions = {}): Promise<number> {
   checkPath(out, "out");
   if (!Array.isArray(command) || command.length === 0 || !command.every((c) => typeof c === "string")) {
     throw new TypeError("command must be [script, ...args], strings, the script first");
   }
+  if (typeof options !== "object" || options === null)
+    throw new TypeError(`options must be an object, got ${String(options)}`);
   if (options.addresses !== undefined) checkPath(options.addresses, "options.addresses");
-  return record(out, command, options.addresses);
+  if (options.stats !== undefined) checkPath(options.stats, "options.stats");
+  if (options.python !== undefined) checkPath(options.python, "options.python");
+  return record(out, command, options);
 }

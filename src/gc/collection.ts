@@ -45,6 +45,16 @@ export const VISIT_MOVE = 2;
 /** 3.14.0's visit_add_to_container. */
 export const VISIT_ADD = 3;
 
+/** Whether the profile's CPython reports a collection's candidates and duration (3.15's gc.get_stats() and info). */
+export function reportsCandidates(profile: Profile): boolean {
+  return profile.gc === "generational-3.15";
+}
+
+/** Milliseconds from a monotonic clock: browsers and Node both have `performance`. */
+function now(): number {
+  return performance.now();
+}
+
 /** What both collectors keep, and the phases they share. */
 export abstract class Collection extends GcLists {
   /** gc.get_count()'s counters (3.14.0: the young count, then old[0]'s and old[1]'s). */
@@ -53,6 +63,8 @@ export abstract class Collection extends GcLists {
   readonly thresholds = new Int32Array(NUM_GENERATIONS);
   /** gc.get_stats(), per generation. */
   readonly stats: GcGenerationStats[] = [];
+  /** The objects the current collection's update_refs counted (3.15 reports them as "candidates"). */
+  candidates = 0;
   /** `gc.garbage`. */
   readonly garbage: number[] = [];
   /** DEBUG_SAVEALL. */
@@ -75,6 +87,7 @@ export abstract class Collection extends GcLists {
     "counts",
     "thresholds",
     "stats",
+    "candidates",
     "garbage",
     "saveAll",
     "enabled",
@@ -99,7 +112,13 @@ export abstract class Collection extends GcLists {
     const raw = view.allocator.raw;
     super(view.u32, (size) => raw.malloc(size), unreachableMask, keptNextBits);
     this.thresholds.set(profile.gcThresholds);
-    for (let i = 0; i < NUM_GENERATIONS; i++) this.stats.push({ collections: 0, collected: 0, uncollectable: 0 });
+    for (let i = 0; i < NUM_GENERATIONS; i++) {
+      this.stats.push(
+        reportsCandidates(profile)
+          ? { collections: 0, collected: 0, uncollectable: 0, candidates: 0, duration: 0 }
+          : { collections: 0, collected: 0, uncollectable: 0 },
+      );
+    }
   }
 
   // ------------------------------------------------------------ what the collectors decide
@@ -176,19 +195,39 @@ export abstract class Collection extends GcLists {
 
   /** A collection between gc.callbacks' "start" and "stop", with the errors of the code it runs held. */
   collectWithCallback(generation: number): number {
-    if (this.events.hasListeners("gc:start"))
-      this.events.emit("gc:start", { generation, collected: 0, uncollectable: 0 });
+    // 3.15 adds what the collection examined and how long it took to the info dict and gc.get_stats().
+    const more = reportsCandidates(this.profile);
+    if (this.events.hasListeners("gc:start")) {
+      this.events.emit(
+        "gc:start",
+        more
+          ? { generation, collected: 0, uncollectable: 0, candidates: 0, duration: 0 }
+          : { generation, collected: 0, uncollectable: 0 },
+      );
+    }
     this.view.holdErrors();
     let found: [number, number];
+    const started = more ? now() : 0;
+    this.candidates = 0;
     try {
       found = this.collectMain(generation);
     } catch (e) {
       this.view.releaseErrors(true);
       throw e;
     }
-    this.view.releaseErrors();
     const [collected, uncollectable] = found;
-    if (this.events.hasListeners("gc:stop")) this.events.emit("gc:stop", { generation, collected, uncollectable });
+    if (more) {
+      const duration = (now() - started) / 1000;
+      const s = this.stats[generation] as GcGenerationStats;
+      s.candidates = (s.candidates ?? 0) + this.candidates;
+      s.duration = (s.duration ?? 0) + duration;
+      this.view.releaseErrors();
+      if (this.events.hasListeners("gc:stop"))
+        this.events.emit("gc:stop", { generation, collected, uncollectable, candidates: this.candidates, duration });
+    } else {
+      this.view.releaseErrors();
+      if (this.events.hasListeners("gc:stop")) this.events.emit("gc:stop", { generation, collected, uncollectable });
+    }
     return collected + uncollectable;
   }
 
@@ -305,16 +344,22 @@ export abstract class Collection extends GcLists {
       this.events.emit("gc:phase", { generation, phase, objects: this.listSize(list) });
   }
 
-  protected deduceUnreachable(base: number, unreachable: number): void {
-    this.updateRefs(base);
+  /** deduce_unreachable; returns the candidates update_refs counted. */
+  protected deduceUnreachable(base: number, unreachable: number): number {
+    const candidates = this.updateRefs(base);
     this.subtractRefs(base);
     this.listInit(unreachable);
     this.moveUnreachable(base, unreachable);
+    return candidates;
   }
 
-  /** update_refs: gc_refs = refcount, COLLECTING set (3.12+: immortals go to the permanent generation). */
-  protected updateRefs(containers: number): void {
+  /**
+   * update_refs: gc_refs = refcount, COLLECTING set (3.12+: immortals go to the permanent generation). Returns the
+   * objects it set so, the collection's candidates.
+   */
+  protected updateRefs(containers: number): number {
     const immortals = this.profile.immortalRefcount !== null;
+    let candidates = 0;
     for (let g = this.next(containers); g !== containers; ) {
       const next = this.next(g);
       const op = g + 16;
@@ -326,8 +371,10 @@ export abstract class Collection extends GcLists {
       }
       // gc_reset_refs: the refcount, COLLECTING, and the FINALIZED bit kept.
       this.setWord(g + 8, this.view.refcount(op) * 4 + (this.prevLow(g) & PREV_MASK_FINALIZED) + PREV_MASK_COLLECTING);
+      candidates++;
       g = next;
     }
+    return candidates;
   }
 
   /** subtract_refs: references from inside the set do not keep anything alive. */

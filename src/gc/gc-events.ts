@@ -15,6 +15,13 @@ export interface GcInfo {
   collected: number;
   /** The info dict's "uncollectable": objects kept by legacy finalizers (tp_del) and what they reach; 0 at "start". */
   uncollectable: number;
+  /**
+   * 3.15+: the info dict's "candidates", the objects the collection examined (those of the generations it
+   * merged, as update_refs counts them); 0 at "start". Absent where the release does not report it.
+   */
+  candidates?: number;
+  /** 3.15+: the info dict's "duration", the collection's wall time in seconds (here, the model's); 0 at "start". */
+  duration?: number;
 }
 
 /** Per-generation statistics (`gc.get_stats()`). */
@@ -25,6 +32,10 @@ export interface GcGenerationStats {
   collected: number;
   /** `gc.get_stats()`' "uncollectable": objects its collections found uncollectable, in total. */
   uncollectable: number;
+  /** 3.15+: `gc.get_stats()`' "candidates": objects its collections examined, in total. */
+  candidates?: number;
+  /** 3.15+: `gc.get_stats()`' "duration": seconds its collections took, in total (here, the model's). */
+  duration?: number;
 }
 
 /** Events of {@link CycleCollector}. */

@@ -93,7 +93,7 @@ export class GenerationalCollection extends Collection {
     const young = this.head(generation);
     const old = generation < NUM_GENERATIONS - 1 ? this.head(generation + 1) : young;
     const unreachable = this.head(UNREACHABLE);
-    this.deduceUnreachable(young, unreachable);
+    this.candidates = this.deduceUnreachable(young, unreachable);
     this.phase(generation, "move_unreachable", unreachable);
     this.untrackTuples(young);
     if (young !== old) {

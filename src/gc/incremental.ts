@@ -239,7 +239,7 @@ export class IncrementalCollection extends Collection {
    */
   private collectRegion(generation: number, from: number, to: number): [number, number] {
     const unreachable = this.head(UNREACHABLE);
-    this.deduceUnreachable(from, unreachable);
+    this.candidates = this.deduceUnreachable(from, unreachable);
     this.phase(generation, "move_unreachable", unreachable);
     this.untrackTuples(from);
     if (from !== to) this.listMerge(from, to);

@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import {
   BlockAllocator,
   CycleCollector,
+  type GcInfo,
   type ObjectAllocator,
   type Profile,
   RawAllocator,
@@ -74,6 +75,8 @@ export interface Holding {
   scale?: number;
   /** gc's heap_size when the program starts (3.14). */
   heapSize?: number;
+  /** Log what gcPythonStatsScript logs, with the same `watch`. */
+  stats?: StatsWatch;
 }
 
 /**
@@ -98,6 +101,15 @@ export function runGcWithPymem(
     gc.freeze();
   }
   const log: string[] = [];
+  const calls: string[] = [];
+  if (holding.stats === "callbacks") {
+    const heard = (phase: string) => (e: GcInfo) => {
+      const duration = e.duration === undefined ? -1 : e.duration >= 0 ? 1 : 0;
+      calls.push(`${phase} ${e.generation} ${e.collected} ${e.uncollectable} ${e.candidates ?? -1} ${duration}`);
+    };
+    gc.on("gc:start", heard("start"));
+    gc.on("gc:stop", heard("stop"));
+  }
   const idOf = new Map<number, number>();
   const addr = new Map<number, number>();
   const resurrectIds = new Set<number>();
@@ -161,7 +173,16 @@ export function runGcWithPymem(
           .map(([id]) => id)
           .sort((x, y) => x - y);
         let line = `collect ${o.generation} -> ${n}; alive ${alive.join(",")}`;
-        if (holding.locals) {
+        if (holding.stats !== undefined) {
+          const stats = gc
+            .getStats()
+            .map((g) => [g.collections, g.collected, g.uncollectable, g.candidates ?? -1].join("/"));
+          line += `; stats ${stats.join(" ")}`;
+          line +=
+            holding.stats === "count"
+              ? `; count ${gc.getCount().join(",")}`
+              : `; callbacks ${calls.splice(0).join(", ")}`;
+        } else if (holding.locals) {
           const stats = gc.getStats().map((g) => `${g.collections}/${g.collected}/${g.uncollectable}`);
           line += `; count ${gc.getCount().join(",")}; stats ${stats.join(" ")}`;
         }
@@ -226,6 +247,99 @@ export function gcPythonScript(ops: GcOp[]): string {
       case "collect":
         lines.push(
           `n = gc.collect(${op.generation}); log.append('collect ${op.generation} -> %d; alive %s' % (n, ','.join(str(i) for i, r in mon.items() if i is not None and r() is not None)))`,
+        );
+        break;
+    }
+  }
+  lines.push("import json", "print(json.dumps(log))");
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * What gcPythonStatsScript logs beside the collections: gc.get_count() right
+ * after each, or what gc.callbacks received at its start and stop. Not both:
+ * with a callback registered, CPython builds an info dict at each stop, and
+ * after a full collection (which empties the free lists) that dict is a new
+ * allocation that goes back to a free list, leaving gc.get_count() one up, a
+ * matter of the interpreter's free lists, not of the collector.
+ */
+export type StatsWatch = "count" | "callbacks";
+
+/**
+ * The program as a Python script logging, besides what gcPythonScript logs,
+ * the gc.get_stats() records (3.15: with "candidates") as they are right
+ * after each collection, and `watch`: gc.get_count() then, or what
+ * gc.callbacks received at its start and stop (3.15: "candidates", and
+ * whether "duration" is a float of zero or more). Nothing the logging
+ * allocates is alive at the next collection, and weak-reference callbacks are
+ * one function made before the freeze, so the gc objects of the program are
+ * exactly pymem's.
+ */
+export function gcPythonStatsScript(ops: GcOp[], watch: StatsWatch): string {
+  const lines = [
+    "import gc, weakref",
+    "gc.disable()",
+    "log = []",
+    "keep = []",
+    "resurrected = []",
+    "calls = []",
+    "tags = {}",
+    "mon = {None: []}",
+    ...PY_NODE,
+    "def cb(r):",
+    "    log.append('cb ' + tags[id(r)])",
+    // Only ints and interned strings go into `calls` while a collection runs: no gc object is made there.
+    "def heard(phase, info):",
+    "    d = info.get('duration')",
+    "    calls.append(phase)",
+    "    calls.append(info['generation'])",
+    "    calls.append(info['collected'])",
+    "    calls.append(info['uncollectable'])",
+    "    calls.append(info.get('candidates', -1))",
+    "    calls.append(-1 if d is None else 1 if type(d) is float and d >= 0 else 0)",
+    "def said():",
+    "    out = ', '.join(' '.join(str(x) for x in calls[i:i + 6]) for i in range(0, len(calls), 6))",
+    "    del calls[:]",
+    "    return out",
+    "def record(g, n, c, s):",
+    "    alive = ','.join(str(i) for i, r in mon.items() if i is not None and r() is not None)",
+    "    st = ' '.join('%d/%d/%d/%d' % (now['collections'] - was['collections'], now['collected'] - was['collected'], now['uncollectable'] - was['uncollectable'], now.get('candidates', -1) - was.get('candidates', 0) if 'candidates' in now else -1) for now, was in zip(s, base))",
+    watch === "count"
+      ? "    log.append('collect %d -> %d; alive %s; stats %s; count %d,%d,%d' % (g, n, alive, st, c[0], c[1], c[2]))"
+      : "    log.append('collect %d -> %d; alive %s; stats %s; callbacks %s' % (g, n, alive, st, said()))",
+    "o = {None: []}",
+    ...(watch === "callbacks" ? ["gc.callbacks.append(heard)"] : []),
+    // Taken before the freeze, so that it is frozen too and no collection meets it.
+    "base = gc.get_stats()",
+    "gc.freeze()",
+  ];
+  for (const op of ops) {
+    switch (op.op) {
+      case "new":
+        lines.push(
+          `o[${op.id}] = Node(${op.id}, ${op.resurrect ? "True" : "False"}); mon[${op.id}] = weakref.ref(o[${op.id}])`,
+        );
+        break;
+      case "set":
+        lines.push(`o[${op.id}].s${op.slot} = o[${op.target}]`);
+        break;
+      case "clear":
+        lines.push(`try:\n    del o[${op.id}].s${op.slot}\nexcept AttributeError:\n    pass`);
+        break;
+      case "drop":
+        lines.push(`del o[${op.id}]`);
+        break;
+      case "weak":
+        lines.push(`keep.append(weakref.ref(o[${op.id}], cb)); tags[id(keep[-1])] = '${op.tag}'`);
+        break;
+      case "release":
+        lines.push("while resurrected:\n    resurrected.pop()");
+        break;
+      case "collect":
+        // The count and the stats are read before anything else runs; what they are read into is gone again
+        // before the next collection.
+        lines.push(
+          `n = gc.collect(${op.generation}); c = gc.get_count(); s = gc.get_stats(); record(${op.generation}, n, c, s); del c, s`,
         );
         break;
     }

@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { type LiveRun, liveArenas } from "../../cli/live-run.js";
 import { type ArenaAllocator, BlockAllocator, type Profile, RawAllocator } from "../../src/index.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -81,6 +82,62 @@ export function replayWithPymem(
   }
   stats();
   return { lines, arenas };
+}
+
+/** pymem's side of a live run: the stream as LiveRun writes it, the report at each `s` line, the ops replayed. */
+export interface LiveReplay {
+  lines: string[];
+  stats: string[];
+  ops: number;
+}
+
+/**
+ * Replays a recording through a fresh BlockAllocator under `profile` with its
+ * arenas where the live run had them, writing the stream the live run's
+ * addresses file gives (offsets from the live base).
+ */
+export function replayLive(text: string, profile: Profile, run: LiveRun): LiveReplay {
+  const raw = new RawAllocator();
+  const arenaAllocator = liveArenas(run, raw);
+  const blocks = new BlockAllocator({ raw, profile, arenaAllocator });
+  const at = arenaAllocator.region;
+  const lines: string[] = [];
+  const stats: string[] = [];
+  blocks.on("arena:alloc", (e) => lines.push(`+${e.address - at}`));
+  blocks.on("arena:free", (e) => lines.push(`-${e.address - at}`));
+  const ptr = new Map<number, number>();
+  const addr = (p: number) => lines.push(blocks.owns(p) ? `a ${p - at}` : "a raw");
+  let ops = 0;
+  for (const line of text.split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    const f = line.split(" ");
+    const id = Number(f[1]);
+    if (f[0] !== "s") ops++;
+    switch (f[0]) {
+      case "m":
+        ptr.set(id, blocks.malloc(Number(f[2])));
+        addr(ptr.get(id) as number);
+        break;
+      case "c":
+        ptr.set(id, blocks.calloc(Number(f[2]), Number(f[3])));
+        addr(ptr.get(id) as number);
+        break;
+      case "r":
+        ptr.set(id, blocks.realloc(ptr.get(id) ?? 0, Number(f[2])));
+        addr(ptr.get(id) as number);
+        break;
+      case "f":
+        blocks.free(ptr.get(id) ?? 0);
+        ptr.delete(id);
+        break;
+      case "s":
+        stats.push(blocks.debugMallocStats());
+        break;
+      default:
+        throw new Error(`bad trace line ${JSON.stringify(line)}`);
+    }
+  }
+  return { lines, stats, ops };
 }
 
 /** sha256 of a stream, for golden files. */

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { gunzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../cli/main.js";
-import { recorderBinary } from "../../cli/record.js";
+import { recorderFor } from "../../cli/record.js";
 import { createHeap, parseTrace, replayTrace } from "../../src/index.js";
 import { findInterpreter } from "../oracle/pymalloc-oracle.js";
 
@@ -21,7 +21,7 @@ function setUp(): { skip?: string } {
   if (typeof py === "string") return { skip: py };
   if (spawnSync("gcc", ["--version"]).status !== 0) return { skip: "gcc is not installed" };
   try {
-    recorderBinary(`${py.libdir}/../bin/python3.11`);
+    recorderFor(`${py.libdir}/../bin/python3.11`);
   } catch (e) {
     return { skip: (e as Error).message.split("\n")[0] as string };
   }

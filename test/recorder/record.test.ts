@@ -8,8 +8,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { liveRun } from "../../cli/live-run.js";
 import { main } from "../../cli/main.js";
-import { recorderBinary } from "../../cli/record.js";
+import { recorderFor } from "../../cli/record.js";
 import { createHeap, parseTrace, profiles, replayTrace } from "../../src/index.js";
 import {
   buildReplay,
@@ -18,7 +19,6 @@ import {
   replayWithPymem,
   runReplay,
 } from "../oracle/pymalloc-oracle.js";
-import { liveRun } from "./live-run.js";
 
 function setUp(): { harness?: string; skip?: string } {
   const py = findInterpreter("3.11");
@@ -26,7 +26,7 @@ function setUp(): { harness?: string; skip?: string } {
   const harness = buildReplay(py);
   if (typeof harness !== "string") return harness;
   try {
-    recorderBinary(`${py.libdir}/../bin/python3.11`);
+    recorderFor(`${py.libdir}/../bin/python3.11`);
   } catch (e) {
     return { skip: (e as Error).message.split("\n")[0] as string };
   }

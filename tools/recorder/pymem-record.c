@@ -3,7 +3,7 @@
  * allocation trace (trace-format v1) of its object allocator, start-up to
  * shutdown.
  *
- *   pymem-record [--addresses FILE] OUT.trace -- script.py [args...]
+ *   pymem-record [--addresses FILE] [--stats FILE] [--program PYTHON] OUT.trace -- script.py [args...]
  *
  * Hooks go on the MEM and OBJ domains (both served by pymalloc) after
  * Py_PreInitialize and before Py_InitializeFromConfig, the window in which
@@ -16,6 +16,15 @@
  * an arena) and "+0x..." / "-0x..." when an arena was taken or given back (the
  * arena allocator is wrapped too), so a replay can be checked against the live
  * run address for address.
+ *
+ * --stats FILE writes the live pymalloc's own report (_PyObject_DebugMallocStats, the first part of
+ * sys._debugmallocstats()) at every checkpoint: the end of start-up, and each call the program makes to
+ * _pymem_record.checkpoint(), a module the recorder builds in. Each checkpoint is an `s` line of the trace, so the
+ * report can be set beside a replay's at the same op.
+ *
+ * --program PYTHON is the interpreter whose libpython the recorder runs: its path-finding starts there, so the
+ * program sees that installation's standard library and site-packages (a virtual environment's included), wherever
+ * the installation lives.
  *
  * The program runs in a child process and the parent writes the trace when it is gone, so a program that ends by
  * sys.exit(), by an uncaught exception or by KeyboardInterrupt is recorded to the end of finalization, and the header's
@@ -134,7 +143,8 @@ static void release_id(uint64_t id) {
 
 /* ---- logging ---- */
 
-static FILE *body, *addr_out;
+static FILE *body, *addr_out, *stats_out;
+static uint64_t n_checkpoints;
 static int logging;
 static uint64_t n_ops, n_m, n_c, n_r, n_f, n_failed, skipped_free, skipped_realloc, live, peak_live;
 static PyMemAllocatorEx orig_mem, orig_obj;
@@ -239,6 +249,45 @@ static void arena_free(void *ctx, void *p, size_t size) {
     orig_arena.free(orig_arena.ctx, p, size);
 }
 
+/* Declared in the headers of some releases only (an internal one since 3.13), exported by all of them. */
+PyAPI_FUNC(int) _PyObject_DebugMallocStats(FILE *out);
+
+/* An s line, and the live report beside it. Nothing here allocates through the hooked domains. */
+static void checkpoint_now(void) {
+    int was = logging;
+    logging = 0;
+    fprintf(body, "s\n");
+    n_checkpoints++;
+    if (stats_out) {
+        fprintf(stats_out, "--- checkpoint %llu after op %llu\n", (unsigned long long)n_checkpoints,
+                (unsigned long long)n_ops);
+        /* The report is written only while pymalloc itself serves the object domain: the hooks step aside for it. */
+        PyMemAllocatorEx hooked;
+        PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &hooked);
+        PyMem_SetAllocator(PYMEM_DOMAIN_OBJ, &orig_obj);
+        _PyObject_DebugMallocStats(stats_out);
+        PyMem_SetAllocator(PYMEM_DOMAIN_OBJ, &hooked);
+        fflush(stats_out);
+    }
+    logging = was;
+}
+
+static PyObject *checkpoint_py(PyObject *self, PyObject *unused) {
+    checkpoint_now();
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef record_methods[] = {
+    {"checkpoint", checkpoint_py, METH_NOARGS,
+     "Marks a checkpoint: an s line in the trace (and the live pymalloc report with --stats)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef record_module = {PyModuleDef_HEAD_INIT, "_pymem_record",
+                                           "What pymem-record offers the program it records.", -1, record_methods};
+
+static PyObject *init_record_module(void) { return PyModule_Create(&record_module); }
+
 static void die_status(PyStatus status) {
     if (PyStatus_Exception(status)) Py_ExitStatusException(status);
 }
@@ -267,6 +316,7 @@ static void finalized(void) {
     summary_t s = {n_ops, n_m, n_c, n_r, n_f, n_failed, skipped_free, skipped_realloc, live, peak_live, max_id, 0};
     if (fflush(body) != 0 || ferror(body)) s.write_errno = errno ? errno : EIO;
     if (addr_out && (fflush(addr_out) != 0 || ferror(addr_out))) s.write_errno = errno ? errno : EIO;
+    if (stats_out && (fflush(stats_out) != 0 || ferror(stats_out))) s.write_errno = errno ? errno : EIO;
     /* Smaller than PIPE_BUF: one write, never partial, and the pipe is empty so it does not block. */
     if (write(summary_fd, &s, sizeof s) < 0) perror("pymem-record: pipe");
     close(summary_fd);
@@ -278,17 +328,19 @@ static void finalized(void) {
 static void before_fork(void) {
     fflush(body);
     if (addr_out) fflush(addr_out);
+    if (stats_out) fflush(stats_out);
 }
 
 static void in_forked_child(void) {
     logging = 0;
     addr_out = NULL;
+    stats_out = NULL;
     close(summary_fd);
     summary_fd = -1;
 }
 
 /* The child: hooks the allocators, runs the program and finalizes; returns the program's exit status. */
-static int run_program(int argc, char **argv) {
+static int run_program(int argc, char **argv, const char *program) {
     pthread_atfork(before_fork, NULL, in_forked_child);
 
     PyPreConfig pre;
@@ -296,6 +348,10 @@ static int run_program(int argc, char **argv) {
     pre.allocator = PYMEM_ALLOCATOR_PYMALLOC;
     pre.use_environment = 0;
     die_status(Py_PreInitialize(&pre));
+    if (PyImport_AppendInittab("_pymem_record", init_record_module) != 0) {
+        fprintf(stderr, "pymem-record: PyImport_AppendInittab failed\n");
+        return 1;
+    }
 
     PyMem_GetAllocator(PYMEM_DOMAIN_MEM, &orig_mem);
     PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &orig_obj);
@@ -315,6 +371,7 @@ static int run_program(int argc, char **argv) {
     config.user_site_directory = 0;
     config.use_environment = 0;
     config.parse_argv = 0;
+    if (program) die_status(PyConfig_SetString(&config, &config.program_name, Py_DecodeLocale(program, NULL)));
     die_status(PyConfig_SetString(&config, &config.run_filename, Py_DecodeLocale(argv[0], NULL)));
     wchar_t **wargv = calloc((size_t)argc + 1, sizeof(wchar_t *));
     for (int k = 0; k < argc; k++) wargv[k] = Py_DecodeLocale(argv[k], NULL);
@@ -327,8 +384,9 @@ static int run_program(int argc, char **argv) {
     }
 
     logging = 0;
-    fprintf(body, "# --- interpreter start-up done ---\ns\n");
+    fprintf(body, "# --- interpreter start-up done ---\n");
     logging = 1;
+    checkpoint_now();
     return Py_RunMain(); /* runs the script, then finalizes the interpreter (unless SystemExit already did) */
 }
 
@@ -384,7 +442,7 @@ int main(int argc, char **argv) {
         execv("/proc/self/exe", argv);
     }
 #endif
-    const char *out = NULL, *addresses = NULL;
+    const char *out = NULL, *addresses = NULL, *stats = NULL, *program = NULL;
     int i = 1;
     for (; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0) {
@@ -392,6 +450,10 @@ int main(int argc, char **argv) {
             break;
         } else if (strcmp(argv[i], "--addresses") == 0 && i + 1 < argc) {
             addresses = argv[++i];
+        } else if (strcmp(argv[i], "--stats") == 0 && i + 1 < argc) {
+            stats = argv[++i];
+        } else if (strcmp(argv[i], "--program") == 0 && i + 1 < argc) {
+            program = argv[++i];
         } else if (!out) {
             out = argv[i];
         } else {
@@ -399,7 +461,7 @@ int main(int argc, char **argv) {
         }
     }
     if (!out || i >= argc) {
-        fprintf(stderr, "usage: pymem-record [--addresses FILE] OUT.trace -- script.py [args...]\n");
+        fprintf(stderr, "usage: pymem-record [--addresses FILE] [--stats FILE] [--program PYTHON] OUT.trace -- script.py [args...]\n");
         return 2;
     }
     /* The body goes next to the trace (the same file system, known to be writable, room for a large run) and its
@@ -422,6 +484,14 @@ int main(int argc, char **argv) {
         }
         fcntl(fileno(addr_out), F_SETFD, FD_CLOEXEC);
         setvbuf(addr_out, NULL, _IOFBF, 1 << 20);
+    }
+    if (stats) {
+        stats_out = fopen(stats, "w");
+        if (!stats_out) {
+            perror(stats);
+            return 1;
+        }
+        fcntl(fileno(stats_out), F_SETFD, FD_CLOEXEC);
     }
     int channel[2];
     if (pipe(channel) != 0) {
@@ -450,10 +520,11 @@ int main(int argc, char **argv) {
         sigaction(SIGQUIT, &old_quit, NULL);
         close(channel[0]);
         summary_fd = channel[1];
-        return run_program(argc - i, argv + i);
+        return run_program(argc - i, argv + i, program);
     }
     close(channel[1]);
     if (addr_out) fclose(addr_out); /* the child's to write */
+    if (stats_out) fclose(stats_out);
     struct sigaction forward = ignore;
     forward.sa_handler = pass_on;
     sigaction(SIGTERM, &forward, NULL);
