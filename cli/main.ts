@@ -14,9 +14,11 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import {
   defaultProfile,
   type Profile,
+  type ProfileProof,
   parseProfileSpec,
   profileForRelease,
   profileFromJson,
+  profileProofs,
   profiles,
   TraceError,
   VERSION,
@@ -87,13 +89,6 @@ export function cliProfile(value: string): Profile {
 
 function profileList(value: string, previous: Profile[] | undefined): Profile[] {
   return [...(previous ?? []), cliProfile(value)];
-}
-
-/** -p for the commands that take one profile, cpython-3.11 by default. */
-function profileOption(): Option {
-  return new Option("-p, --profile <profile>", PROFILE_HELP)
-    .argParser(cliProfile)
-    .default(defaultProfile, defaultProfile.name);
 }
 
 /** -p for replay: by default the profile of the release the trace's header names. */
@@ -182,14 +177,24 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         const one = spec === undefined ? undefined : cliProfile(spec);
         if (o.json) io.out(`${JSON.stringify(one ?? profiles, null, 2)}\n`);
         else for (const p of one ? [one] : Object.values(profiles)) io.out(`${describeProfile(p)}\n`);
+        if (!o.json && one === undefined) {
+          io.out(
+            `\nThe default is ${defaultProfile.name}, the newest release whose every layer is proved against the real interpreter (docs/which-profile.md).\n`,
+          );
+        }
       };
     });
 
   program
     .command("demo")
     .description("replay a trace of a real CPython run shipped with pymem and show what pymalloc did")
-    .addOption(profileOption())
-    .action((o: { profile: Profile }) => {
+    .addOption(
+      new Option(
+        "-p, --profile <profile>",
+        `${PROFILE_HELP} (default: the profile of the release that recorded the shipped trace, cpython-3.11)`,
+      ).argParser(cliProfile),
+    )
+    .action((o: { profile?: Profile }) => {
       run.task = () => demoCommand(o.profile, io);
     });
 
@@ -537,8 +542,11 @@ async function inWorkers(specs: JobSpec[], n: number, tick: () => void): Promise
   return results;
 }
 
-async function demoCommand(profile: Profile, io: Io): Promise<void> {
+async function demoCommand(chosen: Profile | undefined, io: Io): Promise<void> {
   const trace = await demoTracePath();
+  // The shipped trace replays under its own release's profile unless told otherwise: that is the exact one.
+  const release = (await readTraceHeader(trace)).python;
+  const profile = chosen ?? (release === undefined ? undefined : profileForRelease(release)) ?? defaultProfile;
   const r = await job({ trace, profile });
   io.out(
     [
@@ -555,11 +563,25 @@ async function demoCommand(profile: Profile, io: Io): Promise<void> {
 }
 
 function describeProfile(p: Profile): string {
+  const proof = (profileProofs as Record<string, ProfileProof>)[p.name];
+  const proved =
+    proof === undefined
+      ? ""
+      : `\n  ${proof.releases}${proof.proved ? "" : " (not every layer proved against a real interpreter)"}: pymalloc ${proof.pymalloc}; gc ${proof.gc}; refcounting and debug hooks ${proof.objects}`;
+  return `${describeParameters(p)}${proved}`;
+}
+
+function describeParameters(p: Profile): string {
   return `${p.name.padEnd(14)} arenas ${p.arenaSize / 1024} KiB, pools ${p.poolSize / 1024} KiB, pool header ${p.poolOverhead} B, threshold ${p.smallRequestThreshold} B, ${p.keepLastFreeArena ? "keeps" : "releases"} the last free arena, gc ${p.gc} (${p.gcThresholds.join(", ")})`;
 }
 
 const invokedDirectly = process.argv[1] !== undefined && /(?:^|[\\/])(?:main\.ts|cli\.js|pymem)$/.test(process.argv[1]);
 if (invokedDirectly) {
+  // Output piped into a reader that stops early (pymem profiles | head) ends the command quietly, as Unix tools do.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   main(process.argv.slice(2)).then(
     (status) => {
       process.exitCode = status;

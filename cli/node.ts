@@ -25,9 +25,9 @@
  */
 
 import { writeFile } from "node:fs/promises";
-import type { Profile } from "pymem";
+import { defaultProfile, type Profile, profileForRelease } from "pymem";
 import { type JobResult, runJob } from "./job.js";
-import { checkPath, checkReadable } from "./read-trace.js";
+import { checkPath, checkReadable, readTraceHeader } from "./read-trace.js";
 import { type RecordOptions, record } from "./record.js";
 import { htmlReport as renderReport } from "./report.js";
 
@@ -37,8 +37,13 @@ export type { RecordOptions } from "./record.js";
 
 /** Options of {@link replayFile}. */
 export interface ReplayFileOptions {
-  /** A profile, or a built-in profile's name (default `cpython-3.11`). */
+  /**
+   * A profile, or a built-in profile's name; by default the profile of the release the trace's `# python:` line
+   * names, as `pymem replay` takes it, else `defaultProfile`.
+   */
   profile?: Profile | string;
+  /** Put the arenas where a live run had them: the addresses file of `pymem record --addresses`. */
+  arenas?: string;
   /** Keep the stats report of every `s` line (`checkpoints`). */
   everyCheckpoint?: boolean;
   /** Sample a time series every this many ops (`series`). */
@@ -62,7 +67,16 @@ export async function replayFile(path: string, options: ReplayFileOptions = {}):
   checkPath(path);
   await checkReadable(path);
   const { onProgress, profile, ...rest } = options;
-  return runJob({ trace: path, profile: profile ?? "cpython-3.11", ...rest }, onProgress);
+  if (rest.arenas !== undefined) {
+    checkPath(rest.arenas, "options.arenas");
+    await checkReadable(rest.arenas);
+  }
+  let chosen = profile;
+  if (chosen === undefined) {
+    const release = (await readTraceHeader(path)).python;
+    chosen = (release === undefined ? undefined : profileForRelease(release)) ?? defaultProfile;
+  }
+  return runJob({ trace: path, profile: chosen, ...rest }, onProgress);
 }
 
 /**

@@ -23,6 +23,7 @@ export type { AllocatorStats, ObjectAllocator } from "./object-allocator.js";
 export type { ObjectEvents } from "./objects/object-events.js";
 export { instanceBytes, type ObjectType, type TypeSpec } from "./objects/object-type.js";
 export { RefCounter, type RefCounterOptions } from "./objects/ref-counter.js";
+export { type ProfileProof, profileProofs } from "./profile-proofs.js";
 export { parseProfileSpec, profileFromJson } from "./profile-spec.js";
 export {
   type ArenaMap,

@@ -326,8 +326,11 @@ export type ProfileName =
   | "cpython-3.15"
   | "cpython-3.15-hugepages";
 
-/** The profile used when none is given: the newest CPython whose pymalloc is proved against the real one here. */
-export const defaultProfile: Profile = profiles["cpython-3.11"];
+/**
+ * The profile used when none is given: the newest CPython whose every layer is proved against the real interpreter
+ * here (see {@link profileProofs}).
+ */
+export const defaultProfile: Profile = profiles["cpython-3.15"];
 
 /** A built-in profile by name; throws RangeError naming the unknown name and listing the known ones. */
 export function getProfile(name: string): Profile {

@@ -42,6 +42,7 @@ function rank(file: string): number {
     "version.ts": 0,
     "profiles.ts": 0,
     "profile-spec.ts": 0,
+    "profile-proofs.ts": 0,
     raw: 1,
     "object-allocator.ts": 2,
     pymalloc: 2,

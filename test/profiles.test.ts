@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import {
   type ArenaMap,
@@ -5,10 +7,36 @@ import {
   defineProfile,
   getProfile,
   type Profile,
+  type ProfileName,
   profileForRelease,
+  profileProofs,
   profiles,
   radixLevels,
 } from "../src/index.js";
+
+describe("profileProofs", () => {
+  it("says what docs/which-profile.md's table says, row for row", () => {
+    const doc = readFileSync(fileURLToPath(new URL("../docs/which-profile.md", import.meta.url)), "utf8");
+    const rows = doc
+      .split("\n")
+      .filter((l) => l.startsWith("| ") && !l.startsWith("| your CPython") && !l.startsWith("| ---"))
+      .map((l) =>
+        l
+          .slice(1, -1)
+          .split(" | ")
+          .map((c) => c.trim()),
+      );
+    const expected = Object.entries(profileProofs).map(([name, p]) => [
+      p.releases,
+      `\`${name}\``,
+      p.pymalloc,
+      p.gc,
+      p.objects,
+    ]);
+    expect(rows).toEqual(expected);
+    expect(Object.keys(profileProofs)).toEqual(Object.keys(profiles));
+  });
+});
 
 describe("profiles", () => {
   it("has one frozen profile per release 3.8 to 3.15, each valid", () => {
@@ -29,7 +57,10 @@ describe("profiles", () => {
       expect(Object.isFrozen(p.gcThresholds)).toBe(true);
       expect(defineProfile(p)).toEqual(p);
     }
-    expect(defaultProfile).toBe(profiles["cpython-3.11"]);
+    // The default is the newest release whose every layer is proved against the real interpreter.
+    const proved = Object.values(profiles).filter((p) => profileProofs[p.name as ProfileName].proved);
+    expect(defaultProfile).toBe(proved.at(-1));
+    expect(defaultProfile.name).toBe("cpython-3.15");
   });
 
   it("carries the per-release parameters", () => {

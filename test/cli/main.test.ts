@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { main } from "../../cli/main.js";
 import {
   createHeap,
+  defaultProfile,
   parseProfileSpec,
   parseTrace,
   profileFromJson,
@@ -67,7 +68,12 @@ describe("pymem command", () => {
   });
 
   it("lists the profiles, as text and JSON", async () => {
-    expect((await run(["profiles"])).out.split("\n").filter(Boolean)).toHaveLength(Object.keys(profiles).length);
+    const listed = (await run(["profiles"])).out;
+    // A line of parameters and one of what it is proved against, per profile, then which is the default.
+    expect(listed.split("\n").filter((l) => l.startsWith("cpython-"))).toHaveLength(Object.keys(profiles).length);
+    expect(listed.split("\n").filter((l) => l.startsWith("  "))).toHaveLength(Object.keys(profiles).length);
+    expect(listed).toContain(`The default is ${defaultProfile.name}`);
+    expect(listed).toMatch(/cpython-3\.15 +arenas.*\n {2}3\.15: pymalloc live runs of CPython 3\.15\.2/);
     expect(Object.keys(JSON.parse((await run(["profiles", "--json"])).out))).toContain("cpython-3.13");
   });
 
@@ -171,8 +177,8 @@ describe("pymem replay without -p", () => {
       ["# python: 3.14.2\n", "cpython-3.14.0", /profile cpython-3\.14\.0 \(the trace was recorded by CPython 3\.14\.2/],
       ["# python: 3.14.10\n", "cpython-3.14", /profile cpython-3\.14 \(the trace was recorded by CPython 3\.14\.10/],
       ["# python: 3.9.18\n", "cpython-3.9", /profile cpython-3\.9 \(/],
-      ["# python: 2.7.18\n", "cpython-3.11", /no profile models CPython 2\.7\.18/],
-      ["", "cpython-3.11", /does not say which CPython recorded it/],
+      ["# python: 2.7.18\n", defaultProfile.name, /no profile models CPython 2\.7\.18/],
+      ["", defaultProfile.name, /does not say which CPython recorded it/],
     ];
     for (const [header, profile, said] of cases) {
       const path = traceFile(`h-${profile}-${header.length}.trace.gz`, header + body, true);
@@ -255,9 +261,11 @@ describe("pymem with a profile of the user's own", () => {
   it("says each option's default once, and runs no more threads than the machine has cores", async () => {
     const help = (await run(["compare", "--help"])).out;
     for (const d of help.match(/\(default: [^)]*\)/g) ?? []) expect(help.split(d).length, d).toBe(2);
-    expect((await run(["demo", "--help"])).out).toMatch(/\(default: "?cpython-3\.11"?\)/);
+    expect((await run(["demo", "--help"])).out.replace(/\s+/g, " ")).toMatch(
+      /\(default: the profile of the release that recorded the shipped trace, cpython-3\.11\)/,
+    );
     expect((await run(["replay", "--help"])).out.replace(/\s+/g, " ")).toMatch(
-      /\(default: the release the trace's "# python:" line names, else cpython-3\.11\)/,
+      new RegExp(`\\(default: the release the trace's "# python:" line names, else ${defaultProfile.name}\\)`),
     );
     const r = await run(["compare", startup, "-p", "cpython-3.9", "-p", "cpython-3.11", "--jobs", "64"]);
     expect(r.status).toBe(0);
