@@ -185,13 +185,13 @@ function isBuilt(binary: string, dir: string): boolean {
   return ["pymem-record.c", "Makefile"].every((f) => statSync(`${dir}${f}`).mtimeMs <= built);
 }
 
-/** Options of {@link record}. */
+/** Options of `pymem record`, and of `recordTrace` in `pymem/node`. */
 export interface RecordOptions {
   /** Also write the live run's block and arena addresses here. */
   addresses?: string;
   /** Also write the live pymalloc's report at every checkpoint here. */
   stats?: string;
-  /** The interpreter to record with (default {@link defaultPython}). */
+  /** The interpreter to record with: any CPython 3.8+ with a shared libpython (default `$PYMEM_PYTHON`, else `python3`). */
   python?: string;
 }
 
