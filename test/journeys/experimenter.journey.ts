@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { debianPython } from "../support/python.js";
 import { cannotRecord, project, sh, typescript, write } from "./user.js";
 
 const why = cannotRecord();
@@ -34,6 +35,55 @@ describe("the experimenter", () => {
       expect(r.stderr).toMatch(/trace written to prog\.trace\.gz/);
       expect(readdirSync(project).filter((f) => !before.has(f))).toEqual(["prog.trace.gz"]);
       trace = "prog.trace.gz";
+    },
+  );
+
+  const debian = why === undefined ? debianPython("3.15") : { why };
+  it.skipIf(debian.python === undefined)(
+    `records with CPython 3.15 (--python), and replays it as the live run went, with no -p${debian.python ? "" : ` (skipped: ${debian.why})`}`,
+    () => {
+      write(
+        "live.py",
+        [
+          "import json, _pymem_record",
+          "rows = [{'n': i, 's': str(i) * (i % 7)} for i in range(3000)]",
+          "_pymem_record.checkpoint()  # the live report is taken here too",
+          "print(len(json.dumps(rows)))",
+        ].join("\n"),
+      );
+      const rec = sh("npx", [
+        "pymem",
+        "record",
+        "--python",
+        debian.python as string,
+        "--addresses",
+        "live.addresses",
+        "--stats",
+        "live.stats",
+        "live.trace.gz",
+        "--",
+        "live.py",
+      ]);
+      expect(rec.status, rec.stderr).toBe(0);
+      const replay = sh("npx", [
+        "pymem",
+        "replay",
+        "live.trace.gz",
+        "--arenas",
+        "live.addresses",
+        "--every-checkpoint",
+      ]);
+      expect(replay.status, replay.stderr).toBe(0);
+      expect(replay.stderr).toMatch(/profile cpython-3\.15 \(the trace was recorded by CPython 3\.15\.\d+;/);
+      // Each checkpoint's report is the live interpreter's, byte for byte.
+      const live = readFileSync(join(project, "live.stats"), "utf8")
+        .split(/^--- checkpoint \d+ after op \d+\n/m)
+        .slice(1);
+      const mine = replay.stdout.split(/^\n--- stats at line \d+ \(after [\d,]+ ops\)\n/m).slice(1, 1 + live.length);
+      expect(live).toHaveLength(2);
+      expect(mine.map((m, i) => (i === live.length - 1 ? m.slice(0, m.indexOf("\n--- stats at the end")) : m))).toEqual(
+        live,
+      );
     },
   );
 
