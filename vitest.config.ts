@@ -11,6 +11,8 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // Tallies what the oracle tests compared, per release, and prints it at the end (comparisons.ts).
+    globalSetup: ["test/support/comparisons-setup.ts"],
     testTimeout: 60_000,
   },
 });

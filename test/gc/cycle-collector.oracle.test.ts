@@ -14,6 +14,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
 import { type ProfileName, profiles } from "../../src/index.js";
+import { compared } from "../support/comparisons.js";
 import { debianPython, pythonFor } from "../support/python.js";
 import { gcPythonScript, generateGcProgram, runGcWithPymem, runGcWithPythonMany } from "./gc-programs.js";
 
@@ -67,6 +68,7 @@ for (const { version, label, python, why } of sources) {
         collections += mine.filter((l) => l.startsWith("collect")).length;
       });
       expect(collections).toBeGreaterThan(PROGRAMS * 3);
+      compared(python as string, "real", "gc", PROGRAMS);
       const hashes = real.map(hash);
       if (update) writeFileSync(goldenPath, `${JSON.stringify(hashes, null, 0)}\n`);
       else expect(hashes, `golden hashes of ${version} are stale: rerun with UPDATE_GOLDEN=1`).toEqual(golden);
@@ -83,5 +85,6 @@ for (const version of ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.
     programs.forEach((p, k) => {
       expect(hash(runGcWithPymem(p, profile)), `program ${k}`).toBe(golden[k]);
     });
+    compared(version, "golden", "gc", PROGRAMS);
   });
 }

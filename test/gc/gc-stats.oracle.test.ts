@@ -15,6 +15,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { type ProfileName, profiles } from "../../src/index.js";
+import { compared } from "../support/comparisons.js";
 import { debianPython, pythonFor } from "../support/python.js";
 import {
   gcPythonStatsScript,
@@ -68,6 +69,7 @@ for (const { version, label, python, why } of sources) {
           });
           expect(collections).toBeGreaterThan(PROGRAMS * 3);
           expect(collected).toBeGreaterThan(PROGRAMS);
+          compared(python as string, "real", `gc stats (${watch})`, PROGRAMS);
           // 3.15 reports candidates, and a duration in the callbacks; earlier releases neither.
           const last =
             real
@@ -93,6 +95,7 @@ for (const { version, label, python, why } of sources) {
         programs.forEach((p, k) => {
           expect(hash(runGcWithPymem(p, profile, { locals: false, stats: watch })), `program ${k}`).toBe(golden[k]);
         });
+        compared(version, "golden", `gc stats (${watch})`, PROGRAMS);
       });
     }
   });

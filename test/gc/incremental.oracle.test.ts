@@ -16,6 +16,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
 import { profiles } from "../../src/index.js";
+import { compared } from "../support/comparisons.js";
 import { gcStateAddress, pyodide314 } from "../support/pyodide.js";
 import { type GcOp, gcPythonLocalsScript, generateGcProgram, runGcWithPymem } from "./gc-programs.js";
 
@@ -50,6 +51,7 @@ function check(name: string, scale: number, heapOf: (k: number) => number | unde
     });
     expect(collections).toBeGreaterThan(PROGRAMS * 3);
     expect(increments, "programs where increments collected something").toBeGreaterThan(0);
+    compared("Pyodide 3.14.2", "real", `gc incremental (${name})`, PROGRAMS);
     const hashes = real.map(hash);
     if (update) writeFileSync(goldenPath, `${JSON.stringify(hashes, null, 0)}\n`);
     else {

@@ -11,6 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { BlockAllocator, type ProfileName, profiles, RefCounter } from "../../src/index.js";
+import { compared } from "../support/comparisons.js";
 import { debianPython, pythonFor } from "../support/python.js";
 import { generateProgram, pythonScript, runWithPymem, runWithPython } from "./refcount-programs.js";
 
@@ -43,6 +44,7 @@ for (const [version, python, why] of sources) {
     programs.forEach((p, k) => {
       expect(hash(runWithPymem(p, profile).deaths), `program ${k}`).toBe(golden[k]);
     });
+    compared(version, "golden", "death order", programs.length);
   });
   it.skipIf(python === undefined)(
     `objects die in the order CPython ${version} kills them${python === undefined ? ` (skipped: ${why})` : ""}`,
@@ -57,6 +59,7 @@ for (const [version, python, why] of sources) {
         // What is left: the weak references the program keeps.
         expect(mine.objects.liveObjects).toBe(p.filter((o) => o.op === "weak").length);
       });
+      compared(python as string, "real", "death order", programs.length);
       const hashes = real.map(hash);
       if (update) writeFileSync(goldenPath, `${JSON.stringify(hashes)}\n`);
       else expect(hashes, `golden hashes of ${version} are stale: rerun with UPDATE_GOLDEN=1`).toEqual(golden);

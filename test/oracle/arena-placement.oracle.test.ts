@@ -13,12 +13,14 @@ import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type ProfileName, profiles, type RawAllocator } from "../../src/index.js";
+import { compared } from "../support/comparisons.js";
 import { intIn, rng } from "../support/random.js";
 import { generateTrace } from "./generate-traces.js";
 import {
   buildReplay,
   findInterpreter,
   firstDifference,
+  type Interpreter,
   type PlacingArenas,
   type PymemRun,
   replayWithPymem,
@@ -133,6 +135,7 @@ for (const version of VERSIONS) {
         else expect(hashes, `golden hashes of ${version} are stale: rerun with UPDATE_GOLDEN=1`).toEqual(golden);
         expect(failures.slice(0, 3).join("\n\n")).toBe("");
         expect(addresses).toBeGreaterThan(50_000);
+        compared((py as Interpreter).python, "real", "arena placement", traces.length);
       },
       600_000,
     );
@@ -143,6 +146,7 @@ for (const version of VERSIONS) {
         .filter((t) => streamHash((runs.get(t.name) as PymemRun).lines) !== golden[t.name])
         .map((t) => t.name);
       expect(wrong).toEqual([]);
+      compared(version, "golden", "arena placement", traces.length);
     });
   });
 }

@@ -21,6 +21,7 @@ import { LIVE_ALIGNMENT, type LiveRun, liveRun } from "../../cli/live-run.js";
 import { main } from "../../cli/main.js";
 import { record, recorderFor } from "../../cli/record.js";
 import { type Profile, profileForRelease } from "../../src/index.js";
+import { compared } from "../support/comparisons.js";
 import { debianPython, pythonFor } from "../support/python.js";
 import { packTraces, unpackTraces } from "../support/trace-pack.js";
 import { LIVE_PROGRAMS } from "./live-programs.js";
@@ -161,6 +162,7 @@ for (const { version, find } of RELEASES) {
           });
         }
         expect(runs.length).toBe(LIVE_PROGRAMS.length);
+        compared(interpreter.python as string, "real", "pymalloc live runs", runs.length);
         // Unpacking gives back every recording as it was made.
         const packed = packTraces(fresh.map((r) => r.trace));
         expect(unpackTraces(packed)).toEqual(fresh.map((r) => r.trace));
@@ -215,6 +217,7 @@ for (const { version, find } of RELEASES) {
         expect(streamHash(mine.lines), `${run.name}: the golden live stream`).toBe(run.hash);
         expect(mine.stats, `${run.name}: the golden live reports`).toEqual(run.stats);
       });
+      compared(version, "golden", "pymalloc live runs", g.runs.length);
     }, 600_000);
   });
 }

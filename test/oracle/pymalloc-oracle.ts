@@ -148,6 +148,8 @@ export function streamHash(lines: readonly string[]): string {
 /** An installed CPython whose shared libpython and headers can build the harness. */
 export interface Interpreter {
   version: string;
+  /** The interpreter's executable. */
+  python: string;
   include: string;
   libdir: string;
   library: string;
@@ -173,7 +175,7 @@ export function findInterpreter(version: string): Interpreter | string {
     if (shared !== "1" || !libdir || !include || !ldlibrary) return `CPython ${version} has no shared libpython`;
     if (!existsSync(`${libdir}/${ldlibrary}`)) return `libpython ${libdir}/${ldlibrary} is missing`;
     if (!existsSync(`${include}/Python.h`)) return `Python.h is missing from ${include}`;
-    return { version, include, libdir, library: `python${version}` };
+    return { version, python, include, libdir, library: `python${version}` };
   }
   return `CPython ${version} is not installed (neither pyenv nor python${version} on PATH)`;
 }

@@ -17,11 +17,13 @@ import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { profiles } from "../../src/index.js";
+import { compared } from "../support/comparisons.js";
 import { generateTrace } from "./generate-traces.js";
 import {
   buildReplay,
   findInterpreter,
   firstDifference,
+  type Interpreter,
   type OracleInput,
   type PymemRun,
   replayWithPymem,
@@ -106,6 +108,7 @@ for (const version of VERSIONS) {
         if (update) writeFileSync(goldenPath, `${JSON.stringify(golden, null, 1)}\n`);
         expect(failures.slice(0, 3).join("\n\n")).toBe("");
         expect(addresses).toBeGreaterThan(100_000);
+        compared((py as Interpreter).python, "real", "pymalloc", allTraces.length);
       },
       600_000,
     );
@@ -120,6 +123,7 @@ for (const version of VERSIONS) {
         .filter((t) => streamHash((runs.get(t.name) as PymemRun).lines) !== golden[t.name])
         .map((t) => t.name);
       expect(wrong).toEqual([]);
+      compared(version, "golden", "pymalloc", allTraces.filter((t) => golden[t.name] !== undefined).length);
     });
   });
 }

@@ -1,6 +1,6 @@
 /**
  * DebugAllocator against the real debug hooks: each installed CPython 3.8–3.13
- * runs with PYTHONMALLOC=debug and drives PyObject_Malloc, _Calloc, _Realloc
+ * (and Debian's 3.14 and 3.15) runs with PYTHONMALLOC=debug and drives PyObject_Malloc, _Calloc, _Realloc
  * and _Free through ctypes; the bytes of every block (its header, data and
  * pads, and the raw layer's around blocks pymalloc cannot serve) after every
  * call, and whether pymalloc moved it, must equal pymem's. (Where the raw
@@ -8,9 +8,13 @@
  * glibc, so only the bytes of raw blocks are compared, not their moves.) Then blocks are
  * corrupted (overrun, underrun, freed through the wrong domain) and freed:
  * CPython's report on stderr, addresses aside, must equal the report pymem's
- * HeapCorruptionError carries.
+ * HeapCorruptionError carries. Hashes of what the real hooks gave
+ * (golden/debug-3.X.json) keep the check where the interpreters are missing.
  */
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import {
   BlockAllocator,
@@ -20,6 +24,7 @@ import {
   profiles,
   RawAllocator,
 } from "../../src/index.js";
+import { compared } from "../support/comparisons.js";
 import { debianPython, pythonFor } from "../support/python.js";
 import { intIn, rng } from "../support/random.js";
 
@@ -182,14 +187,33 @@ function interpreter(v: string): string | undefined {
   return pythonFor(v) ?? (v === "3.14" || v === "3.15" ? debianPython(v).python : undefined);
 }
 
+const SEEDS = 100;
+const CORRUPTIONS = [
+  ["overrun", 16],
+  ["overrun", 40],
+  ["underrun", 5],
+  ["domain", 24],
+] as const;
+const goldenDir = fileURLToPath(new URL("./golden/", import.meta.url));
+const update = process.env.UPDATE_GOLDEN === "1";
+const hash = (x: unknown) => createHash("sha256").update(JSON.stringify(x)).digest("hex");
+
+/** What a golden keeps of one release's real runs: each program's lines and each report, hashed. */
+interface DebugGolden {
+  programs: string[];
+  reports: Record<string, string>;
+}
+
 describe("DebugAllocator against CPython's debug hooks (PYTHONMALLOC=debug)", () => {
   for (const v of VERSIONS) {
     const python = interpreter(v);
     const profile = `cpython-${v}` as ProfileName;
+    const goldenPath = `${goldenDir}debug-${v}.json`;
+    const real: DebugGolden = { programs: [], reports: {} };
     it.skipIf(python === undefined)(
-      `${v}: every block's bytes after every call, 100 seeded programs${python ? "" : ` (skipped: no python${v} installed)`}`,
+      `${v}: every block's bytes after every call, ${SEEDS} seeded programs${python ? "" : ` (skipped: no python${v} installed)`}`,
       () => {
-        for (let seed = 0; seed < 100; seed++) {
+        for (let seed = 0; seed < SEEDS; seed++) {
           const ops = program(seed, 40);
           const r = spawnSync(python as string, ["-s", "-c", DRIVER], {
             input: JSON.stringify(ops),
@@ -197,32 +221,51 @@ describe("DebugAllocator against CPython's debug hooks (PYTHONMALLOC=debug)", ()
             env: { ...process.env, PYTHONMALLOC: "debug" },
           });
           expect(r.status, r.stderr).toBe(0);
-          const real = JSON.parse(r.stdout) as string[];
+          const lines = JSON.parse(r.stdout) as string[];
           const ours = runPymem(ops, profile);
-          expect(ours.length).toBe(real.length);
+          expect(ours.length).toBe(lines.length);
           ours.forEach((line, i) => {
-            expect(line, `seed ${seed}, op ${i}`).toBe(real[i]);
+            expect(line, `seed ${seed}, op ${i}`).toBe(lines[i]);
           });
+          real.programs.push(hash(lines));
         }
+        compared(python as string, "real", "debug hooks", SEEDS);
       },
     );
     it.skipIf(python === undefined)(
       `${v}: overrun, underrun and a block freed through the wrong domain give CPython's report${python ? "" : ` (skipped: no python${v} installed)`}`,
       () => {
-        for (const [kase, n] of [
-          ["overrun", 16],
-          ["overrun", 40],
-          ["underrun", 5],
-          ["domain", 24],
-        ] as const) {
+        for (const [kase, n] of CORRUPTIONS) {
           const r = spawnSync(python as string, ["-s", "-c", CORRUPT, kase, String(n)], {
             encoding: "utf8",
             env: { ...process.env, PYTHONMALLOC: "debug" },
           });
           expect(r.status).not.toBe(0);
           expect(normalise(pymemReport(profile, kase, n)), `${kase} ${n}`).toBe(normalise(r.stderr));
+          real.reports[`${kase} ${n}`] = hash(normalise(r.stderr));
         }
+        compared(python as string, "real", "debug hooks", CORRUPTIONS.length);
+        // Both real runs done: the golden is what they saw (rewritten with UPDATE_GOLDEN=1, else checked).
+        if (real.programs.length !== SEEDS) return;
+        if (update) writeFileSync(goldenPath, `${JSON.stringify(real, null, 1)}\n`);
+        else expect(real, `golden of ${v} is stale: rerun with UPDATE_GOLDEN=1`).toEqual(readGolden(goldenPath));
       },
     );
+    it(`${v}: matches the bytes and reports recorded from the real debug hooks`, () => {
+      const golden = readGolden(goldenPath);
+      expect(golden.programs).toHaveLength(SEEDS);
+      for (let seed = 0; seed < SEEDS; seed++) {
+        expect(hash(runPymem(program(seed, 40), profile)), `seed ${seed}`).toBe(golden.programs[seed]);
+      }
+      for (const [kase, n] of CORRUPTIONS) {
+        expect(hash(normalise(pymemReport(profile, kase, n))), `${kase} ${n}`).toBe(golden.reports[`${kase} ${n}`]);
+      }
+      compared(v, "golden", "debug hooks", SEEDS + CORRUPTIONS.length);
+    });
   }
 });
+
+function readGolden(path: string): DebugGolden {
+  if (!existsSync(path)) throw new Error(`${path} is missing: run with UPDATE_GOLDEN=1 where the interpreter is`);
+  return JSON.parse(readFileSync(path, "utf8")) as DebugGolden;
+}

@@ -18,6 +18,16 @@ function setUp(profile: keyof typeof profiles = "cpython-3.11") {
 const hex = (u8: Uint8Array, from: number, to: number) => Buffer.from(u8.subarray(from, to)).toString("hex");
 const rep = (byte: string, n: number) => byte.repeat(n);
 
+/** What `f` throws; a test that expects a throw fails here, rather than passing, when nothing is thrown. */
+function thrownBy(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  throw new Error("expected a throw, and nothing was thrown");
+}
+
 describe("DebugAllocator", () => {
   it("puts the size (big-endian), the API id and forbidden bytes around 0xCD-filled data", () => {
     const { u8, debug, blocks } = setUp();
@@ -193,9 +203,9 @@ describe("DebugAllocator", () => {
     u8[p + 20] = 0x78;
     const tail = `0x${(p + 20).toString(16)}`;
     expect(() => debug.checkAddress(p)).toThrow(HeapCorruptionError);
-    try {
-      debug.free(p);
-    } catch (e) {
+    {
+      const e = thrownBy(() => debug.free(p));
+      expect(e).toBeInstanceOf(HeapCorruptionError);
       expect((e as HeapCorruptionError).report).toBe(
         [
           `Debug memory block at address p=0x${p.toString(16)}: API 'o'`,
@@ -217,9 +227,9 @@ describe("DebugAllocator", () => {
     const q = old.debug.malloc(3);
     old.u8[q - 2] = 1;
     expect(() => old.debug.free(q)).toThrow(/bad leading pad byte/);
-    try {
-      old.debug.free(q);
-    } catch (e) {
+    {
+      const e = thrownBy(() => old.debug.free(q));
+      expect(e).toBeInstanceOf(HeapCorruptionError);
       const report = (e as HeapCorruptionError).report ?? "";
       expect(report).toContain("        at p-2: 0x01 *** OUCH\n");
       expect(report).toContain("       may be bogus, and checking the trailing pad bytes may segfault.\n");

@@ -19,10 +19,13 @@ import {
   replayWithPymem,
   runReplay,
 } from "../oracle/pymalloc-oracle.js";
+import { compared } from "../support/comparisons.js";
 
+let python311: string | undefined;
 function setUp(): { harness?: string; skip?: string } {
   const py = findInterpreter("3.11");
   if (typeof py === "string") return { skip: py };
+  python311 = py.python;
   const harness = buildReplay(py);
   if (typeof harness !== "string") return harness;
   try {
@@ -102,6 +105,7 @@ describe.skipIf(env.skip !== undefined)(`pymem record${env.skip ? ` (skipped: ${
     const replayed = without(real, "S", "E");
     expect(live.lines.filter((l) => l.startsWith("a ")).length).toBeGreaterThan(10_000);
     expect(firstDifference(live.lines, replayed)).toBeUndefined();
+    compared(python311 as string, "real", "pymalloc live runs", 1);
   }, 120_000);
 
   it("replays through pymem exactly as through the real pymalloc", async () => {
@@ -109,6 +113,7 @@ describe.skipIf(env.skip !== undefined)(`pymem record${env.skip ? ` (skipped: ${
     const mine = replayWithPymem(text, profiles["cpython-3.11"]);
     const real = runReplay(env.harness as string, [{ name: "t", text, arenas: mine.arenas }]).get("t") ?? [];
     expect(firstDifference(real, mine.lines)).toBeUndefined();
+    compared(python311 as string, "real", "pymalloc", 1);
   }, 120_000);
 
   it("records the same trace every time", async () => {
