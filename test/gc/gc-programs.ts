@@ -65,6 +65,40 @@ export function generateGcProgram(seed: number, length: number): GcOp[] {
 }
 
 /**
+ * Programs aimed at delete_garbage's order: two old objects (aged into
+ * generation `aged` by a collection) held only by a young cycle of two, through
+ * their first or second slot, then a collection of generation `collected`.
+ * Where the old objects are outside the collection, they die while tp_clear
+ * runs on the cycle, in the order it clears the slots; where they are inside,
+ * they are garbage themselves. Their finalizers say which came first.
+ */
+export function directedGcPrograms(): GcOp[][] {
+  const out: GcOp[][] = [];
+  for (const aged of [1, 2]) {
+    for (const collected of [0, 1, 2]) {
+      for (const oldFirst of [true, false]) {
+        const ops: GcOp[] = [
+          { op: "new", id: 0, resurrect: false },
+          { op: "new", id: 1, resurrect: false },
+          { op: "collect", generation: aged },
+          { op: "new", id: 2, resurrect: false },
+          { op: "new", id: 3, resurrect: false },
+          // 2 -> old 0 and 3, 3 -> old 1 and 2, the old one in the first slot or the second.
+          { op: "set", id: 2, slot: oldFirst ? 0 : 1, target: 0 },
+          { op: "set", id: 2, slot: oldFirst ? 1 : 0, target: 3 },
+          { op: "set", id: 3, slot: oldFirst ? 0 : 1, target: 1 },
+          { op: "set", id: 3, slot: oldFirst ? 1 : 0, target: 2 },
+        ];
+        for (const id of [0, 1, 2, 3]) ops.push({ op: "drop", id });
+        ops.push({ op: "collect", generation: collected }, { op: "collect", generation: 2 });
+        out.push(ops);
+      }
+    }
+  }
+  return out;
+}
+
+/**
  * How the program holds its objects: in a dict (frozen with the interpreter,
  * as the 3.8–3.13 scripts do), or in a function's local variables, which
  * 3.14's incremental collector marks as stack roots; `scale` is then gc's

@@ -109,7 +109,29 @@ describe("list-like objects", () => {
       size--;
     }
   }
-  for (const version of ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]) {
+  /** pymem's capacity after each step, under `version`'s profile; the list's items keep one reference each. */
+  function capacities(version: string): number[] {
+    const objects = new RefCounter({
+      allocator: new BlockAllocator({ profile: profiles[`cpython-${version}` as ProfileName] }),
+    });
+    const List = objects.defineType({ name: "list", listLike: true, container: true });
+    const Obj = objects.defineType({ name: "object" });
+    const l = objects.new(List);
+    const x = objects.new(Obj);
+    const mine = steps.map((s) => {
+      if (s === "a") objects.append(l, x);
+      else objects.decref(objects.pop(l));
+      return objects.capacity(l);
+    });
+    expect(objects.refcount(x)).toBe(1 + objects.size(l));
+    objects.decref(l);
+    expect(objects.refcount(x)).toBe(1);
+    return mine;
+  }
+  const goldenPath = `${goldenDir}list-growth.json`;
+  const golden: Record<string, string> = existsSync(goldenPath) ? JSON.parse(readFileSync(goldenPath, "utf8")) : {};
+  const VERSIONS = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"];
+  for (const version of VERSIONS) {
     const python = pythonFor(version);
     it.skipIf(python === undefined)(
       `grow and shrink with CPython ${version}'s list over-allocation${python === undefined ? ` (skipped: python${version} is not installed)` : ""}`,
@@ -127,24 +149,19 @@ describe("list-like objects", () => {
         const r = spawnSync(python as string, ["-I", "-"], { input: script, encoding: "utf8" });
         expect(r.status, r.stderr).toBe(0);
         const real = r.stdout.trim().split(" ").map(Number);
-        const objects = new RefCounter({
-          allocator: new BlockAllocator({ profile: profiles[`cpython-${version}` as ProfileName] }),
-        });
-        const List = objects.defineType({ name: "list", listLike: true, container: true });
-        const Obj = objects.defineType({ name: "object" });
-        const l = objects.new(List);
-        const x = objects.new(Obj);
-        const mine = steps.map((s) => {
-          if (s === "a") objects.append(l, x);
-          else objects.decref(objects.pop(l));
-          return objects.capacity(l);
-        });
-        expect(mine).toEqual(real);
-        expect(objects.refcount(x)).toBe(1 + objects.size(l));
-        objects.decref(l);
-        expect(objects.refcount(x)).toBe(1);
+        expect(capacities(version)).toEqual(real);
+        compared(python as string, "real", "list growth", 1);
+        if (update) {
+          golden[version] = hash(real);
+          writeFileSync(goldenPath, `${JSON.stringify(golden, null, 1)}\n`);
+        } else expect(hash(real), `golden of ${version} is stale: rerun with UPDATE_GOLDEN=1`).toBe(golden[version]);
       },
     );
+    it(`grows and shrinks as the capacities recorded from CPython ${version}`, () => {
+      expect(golden[version], `${goldenPath} has no ${version}`).toBeDefined();
+      expect(hash(capacities(version))).toBe(golden[version]);
+      compared(version, "golden", "list growth", 1);
+    });
   }
 });
 

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type LiveRun, liveArenas } from "../../cli/live-run.js";
 import { type ArenaAllocator, BlockAllocator, type Profile, RawAllocator } from "../../src/index.js";
+import { GOLDEN_ONLY } from "../support/python.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 
@@ -157,6 +158,7 @@ export interface Interpreter {
 
 /** Finds CPython `version` (e.g. "3.11"): through pyenv, else `pythonX.Y` on PATH; asks its sysconfig. */
 export function findInterpreter(version: string): Interpreter | string {
+  if (GOLDEN_ONLY) return "PYMEM_GOLDEN_ONLY is set: goldens only";
   const candidates: string[] = [];
   const pyenv = spawnSync("pyenv", ["prefix", version], { encoding: "utf8" });
   if (pyenv.status === 0) candidates.push(`${pyenv.stdout.trim()}/bin/python${version}`);

@@ -1,7 +1,15 @@
 import { spawnSync } from "node:child_process";
 
+/**
+ * PYMEM_GOLDEN_ONLY=1: the oracle tests find no interpreter and check pymem against the goldens alone (what a
+ * machine without the interpreters does; `npm run test:mutants` runs so, for speed).
+ */
+export const GOLDEN_ONLY = process.env.PYMEM_GOLDEN_ONLY === "1";
+const GOLDEN_ONLY_WHY = "PYMEM_GOLDEN_ONLY is set: goldens only";
+
 /** The installed CPython `version` (e.g. "3.11"): pyenv's, else `pythonX.Y` on PATH; undefined when neither runs. */
 export function pythonFor(version: string): string | undefined {
+  if (GOLDEN_ONLY) return undefined;
   const pyenv = spawnSync("pyenv", ["prefix", version], { encoding: "utf8" });
   const candidates = pyenv.status === 0 ? [`${pyenv.stdout.trim()}/bin/python${version}`] : [];
   candidates.push(`python${version}`);
@@ -25,6 +33,7 @@ const debian = new Map<string, DebianPython>();
  * are the releases people run now (3.13.18, 3.14.10, 3.15.2 in December 2026).
  */
 export function debianPython(version: string): DebianPython {
+  if (GOLDEN_ONLY) return { why: GOLDEN_ONLY_WHY };
   const known = debian.get(version);
   if (known !== undefined) return known;
   const script = new URL("../../tools/pythons/debian-python.sh", import.meta.url).pathname;

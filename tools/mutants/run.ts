@@ -1,0 +1,157 @@
+/**
+ * `npm run test:mutants`: each curated mutation of the code that copies
+ * CPython (tools/mutants/mutations-*.ts) is applied to a scratch copy of the
+ * project, and the tests named for it run there until one fails. A mutation
+ * no test catches is a hole in the proofs: the run exits 1 and says which.
+ *
+ *   npm run test:mutants                 all of them
+ *   npm run test:mutants -- ID ...       only these
+ *
+ * Writes the table to stdout and to mutants-report.md (which test caught
+ * each, and how long it took). The tests run with PYMEM_GOLDEN_ONLY=1 (the
+ * oracles check pymem against the goldens of the real interpreters' logs),
+ * without UPDATE_GOLDEN and without CI.
+ *
+ * Why curated and not StrykerJS: Stryker's operators mutate every expression
+ * (tens of thousands here) and each mutant needs the oracle tests, which take
+ * minutes; on two cores that is days. A list of semantic mutations, each aimed
+ * at one rule copied from CPython and run against the tests that should see
+ * it, takes minutes and says which proof sees which rule.
+ */
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Mutation } from "./mutation.js";
+import { objectMutations } from "./mutations-objects.js";
+import { pymallocMutations } from "./mutations-pymalloc.js";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const all: Mutation[] = [...pymallocMutations, ...objectMutations];
+
+interface Outcome {
+  mutation: Mutation;
+  caughtBy?: string;
+  seconds: number;
+  error?: string;
+}
+
+/** A copy of the tracked files (node_modules linked), where mutations can be applied without touching the clone. */
+function scratchCopy(): string {
+  const dir = mkdtempSync(join(tmpdir(), "pymem-mutants-"));
+  const files = spawnSync("git", ["ls-files", "-z"], { cwd: root, encoding: "utf8" })
+    .stdout.split("\0")
+    .filter(Boolean);
+  for (const f of files) {
+    if (!existsSync(join(root, f))) continue;
+    mkdirSync(dirname(join(dir, f)), { recursive: true });
+    cpSync(join(root, f), join(dir, f));
+  }
+  symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
+  // Without ../shared beside the copy, the oracle tests leave out the optional shared traces: goldens still hold.
+  return dir;
+}
+
+/** Runs `spec` ("file" or "file::name filter") in `dir`; the name of the first failing test, if any. */
+function runTests(dir: string, spec: string): { failed?: string; error?: string } {
+  const [file, filter] = spec.split("::") as [string, string | undefined];
+  const out = join(dir, ".mutant-result.json");
+  rmSync(out, { force: true });
+  const args = ["vitest", "run", file, "--bail=1", "--reporter=json", `--outputFile=${out}`];
+  if (filter !== undefined) args.push("-t", filter);
+  // Against the goldens of the real interpreters' logs: what they hold is what the interpreters said, and reading
+  // them takes seconds where running the interpreters takes minutes.
+  const env: NodeJS.ProcessEnv = { ...process.env, PYMEM_GOLDEN_ONLY: "1" };
+  delete env.UPDATE_GOLDEN;
+  delete env.CI;
+  const r = spawnSync("npx", args, { cwd: dir, env, encoding: "utf8", maxBuffer: 1 << 28 });
+  if (!existsSync(out))
+    return { error: `${spec}: vitest wrote no result (status ${r.status}): ${r.stderr.slice(-400)}` };
+  const result = JSON.parse(readFileSync(out, "utf8")) as {
+    numFailedTests: number;
+    numFailedTestSuites: number;
+    testResults: { name: string; message?: string; assertionResults: { status: string; fullName: string }[] }[];
+  };
+  for (const t of result.testResults) {
+    const failed = t.assertionResults.find((a) => a.status === "failed");
+    if (failed) return { failed: `${spec.split("::")[0]} > ${failed.fullName}` };
+    if (t.message && t.assertionResults.length === 0)
+      return { failed: `${spec.split("::")[0]} (${t.message.split("\n")[0]})` };
+  }
+  if (result.numFailedTests > 0 || result.numFailedTestSuites > 0) return { failed: spec };
+  return {};
+}
+
+function main(): number {
+  const only = process.argv.slice(2);
+  const chosen = only.length > 0 ? all.filter((m) => only.includes(m.id)) : all;
+  const unknown = only.filter((id) => !all.some((m) => m.id === id));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown mutation(s): ${unknown.join(", ")}\n`);
+    return 2;
+  }
+  const ids = new Set<string>();
+  for (const m of all) {
+    if (ids.has(m.id)) throw new Error(`mutation id ${m.id} is used twice`);
+    ids.add(m.id);
+  }
+  const dir = scratchCopy();
+  const outcomes: Outcome[] = [];
+  try {
+    for (const [k, m] of chosen.entries()) {
+      const path = join(dir, m.file);
+      const original = readFileSync(path, "utf8");
+      const at = original.indexOf(m.find);
+      const start = Date.now();
+      if (at < 0 || original.indexOf(m.find, at + 1) >= 0) {
+        outcomes.push({
+          mutation: m,
+          seconds: 0,
+          error: `${m.file}: the text to mutate is ${at < 0 ? "gone" : "not unique"}`,
+        });
+        continue;
+      }
+      writeFileSync(path, original.slice(0, at) + m.replace + original.slice(at + m.find.length));
+      const outcome: Outcome = { mutation: m, seconds: 0 };
+      try {
+        for (const spec of m.tests) {
+          const r = runTests(dir, spec);
+          if (r.error !== undefined) outcome.error = r.error;
+          if (r.failed !== undefined) {
+            outcome.caughtBy = r.failed;
+            delete outcome.error;
+            break;
+          }
+        }
+      } finally {
+        writeFileSync(path, original);
+      }
+      outcome.seconds = (Date.now() - start) / 1000;
+      outcomes.push(outcome);
+      process.stderr.write(
+        `[${k + 1}/${chosen.length}] ${m.id}: ${outcome.caughtBy ? `caught by ${outcome.caughtBy}` : outcome.error ? `ERROR ${outcome.error}` : "SURVIVED"} (${outcome.seconds.toFixed(0)} s)\n`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const caught = outcomes.filter((o) => o.caughtBy !== undefined).length;
+  const lines = [
+    `# Mutants: ${caught} of ${outcomes.length} caught`,
+    "",
+    "| mutation | CPython rule | caught by | seconds |",
+    "| --- | --- | --- | --- |",
+    ...outcomes.map(
+      (o) =>
+        `| ${o.mutation.id} | ${o.mutation.rule} | ${o.caughtBy ?? (o.error ? `error: ${o.error}` : "**survived**")} | ${o.seconds.toFixed(0)} |`,
+    ),
+    "",
+  ];
+  const report = lines.join("\n");
+  process.stdout.write(report);
+  writeFileSync(join(root, "mutants-report.md"), report);
+  return caught === outcomes.length ? 0 : 1;
+}
+
+process.exitCode = main();
