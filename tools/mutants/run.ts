@@ -40,7 +40,11 @@ interface Outcome {
 /** A copy of the tracked files (node_modules linked), where mutations can be applied without touching the clone. */
 function scratchCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), "pymem-mutants-"));
-  const files = spawnSync("git", ["ls-files", "-z"], { cwd: root, encoding: "utf8" })
+  // Tracked files and new ones not ignored: a mutation run before a commit sees the files it will have.
+  const files = spawnSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: root,
+    encoding: "utf8",
+  })
     .stdout.split("\0")
     .filter(Boolean);
   for (const f of files) {
@@ -75,11 +79,14 @@ function runTests(dir: string, spec: string): { failed?: string; error?: string 
   };
   for (const t of result.testResults) {
     const failed = t.assertionResults.find((a) => a.status === "failed");
-    if (failed) return { failed: `${spec.split("::")[0]} > ${failed.fullName}` };
-    if (t.message && t.assertionResults.length === 0)
-      return { failed: `${spec.split("::")[0]} (${t.message.split("\n")[0]})` };
+    if (failed) return { failed: `${file} > ${failed.fullName}` };
   }
-  if (result.numFailedTests > 0 || result.numFailedTestSuites > 0) return { failed: spec };
+  // A file that failed with no test failing did not run (an import, a hook): that is the harness's failure, not a
+  // test's verdict on the mutation.
+  if (result.numFailedTestSuites > 0 || result.numFailedTests > 0) {
+    const why = result.testResults.find((t) => t.message)?.message?.split("\n")[0] ?? "";
+    return { error: `${spec} did not run: ${why}` };
+  }
   return {};
 }
 
