@@ -119,16 +119,29 @@ function main(): number {
         });
         continue;
       }
-      writeFileSync(path, original.slice(0, at) + m.replace + original.slice(at + m.find.length));
+      const mutated = original.slice(0, at) + m.replace + original.slice(at + m.find.length);
+      writeFileSync(path, mutated);
       const outcome: Outcome = { mutation: m, seconds: 0 };
       try {
         for (const spec of m.tests) {
           const r = runTests(dir, spec);
-          if (r.error !== undefined) outcome.error = r.error;
           if (r.failed !== undefined) {
             outcome.caughtBy = r.failed;
             delete outcome.error;
             break;
+          }
+          if (r.error !== undefined) {
+            // The file did not run. If it runs without the mutation, the mutation broke it (a throw in a hook):
+            // a catch. If it does not run either way, the harness is at fault.
+            writeFileSync(path, original);
+            const clean = runTests(dir, spec);
+            writeFileSync(path, mutated);
+            if (clean.error === undefined && clean.failed === undefined) {
+              outcome.caughtBy = `${r.error.replace(" did not run", " failed to run")} (it runs without the mutation)`;
+              delete outcome.error;
+              break;
+            }
+            outcome.error = r.error;
           }
         }
       } finally {
