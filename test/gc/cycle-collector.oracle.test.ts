@@ -16,23 +16,13 @@ import { expect, it } from "vitest";
 import { type ProfileName, profiles } from "../../src/index.js";
 import { compared } from "../support/comparisons.js";
 import { debianPython, pythonFor } from "../support/python.js";
-import {
-  directedGcPrograms,
-  gcPythonScript,
-  generateGcProgram,
-  runGcWithPymem,
-  runGcWithPythonMany,
-} from "./gc-programs.js";
+import { gcOraclePrograms, gcPythonScript, runGcWithPymem, runGcWithPythonMany } from "./gc-programs.js";
 
 const RANDOM = 500;
 const goldenDir = fileURLToPath(new URL("./golden/", import.meta.url));
 const update = process.env.UPDATE_GOLDEN === "1";
 const hash = (log: string[]) => createHash("sha256").update(JSON.stringify(log)).digest("hex");
-// Seeded programs, then the ones aimed at delete_garbage's order.
-const programs = [
-  ...Array.from({ length: RANDOM }, (_, s) => generateGcProgram(s, 60 + (s % 5) * 60)),
-  ...directedGcPrograms(),
-];
+const programs = gcOraclePrograms(RANDOM);
 const PROGRAMS = programs.length;
 
 /** Where the real logs come from: pyenv's CPythons, and Debian's (the releases people run now). */

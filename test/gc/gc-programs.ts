@@ -98,6 +98,14 @@ export function directedGcPrograms(): GcOp[][] {
   return out;
 }
 
+/** The gc oracles' programs: `seeded` generated ones, then the ones aimed at delete_garbage's order. */
+export function gcOraclePrograms(seeded: number): GcOp[][] {
+  return [
+    ...Array.from({ length: seeded }, (_, s) => generateGcProgram(s, 60 + (s % 5) * 60)),
+    ...directedGcPrograms(),
+  ];
+}
+
 /**
  * How the program holds its objects: in a dict (frozen with the interpreter,
  * as the 3.8–3.13 scripts do), or in a function's local variables, which
@@ -241,6 +249,20 @@ const PY_NODE = [
   "            resurrected.append(self)",
 ];
 
+/** The Python line of an op on the objects, held in the frozen dict `o`, that both dict-holding scripts share. */
+function dictHeld(op: GcOp & { op: "new" | "set" | "clear" | "drop" }): string {
+  switch (op.op) {
+    case "new":
+      return `o[${op.id}] = Node(${op.id}, ${op.resurrect ? "True" : "False"}); mon[${op.id}] = weakref.ref(o[${op.id}])`;
+    case "set":
+      return `o[${op.id}].s${op.slot} = o[${op.target}]`;
+    case "clear":
+      return `try:\n    del o[${op.id}].s${op.slot}\nexcept AttributeError:\n    pass`;
+    case "drop":
+      return `del o[${op.id}]`;
+  }
+}
+
 /** The program as a Python script printing the same log. */
 export function gcPythonScript(ops: GcOp[]): string {
   const lines = [
@@ -259,18 +281,10 @@ export function gcPythonScript(ops: GcOp[]): string {
   for (const op of ops) {
     switch (op.op) {
       case "new":
-        lines.push(
-          `o[${op.id}] = Node(${op.id}, ${op.resurrect ? "True" : "False"}); mon[${op.id}] = weakref.ref(o[${op.id}])`,
-        );
-        break;
       case "set":
-        lines.push(`o[${op.id}].s${op.slot} = o[${op.target}]`);
-        break;
       case "clear":
-        lines.push(`try:\n    del o[${op.id}].s${op.slot}\nexcept AttributeError:\n    pass`);
-        break;
       case "drop":
-        lines.push(`del o[${op.id}]`);
+        lines.push(dictHeld(op));
         break;
       case "weak":
         lines.push(`keep.append(weakref.ref(o[${op.id}], lambda r: log.append("cb ${op.tag}")))`);
@@ -350,18 +364,10 @@ export function gcPythonStatsScript(ops: GcOp[], watch: StatsWatch): string {
   for (const op of ops) {
     switch (op.op) {
       case "new":
-        lines.push(
-          `o[${op.id}] = Node(${op.id}, ${op.resurrect ? "True" : "False"}); mon[${op.id}] = weakref.ref(o[${op.id}])`,
-        );
-        break;
       case "set":
-        lines.push(`o[${op.id}].s${op.slot} = o[${op.target}]`);
-        break;
       case "clear":
-        lines.push(`try:\n    del o[${op.id}].s${op.slot}\nexcept AttributeError:\n    pass`);
-        break;
       case "drop":
-        lines.push(`del o[${op.id}]`);
+        lines.push(dictHeld(op));
         break;
       case "weak":
         lines.push(`keep.append(weakref.ref(o[${op.id}], cb)); tags[id(keep[-1])] = '${op.tag}'`);

@@ -18,9 +18,8 @@ import { type ProfileName, profiles } from "../../src/index.js";
 import { compared } from "../support/comparisons.js";
 import { debianPython, pythonFor } from "../support/python.js";
 import {
-  directedGcPrograms,
+  gcOraclePrograms,
   gcPythonStatsScript,
-  generateGcProgram,
   runGcWithPymem,
   runGcWithPythonMany,
   type StatsWatch,
@@ -30,11 +29,7 @@ const RANDOM = 500;
 const goldenDir = fileURLToPath(new URL("./golden/", import.meta.url));
 const update = process.env.UPDATE_GOLDEN === "1";
 const hash = (log: string[]) => createHash("sha256").update(JSON.stringify(log)).digest("hex");
-// Seeded programs, then the ones aimed at delete_garbage's order.
-const programs = [
-  ...Array.from({ length: RANDOM }, (_, s) => generateGcProgram(s, 60 + (s % 5) * 60)),
-  ...directedGcPrograms(),
-];
+const programs = gcOraclePrograms(RANDOM);
 const PROGRAMS = programs.length;
 
 const sources: { version: string; label: string; python?: string; why?: string }[] = [

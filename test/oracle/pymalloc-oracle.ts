@@ -48,39 +48,11 @@ export function replayWithPymem(
     lines.push(`+${e.address}`);
   });
   blocks.on("arena:free", (e) => lines.push(`-${e.address}`));
-  const ptr = new Map<number, number>();
   const addr = (p: number) => lines.push(blocks.owns(p) ? `a ${p}` : "a raw");
   const stats = () => {
     lines.push("S", ...blocks.debugMallocStats().replace(/\n$/, "").split("\n"), "E");
   };
-  for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const f = line.split(" ");
-    const id = Number(f[1]);
-    switch (f[0]) {
-      case "m":
-        ptr.set(id, blocks.malloc(Number(f[2])));
-        addr(ptr.get(id) as number);
-        break;
-      case "c":
-        ptr.set(id, blocks.calloc(Number(f[2]), Number(f[3])));
-        addr(ptr.get(id) as number);
-        break;
-      case "r":
-        ptr.set(id, blocks.realloc(ptr.get(id) ?? 0, Number(f[2])));
-        addr(ptr.get(id) as number);
-        break;
-      case "f":
-        blocks.free(ptr.get(id) ?? 0);
-        ptr.delete(id);
-        break;
-      case "s":
-        stats();
-        break;
-      default:
-        throw new Error(`bad trace line ${JSON.stringify(line)}`);
-    }
-  }
+  playText(text, blocks, addr, stats);
   stats();
   return { lines, arenas };
 }
@@ -106,39 +78,38 @@ export function replayLive(text: string, profile: Profile, run: LiveRun): LiveRe
   const stats: string[] = [];
   blocks.on("arena:alloc", (e) => lines.push(`+${e.address - at}`));
   blocks.on("arena:free", (e) => lines.push(`-${e.address - at}`));
-  const ptr = new Map<number, number>();
   const addr = (p: number) => lines.push(blocks.owns(p) ? `a ${p - at}` : "a raw");
+  const ops = playText(text, blocks, addr, () => stats.push(blocks.debugMallocStats()));
+  return { lines, stats, ops };
+}
+
+/**
+ * Plays trace text through `blocks`: `address` hears each block an m, c or r
+ * line got, `checkpoint` each s line. Returns the ops played (s lines aside).
+ */
+function playText(text: string, blocks: BlockAllocator, address: (p: number) => void, checkpoint: () => void): number {
+  const ptr = new Map<number, number>();
   let ops = 0;
   for (const line of text.split("\n")) {
     if (line === "" || line.startsWith("#")) continue;
     const f = line.split(" ");
     const id = Number(f[1]);
-    if (f[0] !== "s") ops++;
-    switch (f[0]) {
-      case "m":
-        ptr.set(id, blocks.malloc(Number(f[2])));
-        addr(ptr.get(id) as number);
-        break;
-      case "c":
-        ptr.set(id, blocks.calloc(Number(f[2]), Number(f[3])));
-        addr(ptr.get(id) as number);
-        break;
-      case "r":
-        ptr.set(id, blocks.realloc(ptr.get(id) ?? 0, Number(f[2])));
-        addr(ptr.get(id) as number);
-        break;
-      case "f":
-        blocks.free(ptr.get(id) ?? 0);
-        ptr.delete(id);
-        break;
-      case "s":
-        stats.push(blocks.debugMallocStats());
-        break;
-      default:
-        throw new Error(`bad trace line ${JSON.stringify(line)}`);
+    if (f[0] === "s") {
+      checkpoint();
+      continue;
     }
+    ops++;
+    if (f[0] === "m") ptr.set(id, blocks.malloc(Number(f[2])));
+    else if (f[0] === "c") ptr.set(id, blocks.calloc(Number(f[2]), Number(f[3])));
+    else if (f[0] === "r") ptr.set(id, blocks.realloc(ptr.get(id) ?? 0, Number(f[2])));
+    else if (f[0] === "f") {
+      blocks.free(ptr.get(id) ?? 0);
+      ptr.delete(id);
+      continue;
+    } else throw new Error(`bad trace line ${JSON.stringify(line)}`);
+    address(ptr.get(id) as number);
   }
-  return { lines, stats, ops };
+  return ops;
 }
 
 /** sha256 of a stream, for golden files. */
