@@ -26,6 +26,9 @@ const CLASSIC = "libpython X: 1,000 generated traces and recorded ones, every ad
 const LIVE = "live runs of CPython X: 10 programs, every block address, arena and checkpoint report";
 const GC_STATS = "500 programs, CPython X, with gc.get_count(), gc.get_stats() and gc.callbacks";
 
+// test/objects/dealloc-order.oracle.test.ts: the order of the frees, recorded, for every shape of dealloc-shapes.ts.
+const FREE_ORDER = "; free order of 13 deep structures";
+
 const classic = (v: string) => CLASSIC.replace("X", v);
 const live = (v: string) => LIVE.replace("X", v);
 const gcStats = (v: string) => GC_STATS.replace("X", v);
@@ -36,42 +39,42 @@ export const profileProofs: Readonly<Record<ProfileName, ProfileProof>> = Object
     releases: "3.8",
     pymalloc: classic("3.8"),
     gc: "500 programs, CPython 3.8",
-    objects: "CPython 3.8",
+    objects: `CPython 3.8${FREE_ORDER}`,
     proved: true,
   },
   "cpython-3.9": {
     releases: "3.9",
     pymalloc: classic("3.9"),
     gc: "500 programs, CPython 3.9",
-    objects: "CPython 3.9",
+    objects: `CPython 3.9${FREE_ORDER}`,
     proved: true,
   },
   "cpython-3.10": {
     releases: "3.10",
     pymalloc: classic("3.10"),
     gc: "500 programs, CPython 3.10",
-    objects: "CPython 3.10",
+    objects: `CPython 3.10${FREE_ORDER}`,
     proved: true,
   },
   "cpython-3.11": {
     releases: "3.11",
     pymalloc: `${classic("3.11")}; recordings replayed to the live run's addresses`,
     gc: "500 programs, CPython 3.11",
-    objects: "CPython 3.11",
+    objects: `CPython 3.11${FREE_ORDER}`,
     proved: true,
   },
   "cpython-3.12": {
     releases: "3.12",
     pymalloc: live("3.12.1"),
     gc: gcStats("3.12.1"),
-    objects: "CPython 3.12",
+    objects: `CPython 3.12${FREE_ORDER}`,
     proved: true,
   },
   "cpython-3.13": {
     releases: "3.13",
     pymalloc: live("3.13.18 (Debian)"),
     gc: `${gcStats("3.13.18 (Debian)")}; 500 programs, CPython 3.13.0`,
-    objects: "CPython 3.13",
+    objects: `CPython 3.13; free order of 13 deep structures: 3.13.18 (Debian)`,
     proved: true,
   },
   "cpython-3.14.0": {
@@ -85,14 +88,14 @@ export const profileProofs: Readonly<Record<ProfileName, ProfileProof>> = Object
     releases: "3.14.5 and later",
     pymalloc: live("3.14.10 (Debian)"),
     gc: `${gcStats("3.14.10 (Debian)")}: 3.13's collector again (gh-148726)`,
-    objects: "CPython 3.14.10 (Debian)",
+    objects: `CPython 3.14.10 (Debian)${FREE_ORDER}`,
     proved: true,
   },
   "cpython-3.15": {
     releases: "3.15",
     pymalloc: live("3.15.2 (Debian)"),
     gc: `${gcStats("3.15.2 (Debian)")} (candidates, duration); weak references cleared late (gh-135552)`,
-    objects: "CPython 3.15.2 (Debian)",
+    objects: `CPython 3.15.2 (Debian)${FREE_ORDER}`,
     proved: true,
   },
   "cpython-3.15-hugepages": {

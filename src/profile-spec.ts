@@ -32,7 +32,18 @@ const FIELDS = new Set([
 ]);
 const NESTED: Record<string, Set<string>> = {
   arenaMap: new Set(["kind", "addressBits", "rootBits", "midBits", "botBits", "pointerBytes", "leafBytes"]),
-  trashcan: new Set(["kind", "unwindLevel", "headroom", "budget"]),
+  trashcan: new Set([
+    "kind",
+    "unwindLevel",
+    "finalizerFrame",
+    "headroom",
+    "budget",
+    "marginBytes",
+    "stackBytes",
+    "frameBytes",
+    "listFrameBytes",
+    "drainExtraBytes",
+  ]),
 };
 
 /** Closest known field, for "did you mean" (case-insensitive match only: cheap and never wrong). */

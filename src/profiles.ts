@@ -75,19 +75,57 @@ export type Trashcan =
       readonly kind: "nesting";
       /** _PyTrash_UNWIND_LEVEL: the nesting depth of deallocations at which objects start being deposited (50 in the built-in profiles). */
       readonly unwindLevel: number;
+      /**
+       * 3.8–3.10: a finalizer (`__del__`) runs in a frame object that holds the
+       * dying object and is itself deallocated through the trashcan; at the
+       * unwind level the frame is deposited, keeping the object alive until the
+       * deposits are freed.
+       */
+      readonly finalizerFrame?: boolean;
     }
   /**
-   * 3.13+: by the C recursion budget: deposit when no more than `headroom` levels
+   * 3.13: by the C recursion budget: deposit when no more than `headroom` levels
    * remain, drain when more than twice that remain; `budget` is what remains at
    * the top-level call.
    */
   | {
-      /** Discriminant: the trashcan watches the C recursion budget (3.13+). */
+      /** Discriminant: the trashcan watches the C recursion budget (3.13). */
       readonly kind: "recursion-budget";
       /** Py_TRASHCAN_HEADROOM: deposit when this many levels or fewer of the budget remain (50 in the built-in profiles). */
       readonly headroom: number;
-      /** The C recursion budget left at the top-level call (Py_C_RECURSION_LIMIT, 10000 in the built-in profiles). */
+      /**
+       * The C recursion budget left where a Python program's own code drops an
+       * object: Py_C_RECURSION_LIMIT (10000) less the 2 units the running
+       * eval loop took (9998 in the built-in profiles).
+       */
       readonly budget: number;
+    }
+  /**
+   * 3.14+: by the C stack itself. Every deallocation of a gc object
+   * (`_Py_Dealloc`) measures how far the stack is above its soft limit, in
+   * units of `marginBytes`: under 2 units left, the object is deposited; with 4
+   * or more, the deposits are freed when its deallocation returns. Where the
+   * limit falls depends on the stack size (`ulimit -s`), what sits at the top of
+   * the stack (the environment) and the build's frame sizes, so `stackBytes` is
+   * a property of a run, not of the program.
+   */
+  | {
+      /** Discriminant: the trashcan watches the C stack (3.14+). */
+      readonly kind: "stack";
+      /** _PyOS_STACK_MARGIN_BYTES: the margin's unit (16384 on 64-bit builds). */
+      readonly marginBytes: number;
+      /** Bytes of stack between the top-level deallocation and the soft limit. */
+      readonly stackBytes: number;
+      /** Bytes of stack one nested deallocation of an instance takes (`_Py_Dealloc`'s frame and `subtype_dealloc`'s). */
+      readonly frameBytes: number;
+      /** The same for a list-like object (`_Py_Dealloc`'s frame and `list_dealloc`'s). */
+      readonly listFrameBytes: number;
+      /**
+       * What a deposited object's deallocation takes beyond that when the
+       * deposits are freed: the drain's frame in place of `_Py_Dealloc`'s
+       * (may be negative).
+       */
+      readonly drainExtraBytes: number;
     };
 
 /** The parameters of one CPython memory manager. */
@@ -184,15 +222,36 @@ function frozen(p: Profile): Profile {
 
 // _PyTrash_UNWIND_LEVEL (3.8–3.12 object.h / pycore_object.h).
 const NESTING_50: Trashcan = { kind: "nesting", unwindLevel: 50 };
-// Py_TRASHCAN_HEADROOM 50 against Py_C_RECURSION_LIMIT (3.13 pycore_ceval.h: 10000 in release builds; unverified for 3.14).
-const BUDGET_313: Trashcan = { kind: "recursion-budget", headroom: 50, budget: 10000 };
+// 3.8–3.10: __del__ runs in a frame object whose frame_dealloc goes through the trashcan.
+const NESTING_50_FRAMES: Trashcan = { kind: "nesting", unwindLevel: 50, finalizerFrame: true };
+// Py_TRASHCAN_HEADROOM 50 against Py_C_RECURSION_LIMIT 10000 (3.13 release builds), less the eval loop's 2 units
+// (PY_EVAL_C_STACK_UNITS) for the frame running the program's code.
+const BUDGET_313: Trashcan = { kind: "recursion-budget", headroom: 50, budget: 9998 };
+// 3.14+: _PyOS_STACK_MARGIN_BYTES on 64-bit builds; frame sizes of Debian's x86-64 builds, and the stack a
+// program's own code has under an 8 MiB stack, measured from the free order of deep chains (test/objects).
+const STACK_314: Trashcan = {
+  kind: "stack",
+  marginBytes: 16384,
+  stackBytes: 8343952,
+  frameBytes: 144,
+  listFrameBytes: 96,
+  drainExtraBytes: -32,
+};
+const STACK_315: Trashcan = {
+  kind: "stack",
+  marginBytes: 16384,
+  stackBytes: 8344176,
+  frameBytes: 192,
+  listFrameBytes: 96,
+  drainExtraBytes: 0,
+};
 
-// What 3.14.0 and every later release share: 3.13's pymalloc and trashcan, 3.14's immortal refcount (3 << 30),
+// What 3.14.0 and every later release share: 3.13's pymalloc, 3.14's trashcan and immortal refcount (3 << 30),
 // thresholds (2000, 10, 10) unless a release says otherwise.
 const SINCE_314 = {
   ...COMMON,
   immortalRefcount: 3 * 2 ** 30,
-  trashcan: BUDGET_313,
+  trashcan: STACK_314,
   arenaSize: 1024 * 1024,
   poolSize: 16 * 1024,
   keepLastFreeArena: true,
@@ -207,7 +266,7 @@ export const profiles: Readonly<Record<ProfileName, Profile>> = Object.freeze({
     ...COMMON,
     name: "cpython-3.8",
     immortalRefcount: null,
-    trashcan: NESTING_50,
+    trashcan: NESTING_50_FRAMES,
     python: "3.8",
     arenaSize: 256 * 1024,
     poolSize: 4096,
@@ -221,7 +280,7 @@ export const profiles: Readonly<Record<ProfileName, Profile>> = Object.freeze({
     ...COMMON,
     name: "cpython-3.9",
     immortalRefcount: null,
-    trashcan: NESTING_50,
+    trashcan: NESTING_50_FRAMES,
     python: "3.9",
     arenaSize: 256 * 1024,
     poolSize: 4096,
@@ -235,7 +294,7 @@ export const profiles: Readonly<Record<ProfileName, Profile>> = Object.freeze({
     ...COMMON,
     name: "cpython-3.10",
     immortalRefcount: null,
-    trashcan: NESTING_50,
+    trashcan: NESTING_50_FRAMES,
     python: "3.10",
     arenaSize: 1024 * 1024,
     poolSize: 16 * 1024,
@@ -298,7 +357,13 @@ export const profiles: Readonly<Record<ProfileName, Profile>> = Object.freeze({
   "cpython-3.14": frozen({ ...SINCE_314, name: "cpython-3.14", python: "3.14", gc: "generational-3.12" }),
   // 3.15.2: 3.14.5+'s generational collector, with weak references cleared after finalizers (gh-135552);
   // pymalloc, thresholds and immortal refcount as 3.14's, checked against Debian's 3.15.2.
-  "cpython-3.15": frozen({ ...SINCE_314, name: "cpython-3.15", python: "3.15", gc: "generational-3.15" }),
+  "cpython-3.15": frozen({
+    ...SINCE_314,
+    name: "cpython-3.15",
+    python: "3.15",
+    gc: "generational-3.15",
+    trashcan: STACK_315,
+  }),
   // 3.15 built --with-pymalloc-hugepages and run with PYTHON_PYMALLOC_HUGEPAGES (gh-144319): 2 MiB arenas
   // (ARENA_BITS 21, so the radix tree splits 43 bits 15 + 15 + 13), mapped as huge pages and so aligned to
   // 2 MiB. For experiments: no interpreter built that way runs here.
@@ -310,6 +375,7 @@ export const profiles: Readonly<Record<ProfileName, Profile>> = Object.freeze({
     arenaAlignment: 2 * 1024 * 1024,
     arenaMap: RADIX_315_HUGE,
     gc: "generational-3.15",
+    trashcan: STACK_315,
   }),
 });
 
@@ -585,14 +651,36 @@ export function defineProfile(input: ProfileInput): Profile {
     checkSize(t, `profile.gcThresholds[${i}]`, 2 ** 31 - 1);
   });
   if (p.immortalRefcount !== null) checkSize(p.immortalRefcount, "profile.immortalRefcount", 2 ** 32 - 1);
-  const tc = p.trashcan as { kind?: unknown; unwindLevel?: unknown; headroom?: unknown; budget?: unknown } | undefined;
+  const tc = p.trashcan as Partial<Record<string, unknown>> | undefined;
   if (tc?.kind === "nesting") {
     checkSize(tc.unwindLevel, "profile.trashcan.unwindLevel", 1 << 20);
+    if (tc.finalizerFrame !== undefined && typeof tc.finalizerFrame !== "boolean") {
+      throw new TypeError(
+        `profile.trashcan.finalizerFrame must be a boolean, got ${JSON.stringify(tc.finalizerFrame)}`,
+      );
+    }
   } else if (tc?.kind === "recursion-budget") {
     checkSize(tc.headroom, "profile.trashcan.headroom", 1 << 20);
     checkSize(tc.budget, "profile.trashcan.budget", 1 << 24);
+  } else if (tc?.kind === "stack") {
+    checkSize(tc.marginBytes, "profile.trashcan.marginBytes", 1 << 30);
+    checkSize(tc.stackBytes, "profile.trashcan.stackBytes", 2 ** 40);
+    checkSize(tc.frameBytes, "profile.trashcan.frameBytes", 1 << 20);
+    checkSize(tc.listFrameBytes, "profile.trashcan.listFrameBytes", 1 << 20);
+    const extra = tc.drainExtraBytes;
+    if (typeof extra !== "number" || !Number.isInteger(extra) || Math.abs(extra) > 1 << 20) {
+      throw new RangeError(`profile.trashcan.drainExtraBytes must be an integer within ±1 MiB, got ${String(extra)}`);
+    }
+    if (tc.marginBytes === 0 || tc.frameBytes === 0 || tc.listFrameBytes === 0) {
+      throw new RangeError("profile.trashcan.marginBytes, frameBytes and listFrameBytes must be positive");
+    }
+    if ((tc.frameBytes as number) + extra <= 0 || (tc.listFrameBytes as number) + extra <= 0) {
+      throw new RangeError(`profile.trashcan.drainExtraBytes leaves a drained frame no bytes, got ${extra}`);
+    }
   } else {
-    throw new RangeError(`profile.trashcan.kind must be "nesting" or "recursion-budget", got ${String(tc?.kind)}`);
+    throw new RangeError(
+      `profile.trashcan.kind must be "nesting", "recursion-budget" or "stack", got ${String(tc?.kind)}`,
+    );
   }
   if (!GC_VARIANTS.includes(p.gc)) {
     throw new RangeError(`profile.gc must be one of ${GC_VARIANTS.join(", ")}, got ${JSON.stringify(p.gc)}`);

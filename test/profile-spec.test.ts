@@ -31,6 +31,11 @@ describe("parseProfileSpec", () => {
     });
   });
 
+  it("sets the 3.14+ trashcan's stack, for a run with another stack size", () => {
+    const t = parseProfileSpec("cpython-3.14:trashcan.stackBytes=16MiB").trashcan;
+    expect(t).toMatchObject({ kind: "stack", stackBytes: 16 << 20, frameBytes: 144, listFrameBytes: 96 });
+  });
+
   it("names the unknown profile, the unknown field and the bad value", () => {
     const bad: Array<[string, RegExp]> = [
       ["cpython-2.7:arenaSize=1", /unknown profile "cpython-2.7"/],

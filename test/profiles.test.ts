@@ -92,6 +92,7 @@ describe("profiles", () => {
       arenaMap: { ...base.arenaMap, rootBits: 13 } as Profile["arenaMap"],
     });
     expect(big.arenaSize).toBe(4 << 20);
+    const stack = profiles["cpython-3.14"].trashcan as Extract<Profile["trashcan"], { kind: "stack" }>;
     const bad: Array<[Partial<Profile>, RegExp]> = [
       [{ arenaSize: 300_000 }, /arenaSize must be a power of two.*300000/],
       [{ poolSize: 3000 }, /poolSize must be a power of two/],
@@ -113,6 +114,11 @@ describe("profiles", () => {
       [{ arenaSize: 16384, arenaMap: { kind: "address-in-range" } }, /leaves 0 usable pool\(s\)/],
       [{ alignment: 8 }, /alignment must be a power of two between 16/],
       [{ trashcan: { kind: "nesting", unwindLevel: -1 } }, /unwindLevel/],
+      [{ trashcan: { kind: "nesting", unwindLevel: 50, finalizerFrame: "yes" as never } }, /finalizerFrame.*"yes"/],
+      [{ trashcan: { ...stack, frameBytes: 0 } }, /frameBytes and listFrameBytes must be positive/],
+      [{ trashcan: { ...stack, drainExtraBytes: 0.5 } }, /drainExtraBytes must be an integer.*0.5/],
+      [{ trashcan: { ...stack, drainExtraBytes: -144 } }, /drainExtraBytes leaves a drained frame no bytes, got -144/],
+      [{ trashcan: { ...stack, stackBytes: -1 } }, /stackBytes/],
       [{ immortalRefcount: -5 }, /immortalRefcount/],
     ];
     for (const [patch, message] of bad)

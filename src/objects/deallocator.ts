@@ -7,15 +7,18 @@
  * Chains of any length are freed without JavaScript recursion: an explicit
  * stack replays the C recursion, a frame per object being torn down, and
  * containers go through the trashcan exactly as CPython's cuts deep chains
- * (deposit at the unwind level, free the deposits LIFO once the stack
- * unwinds), so blocks are freed, and reused, in CPython's order. The stack is
- * three typed arrays, grown by doubling: no JavaScript object per frame.
+ * (deposit when too deep: 3.8–3.12 by nesting, 3.13 by the C recursion
+ * budget, 3.14+ by the bytes of C stack left; free the deposits LIFO once the
+ * stack unwinds), so blocks are freed, and reused, in CPython's order. The
+ * stack is three typed arrays, grown by doubling: no JavaScript object per
+ * frame.
  *
  * @module
  */
 
 import { reportError } from "../events.js";
 import { grown } from "../internal/typed-arrays.js";
+import type { Trashcan } from "../profiles.js";
 import { OB_TYPE, type ObjectType } from "./object-type.js";
 import { WeakRefLists } from "./weakref-lists.js";
 
@@ -23,21 +26,40 @@ import { WeakRefLists } from "./weakref-lists.js";
 const GC_PREV = -8;
 const PREV_FLAG_BITS = 3;
 
+// Kinds of frame on the dealloc stack (stackChain): an object's deallocation, the drain of the deposits
+// (_PyTrash_thread_destroy_chain), a deposited finalizer frame letting go of its object (3.8–3.10).
+const FRAME_OBJECT = 0;
+const FRAME_DRAIN = 1;
+const FRAME_HOLDER = 2;
+// Flags of an object's frame, 3.14+: freed by the drain (a direct tp_dealloc call), and whether _Py_Dealloc found
+// enough margin on entry to drain the deposits when it returns.
+const DIRECT = 4;
+const DRAIN_AFTER = 8;
+// _Py_Dealloc: deposit under 2 units of margin, drain with 4 or more.
+const DEPOSIT_BELOW = 2;
+const DRAIN_FROM = 4;
+
 /** Objects, with their deallocation. */
 export abstract class Deallocator extends WeakRefLists {
   // The explicit dealloc stack: per frame the object, the next slot to release (-1 = not started), and
-  // whether it is a trashcan chain-drain frame.
+  // its kind and flags.
   protected stackOp = new Float64Array(64);
   protected stackNext = new Int32Array(64);
   protected stackChain = new Uint8Array(64);
   protected sp = 0;
-  // The trashcan: nesting depth (3.8–3.12) or remaining budget (3.13+), and the deposited objects (LIFO via _gc_prev).
+  // The trashcan: nesting depth (3.8–3.12), budget used (3.13) or bytes of C stack used (3.14+), and the deposited
+  // objects (tstate's delete_later: LIFO, linked through _gc_prev).
   protected trashDepth = 0;
   protected trashHead = 0;
+  // Deposited finalizer frames (3.8–3.10), each with the object it holds and the deposit list's head when it went in:
+  // it comes out when the list is back to that head, so frames and objects leave in the order they came.
+  protected frameObjects = new Float64Array(8);
+  protected frameAbove = new Float64Array(8);
+  protected nFrames = 0;
 
   /** Whether a deallocation is under way (a finalizer or callback is running inside one). */
   isDeallocating(): boolean {
-    return this.sp > 0 || this.trashDepth > 0;
+    return this.sp > 0 || this.trashDepth > 0 || this.nFrames > 0;
   }
 
   /**
@@ -48,6 +70,7 @@ export abstract class Deallocator extends WeakRefLists {
   protected dealloc(address: number): void {
     const base = this.sp;
     const depth = this.trashDepth;
+    const frames = this.nFrames;
     this.events.holdListenerErrors();
     this.allocator.holdListenerErrors?.();
     try {
@@ -58,6 +81,7 @@ export abstract class Deallocator extends WeakRefLists {
       // no memory for the tuple of several weakrefs' callbacks. Leave no frame or hold behind it.
       this.sp = base;
       this.trashDepth = depth;
+      this.nFrames = frames;
       this.allocator.releaseListenerErrors?.(true);
       this.events.releaseListenerErrors(true);
       throw e;
@@ -71,27 +95,48 @@ export abstract class Deallocator extends WeakRefLists {
     this.events.releaseListenerErrors();
   }
 
-  /** Py_TRASHCAN_BEGIN and the start of tp_dealloc: deposit the object, or push its frame. */
-  private enter(address: number): void {
+  /**
+   * Py_TRASHCAN_BEGIN (3.8–3.13) or _Py_Dealloc's check (3.14+), and the start
+   * of tp_dealloc: deposit the object, or push its frame. `direct`: the drain
+   * calls tp_dealloc itself, past _Py_Dealloc (3.14+).
+   */
+  private enter(address: number, direct = false): void {
     const t = this.typeList[(this.u32[(address + OB_TYPE) >>> 2] as number) - 1] as ObjectType;
     // tp_dealloc untracks first (and the trashcan only takes untracked objects).
     const gc = this.collector;
     if (gc !== undefined && t.container && gc.isTracked(address)) gc.untrack(address);
-    if (t.trashcan) {
-      const tc = this.profile.trashcan;
+    const tc = this.profile.trashcan;
+    let flags = FRAME_OBJECT;
+    if (tc.kind === "stack") {
+      // Every gc object, whatever its type: the check is _Py_Dealloc's, not tp_dealloc's.
+      if (t.container && !direct) {
+        const margin = Math.floor((tc.stackBytes - this.trashDepth) / tc.marginBytes);
+        if (margin < DEPOSIT_BELOW) {
+          this.deposit(address);
+          return;
+        }
+        if (margin >= DRAIN_FROM) flags |= DRAIN_AFTER;
+      }
+      if (direct) flags |= DIRECT;
+      this.trashDepth += this.frameBytes(t, flags);
+    } else if (t.trashcan) {
       const full =
         tc.kind === "nesting" ? this.trashDepth >= tc.unwindLevel : tc.budget - this.trashDepth <= tc.headroom;
       if (full) {
-        // Deposit: linked through _gc_prev's pointer bits, its flag bits kept.
-        const i = (address + GC_PREV) >>> 2;
-        this.u32[i] = ((this.u32[i] as number) & PREV_FLAG_BITS) | this.trashHead;
-        this.u32[i + 1] = 0;
-        this.trashHead = address;
+        this.deposit(address);
         return;
       }
       this.trashDepth++;
     }
-    this.push(address, -1, 0);
+    this.push(address, -1, flags);
+  }
+
+  /** _PyTrash_thread_deposit_object: linked through _gc_prev's pointer bits, its flag bits kept. */
+  private deposit(address: number): void {
+    const i = (address + GC_PREV) >>> 2;
+    this.u32[i] = ((this.u32[i] as number) & PREV_FLAG_BITS) | this.trashHead;
+    this.u32[i + 1] = 0;
+    this.trashHead = address;
   }
 
   private push(address: number, next: number, chain: number): void {
@@ -110,16 +155,35 @@ export abstract class Deallocator extends WeakRefLists {
   /** Advances the top frame by one step. */
   private step(): void {
     const top = this.sp - 1;
-    if (this.stackChain[top] === 1) {
+    const kind = (this.stackChain[top] as number) & 3;
+    if (kind === FRAME_DRAIN) {
       // _PyTrash_thread_destroy_chain: deallocate the most recent deposit, until none is left.
+      if (this.nFrames > 0 && this.frameAbove[this.nFrames - 1] === this.trashHead) {
+        // A finalizer's frame: frame_dealloc goes through the trashcan too, then lets go of its object.
+        this.nFrames--;
+        this.trashDepth++;
+        this.push(this.frameObjects[this.nFrames] as number, -1, FRAME_HOLDER);
+        return;
+      }
       if (this.trashHead === 0) {
         this.sp--;
-        this.trashDepth--;
+        if (this.profile.trashcan.kind !== "stack") this.trashDepth--;
         return;
       }
       const op = this.trashHead;
       this.trashHead = ((this.u32[(op + GC_PREV) >>> 2] as number) & ~PREV_FLAG_BITS) >>> 0;
-      this.enter(op);
+      this.enter(op, true);
+      return;
+    }
+    if (kind === FRAME_HOLDER) {
+      // The frame's locals: its object's last reference.
+      if (this.stackNext[top] === -1) {
+        this.stackNext[top] = 0;
+        this.decrefHeld(this.stackOp[top] as number);
+      } else {
+        this.sp--;
+        this.trashDepth--;
+      }
       return;
     }
     const address = this.stackOp[top] as number;
@@ -141,12 +205,19 @@ export abstract class Deallocator extends WeakRefLists {
         } catch (e) {
           reportError(this.events, e);
         }
-        const left = this.refcount(address) - 1;
+        let left = this.refcount(address) - 1;
+        const tc = this.profile.trashcan;
+        if (tc.kind === "nesting" && tc.finalizerFrame === true && this.trashDepth >= tc.unwindLevel) {
+          // The finalizer's frame is deposited, and with it the reference its `self` holds: the object lives on
+          // until the deposits are freed.
+          this.holdInFrame(address);
+          left++;
+        }
         this.writeWord(address, left);
         if (left === 0 && gc !== undefined && gc.isTracked(address)) gc.untrack(address);
         if (left > 0) {
           this.sp--;
-          this.trashcanEnd(t);
+          this.trashcanEnd(t, this.stackChain[top] as number);
           if (this.events.hasListeners("object:resurrect")) {
             this.events.emit("object:resurrect", { address, type: t.name, refcount: left });
           }
@@ -198,7 +269,7 @@ export abstract class Deallocator extends WeakRefLists {
     }
     this.release(t.container ? address - this.gcHead : address);
     if (this.events.hasListeners("object:dealloc")) this.events.emit("object:dealloc", { address, type: t.name });
-    this.trashcanEnd(t);
+    this.trashcanEnd(t, this.stackChain[top] as number);
   }
 
   /**
@@ -215,15 +286,45 @@ export abstract class Deallocator extends WeakRefLists {
     }
   }
 
-  /** Py_TRASHCAN_END: leave the level; at the top, drain the deposits. */
-  private trashcanEnd(t: ObjectType): void {
+  /** Py_TRASHCAN_END (3.8–3.13) or the end of _Py_Dealloc (3.14+): leave the level; drain the deposits when shallow enough. */
+  private trashcanEnd(t: ObjectType, flags: number): void {
+    const tc = this.profile.trashcan;
+    if (tc.kind === "stack") {
+      this.trashDepth -= this.frameBytes(t, flags);
+      if ((flags & DRAIN_AFTER) !== 0 && this.trashHead !== 0) this.push(0, 0, FRAME_DRAIN);
+      return;
+    }
     if (!t.trashcan) return;
     this.trashDepth--;
-    const tc = this.profile.trashcan;
     const drain = tc.kind === "nesting" ? this.trashDepth <= 0 : tc.budget - this.trashDepth > 2 * tc.headroom;
-    if (this.trashHead !== 0 && drain) {
+    if ((this.trashHead !== 0 || this.nFrames > 0) && drain) {
+      // The drain holds a level itself (3.8–3.12 raise the nesting, 3.13 spends a unit of budget).
       this.trashDepth++;
-      this.push(0, 0, 1);
+      this.push(0, 0, FRAME_DRAIN);
     }
+  }
+
+  /** Bytes of C stack a deallocation of type `t` takes (3.14+). */
+  private frameBytes(t: ObjectType, flags: number): number {
+    const tc = this.profile.trashcan as Extract<Trashcan, { kind: "stack" }>;
+    return (t.listLike ? tc.listFrameBytes : tc.frameBytes) + ((flags & DIRECT) !== 0 ? tc.drainExtraBytes : 0);
+  }
+
+  /** Deposits a finalizer's frame holding `address` (3.8–3.10). */
+  private holdInFrame(address: number): void {
+    if (this.nFrames === this.frameObjects.length) {
+      this.frameObjects = grown(this.frameObjects, this.nFrames * 2);
+      this.frameAbove = grown(this.frameAbove, this.nFrames * 2);
+    }
+    this.frameObjects[this.nFrames] = address;
+    this.frameAbove[this.nFrames] = this.trashHead;
+    this.nFrames++;
+  }
+
+  /** Drops a held object's last reference, deallocating it (already finalized: no second `__del__`). */
+  private decrefHeld(address: number): void {
+    const left = this.refcount(address) - 1;
+    this.writeWord(address, left);
+    if (left === 0) this.enter(address);
   }
 }

@@ -33,6 +33,9 @@ export class ObjectCore extends Deallocator implements CollectorView {
     "sp",
     "trashDepth",
     "trashHead",
+    "frameObjects",
+    "frameAbove",
+    "nFrames",
   ];
   /** The fields they leave: settings, the memory, the layers it is wired to. */
   static readonly fixedFields = ["allocator", "profile", "memory", "u32", "events", "gcHead", "collector"];

@@ -11,6 +11,7 @@ const GC_STATS = "test/gc/gc-stats.oracle.test.ts";
 const GC_INCREMENTAL = "test/gc/incremental.oracle.test.ts";
 const OBJ_UNIT = "test/objects/ref-counter.test.ts";
 const OBJ_ORACLE = "test/objects/ref-counter.oracle.test.ts";
+const DEALLOC_ORACLE = "test/objects/dealloc-order.oracle.test.ts";
 const DEBUG_UNIT = "test/pymalloc/debug-allocator.test.ts";
 const DEBUG_ORACLE = "test/pymalloc/debug-allocator.oracle.test.ts";
 
@@ -135,10 +136,10 @@ export const objectMutations: Mutation[] = [
   {
     id: "obj-trashcan-unwind-level-51",
     file: "src/objects/deallocator.ts",
-    find: "this.trashDepth >= tc.unwindLevel",
-    replace: "this.trashDepth > tc.unwindLevel",
+    find: '"nesting" ? this.trashDepth >= tc.unwindLevel',
+    replace: '"nesting" ? this.trashDepth > tc.unwindLevel',
     rule: "3.8–3.12's trashcan deposits once the nesting reaches _PyTrash_UNWIND_LEVEL (50), not past it",
-    tests: [OBJ_ORACLE],
+    tests: [OBJ_ORACLE, DEALLOC_ORACLE],
   },
   {
     id: "obj-trashcan-drains-inside-outermost",
@@ -146,7 +147,79 @@ export const objectMutations: Mutation[] = [
     find: 'tc.kind === "nesting" ? this.trashDepth <= 0',
     replace: 'tc.kind === "nesting" ? this.trashDepth <= 1',
     rule: "3.8–3.12's trashcan frees its deposits only once the nesting is back to 0",
-    tests: [OBJ_ORACLE],
+    tests: [OBJ_ORACLE, DEALLOC_ORACLE],
+  },
+  {
+    id: "obj-trashcan-drain-holds-no-level",
+    file: "src/objects/deallocator.ts",
+    find: "      this.trashDepth++;\n      this.push(0, 0, FRAME_DRAIN);",
+    replace: "      this.push(0, 0, FRAME_DRAIN);",
+    rule: "_PyTrash_thread_destroy_chain raises the nesting (3.8–3.12) or spends a unit of budget (3.13) while it drains",
+    tests: [DEALLOC_ORACLE],
+  },
+  {
+    id: "obj-trashcan-budget-deposits-below-headroom",
+    file: "src/objects/deallocator.ts",
+    find: "tc.budget - this.trashDepth <= tc.headroom",
+    replace: "tc.budget - this.trashDepth < tc.headroom",
+    rule: "3.13 deposits once no more than Py_TRASHCAN_HEADROOM units of C recursion budget remain",
+    tests: [DEALLOC_ORACLE],
+  },
+  {
+    id: "obj-trashcan-budget-drains-at-twice-headroom",
+    file: "src/objects/deallocator.ts",
+    find: "tc.budget - this.trashDepth > 2 * tc.headroom",
+    replace: "tc.budget - this.trashDepth >= 2 * tc.headroom",
+    rule: "3.13 drains only once more than twice the headroom is left",
+    tests: [DEALLOC_ORACLE],
+  },
+  {
+    id: "obj-trashcan-finalizer-frame-kept",
+    file: "src/objects/deallocator.ts",
+    find: "          this.holdInFrame(address);\n          left++;",
+    replace: "",
+    rule: "3.8–3.10: a __del__ frame deposited by the trashcan keeps its object alive until the drain",
+    tests: [DEALLOC_ORACLE],
+  },
+  {
+    id: "obj-trashcan-finalizer-frame-drained-last",
+    file: "src/objects/deallocator.ts",
+    find: "this.heldAbove[this.held - 1] === this.trashHead",
+    replace: "this.trashHead === 0",
+    rule: "3.8–3.10: deposited frames and objects leave the trash list in the order they came (one LIFO list)",
+    tests: [DEALLOC_ORACLE],
+  },
+  {
+    id: "obj-trashcan-stack-deposit-margin-3",
+    file: "src/objects/deallocator.ts",
+    find: "const DEPOSIT_BELOW = 2;",
+    replace: "const DEPOSIT_BELOW = 3;",
+    rule: "3.14+ _Py_Dealloc deposits a gc object with under 2 units of stack margin left",
+    tests: [DEALLOC_ORACLE],
+  },
+  {
+    id: "obj-trashcan-stack-drain-margin-3",
+    file: "src/objects/deallocator.ts",
+    find: "const DRAIN_FROM = 4;",
+    replace: "const DRAIN_FROM = 3;",
+    rule: "3.14+ _Py_Dealloc drains the deposits when it had 4 or more units of margin on entry",
+    tests: [DEALLOC_ORACLE],
+  },
+  {
+    id: "obj-trashcan-stack-drain-frame",
+    file: "src/objects/deallocator.ts",
+    find: "((flags & DIRECT) !== 0 ? tc.drainExtraBytes : 0)",
+    replace: "0",
+    rule: "3.14+ a drained object's deallocation sits under _PyTrash_thread_destroy_chain's frame, not _Py_Dealloc's",
+    tests: [DEALLOC_ORACLE],
+  },
+  {
+    id: "obj-trashcan-stack-list-frame",
+    file: "src/objects/deallocator.ts",
+    find: "(t.listLike ? tc.listFrameBytes : tc.frameBytes)",
+    replace: "tc.frameBytes",
+    rule: "3.14+ a list's deallocation takes list_dealloc's stack, not subtype_dealloc's",
+    tests: [DEALLOC_ORACLE],
   },
   {
     id: "obj-weakref-callbacks-oldest-first",
