@@ -26,7 +26,7 @@ const CLASSIC = "libpython X: 1,000 generated traces and recorded ones, every ad
 const LIVE = "live runs of CPython X: 10 programs, every block address, arena and checkpoint report";
 const GC_STATS = "500 programs, CPython X, with gc.get_count(), gc.get_stats() and gc.callbacks";
 
-// test/objects/dealloc-order.oracle.test.ts: the order of the frees, recorded, for every shape of dealloc-shapes.ts.
+// test/objects/dealloc-order-*.oracle.test.ts: the order of the frees, recorded, for every shape of dealloc-shapes.ts.
 const FREE_ORDER = "; free order of 13 deep structures";
 
 const classic = (v: string) => CLASSIC.replace("X", v);

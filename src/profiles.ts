@@ -235,15 +235,15 @@ const STACK_314: Trashcan = {
   stackBytes: 8343952,
   frameBytes: 144,
   listFrameBytes: 96,
-  drainExtraBytes: -32,
+  drainExtraBytes: -16,
 };
 const STACK_315: Trashcan = {
   kind: "stack",
   marginBytes: 16384,
-  stackBytes: 8344176,
+  stackBytes: 8344160,
   frameBytes: 192,
   listFrameBytes: 96,
-  drainExtraBytes: 0,
+  drainExtraBytes: -16,
 };
 
 // What 3.14.0 and every later release share: 3.13's pymalloc, 3.14's trashcan and immortal refcount (3 << 30),

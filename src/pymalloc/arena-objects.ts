@@ -367,7 +367,8 @@ export class ArenaObjects {
         const next = this.arenaNext[a] as number;
         if (prev !== NO_ARENA) this.arenaNext[prev] = next;
         else this.usableArenas = next;
-        if (next !== NO_ARENA) this.arenaPrev[next] = prev;
+        // Never the tail: arenas after lastnf have more free pools than this one had.
+        this.arenaPrev[next] = prev;
         const after = this.arenaNext[lastnf] as number;
         this.arenaPrev[a] = lastnf;
         this.arenaNext[a] = after;

@@ -137,9 +137,10 @@ function randomTree(name: string, what: string, n: number, seed: number, cls: "N
     name,
     what,
     python: [
-      `parent = [${parent.join(",")}]`,
-      `slot = [${slot.join(",")}]`,
-      `fin = [${fin.join(",")}]`,
+      // As strings: one token each, where a list display of 20,000 numbers would make the parser allocate a lot.
+      `parent = [int(x) for x in "${parent.join(" ")}".split()]`,
+      `slot = [int(c) for c in "${slot.map((x) => Math.max(x, 0)).join("")}"]`,
+      `fin = [int(c) for c in "${fin.join("")}"]`,
       "nodes = [(Node, Fin)[f]() for f in fin]",
       `for i in range(1, ${n}):`,
       "    setattr(nodes[parent[i]], 'ab'[slot[i]], nodes[i])",

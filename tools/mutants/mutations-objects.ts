@@ -11,7 +11,8 @@ const GC_STATS = "test/gc/gc-stats.oracle.test.ts";
 const GC_INCREMENTAL = "test/gc/incremental.oracle.test.ts";
 const OBJ_UNIT = "test/objects/ref-counter.test.ts";
 const OBJ_ORACLE = "test/objects/ref-counter.oracle.test.ts";
-const DEALLOC_ORACLE = "test/objects/dealloc-order.oracle.test.ts";
+const DEALLOC_ORACLE = "test/objects/dealloc-order-3.8.oracle.test.ts";
+const DEALLOC_ORACLE_NEW = "test/objects/dealloc-order-3.13.oracle.test.ts";
 const DEBUG_UNIT = "test/pymalloc/debug-allocator.test.ts";
 const DEBUG_ORACLE = "test/pymalloc/debug-allocator.oracle.test.ts";
 
@@ -155,7 +156,7 @@ export const objectMutations: Mutation[] = [
     find: "      this.trashDepth++;\n      this.push(0, 0, FRAME_DRAIN);",
     replace: "      this.push(0, 0, FRAME_DRAIN);",
     rule: "_PyTrash_thread_destroy_chain raises the nesting (3.8–3.12) or spends a unit of budget (3.13) while it drains",
-    tests: [DEALLOC_ORACLE],
+    tests: [DEALLOC_ORACLE, DEALLOC_ORACLE_NEW],
   },
   {
     id: "obj-trashcan-budget-deposits-below-headroom",
@@ -163,7 +164,7 @@ export const objectMutations: Mutation[] = [
     find: "tc.budget - this.trashDepth <= tc.headroom",
     replace: "tc.budget - this.trashDepth < tc.headroom",
     rule: "3.13 deposits once no more than Py_TRASHCAN_HEADROOM units of C recursion budget remain",
-    tests: [DEALLOC_ORACLE],
+    tests: [DEALLOC_ORACLE_NEW],
   },
   {
     id: "obj-trashcan-budget-drains-at-twice-headroom",
@@ -171,7 +172,7 @@ export const objectMutations: Mutation[] = [
     find: "tc.budget - this.trashDepth > 2 * tc.headroom",
     replace: "tc.budget - this.trashDepth >= 2 * tc.headroom",
     rule: "3.13 drains only once more than twice the headroom is left",
-    tests: [DEALLOC_ORACLE],
+    tests: [DEALLOC_ORACLE_NEW],
   },
   {
     id: "obj-trashcan-finalizer-frame-kept",
@@ -184,7 +185,7 @@ export const objectMutations: Mutation[] = [
   {
     id: "obj-trashcan-finalizer-frame-drained-last",
     file: "src/objects/deallocator.ts",
-    find: "this.heldAbove[this.held - 1] === this.trashHead",
+    find: "this.frameAbove[this.nFrames - 1] === this.trashHead",
     replace: "this.trashHead === 0",
     rule: "3.8–3.10: deposited frames and objects leave the trash list in the order they came (one LIFO list)",
     tests: [DEALLOC_ORACLE],
@@ -195,7 +196,7 @@ export const objectMutations: Mutation[] = [
     find: "const DEPOSIT_BELOW = 2;",
     replace: "const DEPOSIT_BELOW = 3;",
     rule: "3.14+ _Py_Dealloc deposits a gc object with under 2 units of stack margin left",
-    tests: [DEALLOC_ORACLE],
+    tests: [DEALLOC_ORACLE_NEW],
   },
   {
     id: "obj-trashcan-stack-drain-margin-3",
@@ -203,7 +204,7 @@ export const objectMutations: Mutation[] = [
     find: "const DRAIN_FROM = 4;",
     replace: "const DRAIN_FROM = 3;",
     rule: "3.14+ _Py_Dealloc drains the deposits when it had 4 or more units of margin on entry",
-    tests: [DEALLOC_ORACLE],
+    tests: [DEALLOC_ORACLE_NEW],
   },
   {
     id: "obj-trashcan-stack-drain-frame",
@@ -211,7 +212,7 @@ export const objectMutations: Mutation[] = [
     find: "((flags & DIRECT) !== 0 ? tc.drainExtraBytes : 0)",
     replace: "0",
     rule: "3.14+ a drained object's deallocation sits under _PyTrash_thread_destroy_chain's frame, not _Py_Dealloc's",
-    tests: [DEALLOC_ORACLE],
+    tests: [DEALLOC_ORACLE_NEW],
   },
   {
     id: "obj-trashcan-stack-list-frame",
@@ -219,7 +220,7 @@ export const objectMutations: Mutation[] = [
     find: "(t.listLike ? tc.listFrameBytes : tc.frameBytes)",
     replace: "tc.frameBytes",
     rule: "3.14+ a list's deallocation takes list_dealloc's stack, not subtype_dealloc's",
-    tests: [DEALLOC_ORACLE],
+    tests: [DEALLOC_ORACLE_NEW],
   },
   {
     id: "obj-weakref-callbacks-oldest-first",

@@ -9,7 +9,9 @@
  *
  * The live orders are kept as goldens (golden/dealloc-3.X.json.br, run-length
  * encoded), so a machine without the interpreters still checks pymem against
- * them. UPDATE_GOLDEN=1 rewrites them.
+ * them. UPDATE_GOLDEN=1 rewrites them. The tests are in two files,
+ * dealloc-order-3.8.oracle.test.ts and dealloc-order-3.13.oracle.test.ts, so
+ * the recordings of the two halves run side by side.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,25 +19,13 @@ import { fileURLToPath } from "node:url";
 import { brotliCompressSync, brotliDecompressSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { record, recorderFor } from "../../cli/record.js";
-import { defineProfile, type Profile, profileForRelease, profileProofs } from "../../src/index.js";
+import { defineProfile, type Profile, profileForRelease } from "../../src/index.js";
 import { compared } from "../support/comparisons.js";
 import { debianPython, pythonFor } from "../support/python.js";
 import { DEALLOC_SHAPES, fromRuns, liveOrder, pymemOrder, shapeProgram, toRuns } from "./dealloc-shapes.js";
 
 const goldenDir = fileURLToPath(new URL("./golden/", import.meta.url));
 const update = process.env.UPDATE_GOLDEN === "1";
-
-/** pyenv's 3.8–3.12, Debian sid's 3.13–3.15 (the releases people run). */
-const RELEASES: { version: string; find: () => { python?: string; why?: string } }[] = [
-  ...["3.8", "3.9", "3.10", "3.11", "3.12"].map((version) => ({
-    version,
-    find: () => {
-      const python = pythonFor(version);
-      return python ? { python } : { why: `CPython ${version} is not installed (neither pyenv nor python${version})` };
-    },
-  })),
-  ...["3.13", "3.14", "3.15"].map((version) => ({ version, find: () => debianPython(version) })),
-];
 
 /** How many positions two orders share, and the first where they part. */
 function agreement(a: number[], b: number[]): { same: number; first?: number } {
@@ -87,16 +77,26 @@ interface Golden {
   shapes: Record<string, [number, number][]>;
 }
 
-it("docs/which-profile.md and `pymem profiles` count the shapes this test runs", () => {
-  for (const name of ["cpython-3.8", "cpython-3.13", "cpython-3.15"] as const) {
-    expect(profileProofs[name].objects).toContain(`free order of ${DEALLOC_SHAPES.length} deep structures`);
-  }
-});
+/** The releases' interpreters: pyenv's 3.8–3.12, Debian sid's 3.13–3.15 (the releases people run). */
+export function release(version: string): { version: string; find: () => { python?: string; why?: string } } {
+  if (["3.13", "3.14", "3.15"].includes(version)) return { version, find: () => debianPython(version) };
+  return {
+    version,
+    find: () => {
+      const python = pythonFor(version);
+      return python ? { python } : { why: `CPython ${version} is not installed (neither pyenv nor python${version})` };
+    },
+  };
+}
 
-const tmp = mkdtempSync(`${tmpdir()}/pymem-dealloc-`);
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+/** Defines the oracle's tests for `versions` (two test files share the releases, so they run side by side). */
+export function deallocOrderOracle(versions: string[]): void {
+  const tmp = mkdtempSync(`${tmpdir()}/pymem-dealloc-`);
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  for (const { version, find } of versions.map(release)) defineFor(version, find, tmp);
+}
 
-for (const { version, find } of RELEASES) {
+function defineFor(version: string, find: () => { python?: string; why?: string }, tmp: string): void {
   const goldenPath = `${goldenDir}dealloc-${version}.json.br`;
   describe(`deallocation order of deep structures, CPython ${version}`, () => {
     it(`pymem frees every shape in the order recorded from CPython ${version}`, () => {
