@@ -325,6 +325,8 @@ export abstract class Deallocator extends WeakRefLists {
   private decrefHeld(address: number): void {
     const left = this.refcount(address) - 1;
     this.writeWord(address, left);
+    // The frame's reference is a reference like a slot's: listeners see it go.
+    if (this.events.hasListeners("object:decref")) this.events.emit("object:decref", { address, refcount: left });
     if (left === 0) this.enter(address);
   }
 }

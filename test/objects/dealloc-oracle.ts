@@ -18,10 +18,10 @@ import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, brotliDecompressSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { record, recorderFor } from "../../cli/record.js";
+import { record } from "../../cli/record.js";
 import { defineProfile, type Profile, profileForRelease } from "../../src/index.js";
 import { compared } from "../support/comparisons.js";
-import { debianPython, pythonFor } from "../support/python.js";
+import { recordingPython } from "../support/python.js";
 import { DEALLOC_SHAPES, fromRuns, liveOrder, pymemOrder, shapeProgram, toRuns } from "./dealloc-shapes.js";
 
 const goldenDir = fileURLToPath(new URL("./golden/", import.meta.url));
@@ -77,26 +77,14 @@ interface Golden {
   shapes: Record<string, [number, number][]>;
 }
 
-/** The releases' interpreters: pyenv's 3.8–3.12, Debian sid's 3.13–3.15 (the releases people run). */
-export function release(version: string): { version: string; find: () => { python?: string; why?: string } } {
-  if (["3.13", "3.14", "3.15"].includes(version)) return { version, find: () => debianPython(version) };
-  return {
-    version,
-    find: () => {
-      const python = pythonFor(version);
-      return python ? { python } : { why: `CPython ${version} is not installed (neither pyenv nor python${version})` };
-    },
-  };
-}
-
 /** Defines the oracle's tests for `versions` (two test files share the releases, so they run side by side). */
 export function deallocOrderOracle(versions: string[]): void {
   const tmp = mkdtempSync(`${tmpdir()}/pymem-dealloc-`);
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-  for (const { version, find } of versions.map(release)) defineFor(version, find, tmp);
+  for (const version of versions) defineFor(version, tmp);
 }
 
-function defineFor(version: string, find: () => { python?: string; why?: string }, tmp: string): void {
+function defineFor(version: string, tmp: string): void {
   const goldenPath = `${goldenDir}dealloc-${version}.json.br`;
   describe(`deallocation order of deep structures, CPython ${version}`, () => {
     it(`pymem frees every shape in the order recorded from CPython ${version}`, () => {
@@ -116,15 +104,9 @@ function defineFor(version: string, find: () => { python?: string; why?: string 
       compared(version, "golden", "deallocation order", DEALLOC_SHAPES.length);
     });
 
-    const interpreter = find();
-    let skip = interpreter.why;
-    if (interpreter.python !== undefined) {
-      try {
-        recorderFor(interpreter.python);
-      } catch (e) {
-        skip = (e as Error).message.split("\n")[0];
-      }
-    }
+    // The releases' interpreters: pyenv's 3.8–3.12, Debian sid's 3.13–3.15 (the releases people run).
+    const interpreter = recordingPython(version);
+    const skip = interpreter.why;
     it.skipIf(skip !== undefined)(
       `the recorded free order of every shape is pymem's, CPython ${version}${skip ? ` (skipped: ${skip})` : ""}`,
       async () => {

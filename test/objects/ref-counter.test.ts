@@ -284,6 +284,39 @@ describe("RefCounter", () => {
     objects.decref(a);
     expect(seen).toEqual(["alloc Node 48", "+2", "-2"]);
   });
+  it("every dead object's last decref is reported before its dealloc, the trashcan's held frames (3.8) included", () => {
+    const { objects } = setUp(profiles["cpython-3.8"]);
+    // Finalizers in a chain deeper than the trashcan's nesting: 3.8 deposits frames that hold objects.
+    const Del = objects.defineType({ name: "Del", slots: 1, container: true, finalize: () => {} });
+    let head = objects.new(Del);
+    const all = [head];
+    for (let i = 1; i < 500; i++) {
+      const n = objects.new(Del);
+      objects.setSlot(n, 0, head);
+      objects.decref(head);
+      head = n;
+      all.push(n);
+    }
+    const order: string[] = [];
+    objects.on("object:decref", (e) => {
+      if (e.refcount === 0) order.push(`0 ${e.address}`);
+    });
+    objects.on("object:resurrect", (e) => order.push(`resurrect ${e.address}`));
+    objects.on("object:dealloc", (e) => order.push(`dealloc ${e.address}`));
+    objects.decref(head);
+    expect(objects.liveObjects).toBe(0);
+    let held = 0;
+    for (const a of all) {
+      const dealloc = order.indexOf(`dealloc ${a}`);
+      const revived = order.lastIndexOf(`resurrect ${a}`);
+      // Held by a finalizer's frame, the object comes back; the frame's release is its last decref.
+      if (revived >= 0) held++;
+      const zero = order.lastIndexOf(`0 ${a}`);
+      expect(zero, `the decref that kills ${a}`).toBeGreaterThan(revived);
+      expect(dealloc).toBeGreaterThan(zero);
+    }
+    expect(held, "objects held by deposited frames").toBeGreaterThan(0);
+  });
 });
 
 describe("RefCounter against a reference model", () => {

@@ -12,7 +12,7 @@ import { gunzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../cli/main.js";
 import { recorderFor } from "../../cli/record.js";
-import { debianPython, pythonFor } from "../support/python.js";
+import { pythonFor, recordingPython } from "../support/python.js";
 
 const dir = mkdtempSync(`${tmpdir()}/pymem-python-`);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,24 +33,9 @@ async function run(argv: string[]): Promise<{ status: number; out: string; err: 
   return { status, out, err };
 }
 
-/** Each interpreter we can have here, or why not. */
-function usable(find: () => { python?: string; why?: string }): { python?: string; why?: string } {
-  const found = find();
-  if (found.python === undefined) return found;
-  try {
-    recorderFor(found.python);
-    return found;
-  } catch (e) {
-    return { why: (e as Error).message.split("\n")[0] };
-  }
-}
-
-const py312 = usable(() => {
-  const python = pythonFor("3.12");
-  return python ? { python } : { why: "CPython 3.12 is not installed" };
-});
-const py313 = usable(() => debianPython("3.13"));
-const py315 = usable(() => debianPython("3.15"));
+const py312 = recordingPython("3.12");
+const py313 = recordingPython("3.13");
+const py315 = recordingPython("3.15");
 const skip = py312.why ?? py313.why ?? py315.why;
 
 describe.skipIf(skip !== undefined)(`pymem record --python${skip ? ` (skipped: ${skip})` : ""}`, () => {

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { recorderFor } from "../../cli/record.js";
 
 /**
  * PYMEM_GOLDEN_ONLY=1: the oracle tests find no interpreter and check pymem against the goldens alone (what a
@@ -49,4 +50,32 @@ export function debianPython(version: string): DebianPython {
   }
   debian.set(version, found);
   return found;
+}
+
+/** An interpreter to test against, or why there is none. */
+export interface Found {
+  python?: string;
+  why?: string;
+}
+
+/**
+ * CPython `version` as the oracles take it: 3.13–3.15 from Debian's unstable suite (the builds people run),
+ * the older ones from pyenv or PATH.
+ */
+export function releasePython(version: string): Found {
+  if (["3.13", "3.14", "3.15"].includes(version)) return debianPython(version);
+  const python = pythonFor(version);
+  return python ? { python } : { why: `CPython ${version} is not installed (neither pyenv nor python${version})` };
+}
+
+/** `releasePython(version)` when `pymem record` can record it (the recorder builds against it), else why not. */
+export function recordingPython(version: string): Found {
+  const found = releasePython(version);
+  if (found.python === undefined) return { why: found.why };
+  try {
+    recorderFor(found.python);
+    return { python: found.python };
+  } catch (e) {
+    return { why: (e as Error).message.split("\n")[0] };
+  }
 }
