@@ -22,8 +22,11 @@ export interface ProfileProof {
   proved: boolean;
 }
 
-const CLASSIC = "libpython X: 1,000 generated traces and recorded ones, every address; the stats report";
-const LIVE = "live runs of CPython X: 10 programs, every block address, arena and checkpoint report";
+// test/oracle/directed-traces.ts and directed-live.ts: traces and programs aimed at pymalloc's ordering rules.
+const CLASSIC =
+  "libpython X: 1,000 generated traces, 14 aimed at the ordering rules and recorded ones, every address; the stats report";
+const LIVE =
+  "live runs of CPython X: 10 programs and 3 aimed at the ordering rules, every block address, arena and checkpoint report";
 const GC_STATS = "500 programs, CPython X, with gc.get_count(), gc.get_stats() and gc.callbacks";
 
 // test/objects/dealloc-order-*.oracle.test.ts: the order of the frees, recorded, for every shape of dealloc-shapes.ts.

@@ -59,6 +59,52 @@ class Planner {
       .map(([, pools]) => [...pools.entries()].sort(([a], [b]) => a - b).map(([, ids]) => ids));
   }
 
+  /**
+   * Two usable arenas tied at some count, side by side (made, from two full arenas, when there are none): the
+   * last of them gets a free pool (nfp2lasta passes to the other), then the other does (the last at that count
+   * now).
+   */
+  lastOfTieMoves(): void {
+    let pair = this.tiedPair();
+    if (pair === undefined) {
+      const full = this.blocks.arenas().filter((a) => a.nFreePools === 0);
+      for (const a of full.slice(0, 2)) this.freePool(this.poolsOf(a.index)[0] ?? []);
+      pair = this.tiedPair();
+    }
+    if (pair === undefined) throw new Error("directed trace: no two arenas to tie");
+    this.freePool(this.poolsOf(pair[1])[0] ?? []);
+    this.freePool(this.poolsOf(pair[0])[0] ?? []);
+  }
+
+  /** Two arenas side by side in usable_arenas with one count of free pools, the second the last with it. */
+  private tiedPair(): [number, number] | undefined {
+    const order = this.blocks.usableArenaOrder();
+    const nf = (i: number) => this.blocks.arena(i)?.nFreePools;
+    for (let k = 1; k < order.length; k++) {
+      const [prev, last] = [order[k - 1] as number, order[k] as number];
+      if (nf(prev) !== nf(last) || (k + 1 < order.length && nf(order[k + 1] as number) === nf(last))) continue;
+      if (this.poolsOf(prev).length > 0 && this.poolsOf(last).length > 0) return [prev, last];
+    }
+    return undefined;
+  }
+
+  /** Live IDs of arena `index`, by pool. */
+  private poolsOf(index: number): number[][] {
+    const pools = new Map<number, number[]>();
+    for (const [id, a] of this.address) {
+      const pool = this.blocks.pool(a);
+      if (pool?.arenaIndex !== index) continue;
+      pools.set(pool.address, [...(pools.get(pool.address) ?? []), id]);
+    }
+    return [...pools.entries()].sort(([x], [y]) => x - y).map(([, ids]) => ids);
+  }
+
+  /** Allocates `size`-byte blocks until one comes from a newly allocated arena. */
+  mallocUntilNewArena(size: number): void {
+    const total = this.blocks.stats().arenasAllocatedTotal;
+    while (this.blocks.stats().arenasAllocatedTotal === total) this.malloc(size);
+  }
+
   /** Frees every block of `pool` (an entry of byArena()). */
   freePool(pool: number[]): void {
     for (const id of pool) this.free(id);
@@ -99,6 +145,7 @@ export function directedTraces(profile: Profile): Array<{ name: string; text: st
       p.malloc(big);
       p.freePool(arenas[order[1] as number]?.[k] ?? []);
       for (let i = 0; i < 2 * k + 1; i++) p.malloc(48 + 16 * i);
+      p.lastOfTieMoves();
       out.push({ name: `directed-ties-${k}-${order.join("")}`, text: p.text() });
     }
   }
@@ -130,7 +177,8 @@ export function directedTraces(profile: Profile): Array<{ name: string; text: st
     p.fillArenas(3, big);
     const arenas = p.byArena();
     for (const a of order) for (const pool of arenas[a] ?? []) p.freePool(pool);
-    for (let i = 0; i < 40; i++) p.malloc(big);
+    // Until a new arena is taken: it goes in a released arena's slot.
+    p.mallocUntilNewArena(big);
     p.malloc(16);
     out.push({ name: `directed-release-${order.join("")}`, text: p.text() });
   }
@@ -148,6 +196,11 @@ export function directedTraces(profile: Profile): Array<{ name: string; text: st
     for (let i = 0; i < 300; i++) p.malloc(32);
     for (let i = 0; i < 100; i++) p.malloc(400);
     for (let i = 0; i < 100; i++) p.malloc(256);
+    // Pools of a class nothing else uses, emptied whole and taken back by it.
+    const rare: number[] = [];
+    for (let i = 0; i < 400; i++) rare.push(p.malloc(464));
+    for (const id of rare) p.free(id);
+    for (let i = 0; i < 150; i++) p.malloc(464);
     out.push({ name: "directed-pool-reuse", text: p.text() });
   }
   return out;

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { type LiveRun, liveArenas } from "../../cli/live-run.js";
 import { type ArenaAllocator, BlockAllocator, type Profile, RawAllocator } from "../../src/index.js";
 import { GOLDEN_ONLY } from "../support/python.js";
+import type { RuleProbe } from "./rule-probe.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 
@@ -67,9 +68,10 @@ export interface LiveReplay {
 /**
  * Replays a recording through a fresh BlockAllocator under `profile` with its
  * arenas where the live run had them, writing the stream the live run's
- * addresses file gives (offsets from the live base).
+ * addresses file gives (offsets from the live base). A `probe` watches the
+ * replay and hears each checkpoint.
  */
-export function replayLive(text: string, profile: Profile, run: LiveRun): LiveReplay {
+export function replayLive(text: string, profile: Profile, run: LiveRun, probe?: RuleProbe): LiveReplay {
   const raw = new RawAllocator();
   const arenaAllocator = liveArenas(run, raw);
   const blocks = new BlockAllocator({ raw, profile, arenaAllocator });
@@ -79,7 +81,11 @@ export function replayLive(text: string, profile: Profile, run: LiveRun): LiveRe
   blocks.on("arena:alloc", (e) => lines.push(`+${e.address - at}`));
   blocks.on("arena:free", (e) => lines.push(`-${e.address - at}`));
   const addr = (p: number) => lines.push(blocks.owns(p) ? `a ${p - at}` : "a raw");
-  const ops = playText(text, blocks, addr, () => stats.push(blocks.debugMallocStats()));
+  probe?.attach(blocks);
+  const ops = playText(text, blocks, addr, () => {
+    stats.push(blocks.debugMallocStats());
+    probe?.checkpoint();
+  });
   return { lines, stats, ops };
 }
 

@@ -16,7 +16,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
-import { profiles } from "../../src/index.js";
+import { type ProfileName, profileProofs, profiles } from "../../src/index.js";
 import { compared } from "../support/comparisons.js";
 import { directedTraces } from "./directed-traces.js";
 import { generateTrace } from "./generate-traces.js";
@@ -31,6 +31,7 @@ import {
   runReplay,
   streamHash,
 } from "./pymalloc-oracle.js";
+import { missedAims, probeRules } from "./rule-probe.js";
 
 const VERSIONS = ["3.8", "3.9", "3.10", "3.11"] as const;
 const GENERATED = 1000;
@@ -115,6 +116,13 @@ for (const version of VERSIONS) {
       },
       600_000,
     );
+
+    it("each directed trace reaches the rules it aims at", () => {
+      const directed = directedTraces(profile);
+      const missed = directed.flatMap((t) => missedAims(t.name, probeRules(t.text, profile), profile));
+      expect(missed).toEqual([]);
+      expect(profileProofs[profile.name as ProfileName].pymalloc).toContain(`${directed.length} aimed at the ordering`);
+    });
 
     it("matches the golden streams recorded from the real CPython", () => {
       const missing = allTraces.filter((t) => golden[t.name] === undefined).map((t) => t.name);

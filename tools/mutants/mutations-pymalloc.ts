@@ -4,6 +4,7 @@ import type { Mutation } from "./mutation.js";
 // The goldens of the real pymalloc first (fast), then the real harness where the interpreters are.
 const ORACLES = [
   "test/oracle/live-runs.oracle.test.ts::golden",
+  "test/oracle/directed-live.oracle.test.ts::golden",
   "test/oracle/arena-placement.oracle.test.ts::golden",
   "test/oracle/pymalloc.oracle.test.ts::golden",
 ];

@@ -7,6 +7,9 @@
  *   npm run test:mutants                 all of them
  *   npm run test:mutants -- ID ...       only these
  *
+ * Mutants run side by side, one per core (PYMEM_MUTANT_JOBS=N to choose),
+ * each worker in a scratch copy of its own.
+ *
  * Writes the table to stdout and to mutants-report.md (which test caught
  * each, and how long it took). The tests run with PYMEM_GOLDEN_ONLY=1 (the
  * oracles check pymem against the goldens of the real interpreters' logs),
@@ -18,9 +21,9 @@
  * at one rule copied from CPython and run against the tests that should see
  * it, takes minutes and says which proof sees which rule.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Mutation } from "./mutation.js";
@@ -57,8 +60,26 @@ function scratchCopy(): string {
   return dir;
 }
 
+/** Runs a command to its end; its status and the tail of its stderr (stdout is not kept). */
+function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    child.on("error", (e) => resolve({ status: null, stderr: e.message }));
+    child.on("close", (status) => resolve({ status, stderr }));
+  });
+}
+
 /** Runs `spec` ("file" or "file::name filter") in `dir`; the name of the first failing test, if any. */
-function runTests(dir: string, spec: string): { failed?: string; error?: string } {
+async function runTests(dir: string, spec: string): Promise<{ failed?: string; error?: string }> {
   const [file, filter] = spec.split("::") as [string, string | undefined];
   const out = join(dir, ".mutant-result.json");
   rmSync(out, { force: true });
@@ -69,7 +90,7 @@ function runTests(dir: string, spec: string): { failed?: string; error?: string 
   const env: NodeJS.ProcessEnv = { ...process.env, PYMEM_GOLDEN_ONLY: "1" };
   delete env.UPDATE_GOLDEN;
   delete env.CI;
-  const r = spawnSync("npx", args, { cwd: dir, env, encoding: "utf8", maxBuffer: 1 << 28 });
+  const r = await run("npx", args, dir, env);
   if (!existsSync(out))
     return { error: `${spec}: vitest wrote no result (status ${r.status}): ${r.stderr.slice(-400)}` };
   const result = JSON.parse(readFileSync(out, "utf8")) as {
@@ -87,10 +108,56 @@ function runTests(dir: string, spec: string): { failed?: string; error?: string 
     const why = result.testResults.find((t) => t.message)?.message?.split("\n")[0] ?? "";
     return { error: `${spec} did not run: ${why}` };
   }
+  // No test failed, yet vitest failed: a worker died (a loop that never ends, memory run out) or an error escaped.
+  if (r.status !== 0) {
+    const why = r.stderr.match(/Error: .*/)?.[0] ?? `status ${r.status}`;
+    return { error: `${spec} did not run: ${why}` };
+  }
   return {};
 }
 
-function main(): number {
+/** Applies `m` in `dir`, runs its tests until one fails, and puts the file back. */
+async function tryMutation(dir: string, m: Mutation): Promise<Outcome> {
+  const path = join(dir, m.file);
+  const original = readFileSync(path, "utf8");
+  const at = original.indexOf(m.find);
+  if (at < 0 || original.indexOf(m.find, at + 1) >= 0) {
+    return { mutation: m, seconds: 0, error: `${m.file}: the text to mutate is ${at < 0 ? "gone" : "not unique"}` };
+  }
+  const start = Date.now();
+  const mutated = original.slice(0, at) + m.replace + original.slice(at + m.find.length);
+  writeFileSync(path, mutated);
+  const outcome: Outcome = { mutation: m, seconds: 0 };
+  try {
+    for (const spec of m.tests) {
+      const r = await runTests(dir, spec);
+      if (r.failed !== undefined) {
+        outcome.caughtBy = r.failed;
+        delete outcome.error;
+        break;
+      }
+      if (r.error !== undefined) {
+        // The file did not run. If it runs without the mutation, the mutation broke it (a throw in a hook):
+        // a catch. If it does not run either way, the harness is at fault.
+        writeFileSync(path, original);
+        const clean = await runTests(dir, spec);
+        writeFileSync(path, mutated);
+        if (clean.error === undefined && clean.failed === undefined) {
+          outcome.caughtBy = `${r.error.replace(" did not run", " failed to run")} (it runs without the mutation)`;
+          delete outcome.error;
+          break;
+        }
+        outcome.error = r.error;
+      }
+    }
+  } finally {
+    writeFileSync(path, original);
+  }
+  outcome.seconds = (Date.now() - start) / 1000;
+  return outcome;
+}
+
+async function main(): Promise<number> {
   const only = process.argv.slice(2);
   const chosen = only.length > 0 ? all.filter((m) => only.includes(m.id)) : all;
   const unknown = only.filter((id) => !all.some((m) => m.id === id));
@@ -103,58 +170,27 @@ function main(): number {
     if (ids.has(m.id)) throw new Error(`mutation id ${m.id} is used twice`);
     ids.add(m.id);
   }
-  const dir = scratchCopy();
-  const outcomes: Outcome[] = [];
-  try {
-    for (const [k, m] of chosen.entries()) {
-      const path = join(dir, m.file);
-      const original = readFileSync(path, "utf8");
-      const at = original.indexOf(m.find);
-      const start = Date.now();
-      if (at < 0 || original.indexOf(m.find, at + 1) >= 0) {
-        outcomes.push({
-          mutation: m,
-          seconds: 0,
-          error: `${m.file}: the text to mutate is ${at < 0 ? "gone" : "not unique"}`,
-        });
-        continue;
-      }
-      const mutated = original.slice(0, at) + m.replace + original.slice(at + m.find.length);
-      writeFileSync(path, mutated);
-      const outcome: Outcome = { mutation: m, seconds: 0 };
-      try {
-        for (const spec of m.tests) {
-          const r = runTests(dir, spec);
-          if (r.failed !== undefined) {
-            outcome.caughtBy = r.failed;
-            delete outcome.error;
-            break;
-          }
-          if (r.error !== undefined) {
-            // The file did not run. If it runs without the mutation, the mutation broke it (a throw in a hook):
-            // a catch. If it does not run either way, the harness is at fault.
-            writeFileSync(path, original);
-            const clean = runTests(dir, spec);
-            writeFileSync(path, mutated);
-            if (clean.error === undefined && clean.failed === undefined) {
-              outcome.caughtBy = `${r.error.replace(" did not run", " failed to run")} (it runs without the mutation)`;
-              delete outcome.error;
-              break;
-            }
-            outcome.error = r.error;
-          }
-        }
-      } finally {
-        writeFileSync(path, original);
-      }
-      outcome.seconds = (Date.now() - start) / 1000;
-      outcomes.push(outcome);
+  const jobs = Math.max(1, Math.min(Number(process.env.PYMEM_MUTANT_JOBS) || availableParallelism(), chosen.length));
+  const dirs = Array.from({ length: jobs }, scratchCopy);
+  const outcomes: Outcome[] = new Array(chosen.length);
+  let next = 0;
+  let done = 0;
+  const worker = async (dir: string): Promise<void> => {
+    while (next < chosen.length) {
+      const k = next++;
+      const m = chosen[k] as Mutation;
+      const outcome = await tryMutation(dir, m);
+      outcomes[k] = outcome;
+      done++;
       process.stderr.write(
-        `[${k + 1}/${chosen.length}] ${m.id}: ${outcome.caughtBy ? `caught by ${outcome.caughtBy}` : outcome.error ? `ERROR ${outcome.error}` : "SURVIVED"} (${outcome.seconds.toFixed(0)} s)\n`,
+        `[${done}/${chosen.length}] ${m.id}: ${outcome.caughtBy ? `caught by ${outcome.caughtBy}` : outcome.error ? `ERROR ${outcome.error}` : "SURVIVED"} (${outcome.seconds.toFixed(0)} s)\n`,
       );
     }
+  };
+  try {
+    await Promise.all(dirs.map(worker));
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   }
   const caught = outcomes.filter((o) => o.caughtBy !== undefined).length;
   const lines = [
@@ -174,4 +210,6 @@ function main(): number {
   return caught === outcomes.length ? 0 : 1;
 }
 
-process.exitCode = main();
+main().then((code) => {
+  process.exitCode = code;
+});
