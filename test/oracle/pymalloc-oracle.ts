@@ -93,7 +93,12 @@ export function replayLive(text: string, profile: Profile, run: LiveRun, probe?:
  * Plays trace text through `blocks`: `address` hears each block an m, c or r
  * line got, `checkpoint` each s line. Returns the ops played (s lines aside).
  */
-function playText(text: string, blocks: BlockAllocator, address: (p: number) => void, checkpoint: () => void): number {
+export function playText(
+  text: string,
+  blocks: BlockAllocator,
+  address: (p: number) => void,
+  checkpoint: () => void,
+): number {
   const ptr = new Map<number, number>();
   let ops = 0;
   for (const line of text.split("\n")) {

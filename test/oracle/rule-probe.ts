@@ -4,6 +4,7 @@
  * trace that never ties two arenas cannot show how ties are ordered).
  */
 import { BlockAllocator, type Profile, RawAllocator } from "../../src/index.js";
+import { playText } from "./pymalloc-oracle.js";
 
 /** How often each situation arose while the trace played. */
 export interface RuleHits {
@@ -117,18 +118,12 @@ export function probeRules(text: string, profile: Profile): RuleHits {
   const blocks = new BlockAllocator({ raw: new RawAllocator({ maxBytes: 2 ** 31 }), profile });
   const probe = new RuleProbe();
   probe.attach(blocks);
-  const ptr = new Map<number, number>();
-  for (const line of text.split("\n")) {
-    const f = line.split(" ");
-    const id = Number(f[1]);
-    if (f[0] === "m") ptr.set(id, blocks.malloc(Number(f[2])));
-    else if (f[0] === "c") ptr.set(id, blocks.calloc(Number(f[2]), Number(f[3])));
-    else if (f[0] === "r") ptr.set(id, blocks.realloc(ptr.get(id) ?? 0, Number(f[2])));
-    else if (f[0] === "f") {
-      blocks.free(ptr.get(id) ?? 0);
-      ptr.delete(id);
-    }
-  }
+  playText(
+    text,
+    blocks,
+    () => {},
+    () => probe.checkpoint(),
+  );
   return probe.hits;
 }
 

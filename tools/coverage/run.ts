@@ -63,7 +63,10 @@ const EXEMPT: { reason: string; test: (fn: string, text: string) => boolean }[] 
     reason: "checked mode (pymem's detection of invalid and double frees)",
     test: (fn, t) => /Checked$/.test(fn) || /\bchecked\b|this\.check/.test(t),
   },
-  { reason: "argument errors (typed errors naming the bad value)", test: (_, t) => /throw |Error\(|check[A-Z]\w*\(/.test(t) },
+  {
+    reason: "argument errors (typed errors naming the bad value)",
+    test: (_, t) => /throw |Error\(|check[A-Z]\w*\(/.test(t),
+  },
   {
     reason: "the memory under pymalloc failing (no arena, no raw block)",
     test: (_, t) => /=== 0\) return 0|=== null|OutOfMemory/.test(t),
