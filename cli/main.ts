@@ -567,7 +567,7 @@ function describeProfile(p: Profile): string {
   const proved =
     proof === undefined
       ? ""
-      : `\n  ${proof.releases}${proof.proved ? "" : " (not every layer proved against a real interpreter)"}: pymalloc ${proof.pymalloc}; gc ${proof.gc}; refcounting and debug hooks ${proof.objects}`;
+      : `\n  ${proof.releases}${proof.proved ? "" : " (not every layer proved against a real interpreter)"}: pymalloc ${proof.pymalloc}; gc ${proof.gc}; refcounting and debug hooks ${proof.objects}; built-ins ${proof.builtins}`;
   return `${describeParameters(p)}${proved}`;
 }
 

@@ -5,6 +5,8 @@
  * @packageDocumentation
  */
 
+export { type BuiltinRules, builtinRules, type FreeListName } from "./builtins/builtin-rules.js";
+export { Builtins, type BuiltinsOptions, type FreeListSizes } from "./builtins/builtins.js";
 export {
   DoubleFreeError,
   formatAddress,

@@ -18,6 +18,8 @@ export interface ProfileProof {
   gc: string;
   /** Refcounting, deallocation order, and the debug hooks (`RefCounter`, `DebugAllocator`). */
   objects: string;
+  /** The built-in objects (`Builtins`): their sizes and allocator calls. */
+  builtins: string;
   /** Every layer compared with a real interpreter of the release (not only reasoned from its source). */
   proved: boolean;
 }
@@ -32,7 +34,11 @@ const GC_STATS = "500 programs, CPython X, with gc.get_count(), gc.get_stats() a
 // test/objects/dealloc-order-*.oracle.test.ts: the order of the frees, recorded, for every shape of dealloc-shapes.ts.
 const FREE_ORDER = "; free order of 13 deep structures";
 
+// test/builtins/*.oracle.test.ts: sys.getsizeof after each construction step, and each scripted step's allocator calls.
+const BUILTINS = "CPython X: getsizeof after 18,000 construction steps; the allocator calls of 2,891 scripted steps";
+
 const classic = (v: string) => CLASSIC.replace("X", v);
+const builtins = (v: string) => BUILTINS.replace("X", v);
 const live = (v: string) => LIVE.replace("X", v);
 const gcStats = (v: string) => GC_STATS.replace("X", v);
 
@@ -43,6 +49,7 @@ export const profileProofs: Readonly<Record<ProfileName, ProfileProof>> = Object
     pymalloc: classic("3.8"),
     gc: "500 programs, CPython 3.8",
     objects: `CPython 3.8${FREE_ORDER}`,
+    builtins: builtins("3.8.18"),
     proved: true,
   },
   "cpython-3.9": {
@@ -50,6 +57,7 @@ export const profileProofs: Readonly<Record<ProfileName, ProfileProof>> = Object
     pymalloc: classic("3.9"),
     gc: "500 programs, CPython 3.9",
     objects: `CPython 3.9${FREE_ORDER}`,
+    builtins: builtins("3.9.18"),
     proved: true,
   },
   "cpython-3.10": {
@@ -57,6 +65,7 @@ export const profileProofs: Readonly<Record<ProfileName, ProfileProof>> = Object
     pymalloc: classic("3.10"),
     gc: "500 programs, CPython 3.10",
     objects: `CPython 3.10${FREE_ORDER}`,
+    builtins: builtins("3.10.13"),
     proved: true,
   },
   "cpython-3.11": {
@@ -64,6 +73,7 @@ export const profileProofs: Readonly<Record<ProfileName, ProfileProof>> = Object
     pymalloc: `${classic("3.11")}; recordings replayed to the live run's addresses`,
     gc: "500 programs, CPython 3.11",
     objects: `CPython 3.11${FREE_ORDER}`,
+    builtins: builtins("3.11.7"),
     proved: true,
   },
   "cpython-3.12": {
@@ -71,6 +81,7 @@ export const profileProofs: Readonly<Record<ProfileName, ProfileProof>> = Object
     pymalloc: live("3.12.1"),
     gc: gcStats("3.12.1"),
     objects: `CPython 3.12${FREE_ORDER}`,
+    builtins: builtins("3.12.1"),
     proved: true,
   },
   "cpython-3.13": {
@@ -78,6 +89,7 @@ export const profileProofs: Readonly<Record<ProfileName, ProfileProof>> = Object
     pymalloc: live("3.13.18 (Debian)"),
     gc: `${gcStats("3.13.18 (Debian)")}; 500 programs, CPython 3.13.0`,
     objects: `CPython 3.13; free order of 13 deep structures: 3.13.18 (Debian)`,
+    builtins: builtins("3.13.18 (Debian)"),
     proved: true,
   },
   "cpython-3.14.0": {
@@ -85,6 +97,7 @@ export const profileProofs: Readonly<Record<ProfileName, ProfileProof>> = Object
     pymalloc: "3.14.5's (the same source); no 3.14.0–3.14.4 runs here",
     gc: "the incremental collector: 500 programs, CPython 3.14.2 (Pyodide), counts and stats too",
     objects: "not yet",
+    builtins: "3.14.10's rules (3.14.0–3.14.4 run nowhere here)",
     proved: false,
   },
   "cpython-3.14": {
@@ -92,6 +105,7 @@ export const profileProofs: Readonly<Record<ProfileName, ProfileProof>> = Object
     pymalloc: live("3.14.10 (Debian)"),
     gc: `${gcStats("3.14.10 (Debian)")}: 3.13's collector again (gh-148726)`,
     objects: `CPython 3.14.10 (Debian)${FREE_ORDER}`,
+    builtins: builtins("3.14.10 (Debian)"),
     proved: true,
   },
   "cpython-3.15": {
@@ -99,6 +113,7 @@ export const profileProofs: Readonly<Record<ProfileName, ProfileProof>> = Object
     pymalloc: live("3.15.2 (Debian)"),
     gc: `${gcStats("3.15.2 (Debian)")} (candidates, duration); weak references cleared late (gh-135552)`,
     objects: `CPython 3.15.2 (Debian)${FREE_ORDER}`,
+    builtins: builtins("3.15.2 (Debian)"),
     proved: true,
   },
   "cpython-3.15-hugepages": {
@@ -106,6 +121,7 @@ export const profileProofs: Readonly<Record<ProfileName, ProfileProof>> = Object
     pymalloc: "2 MiB arenas (gh-144319), for experiments: no such build runs here",
     gc: "as cpython-3.15",
     objects: "as cpython-3.15",
+    builtins: "as cpython-3.15",
     proved: false,
   },
 });

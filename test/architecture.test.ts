@@ -48,6 +48,7 @@ function rank(file: string): number {
     pymalloc: 2,
     objects: 3,
     gc: 4,
+    builtins: 5,
     trace: 5,
     snapshot: 5,
     view: 5,

@@ -64,6 +64,14 @@ function stack() {
   const debugGone = debug.malloc(24);
   debug.free(debugGone);
   const otherNode = new RefCounter().defineType({ name: "Node", slots: 2 });
+  // The built-ins, on a stack of their own (these objects define a type named list).
+  const pyRaw = new RawAllocator();
+  const pyBlocks = new BlockAllocator({ raw: pyRaw, profile: profiles["cpython-3.11"] });
+  const pyObjects = new RefCounter({ allocator: pyBlocks });
+  const pyGc = new CycleCollector({ objects: pyObjects });
+  const py = new pymem.Builtins({ objects: pyObjects });
+  const pyList = py.list();
+  const pyFloat = py.float(1.5);
   return {
     ...pymem,
     raw,
@@ -84,6 +92,13 @@ function stack() {
     debugGone,
     otherNode,
     emptyList,
+    pyRaw,
+    pyBlocks,
+    pyObjects,
+    pyGc,
+    py,
+    pyList,
+    pyFloat,
   };
 }
 
@@ -105,6 +120,7 @@ describe("docs/errors.md", () => {
         "BlockAllocator",
         "DebugAllocator",
         "RefCounter",
+        "Builtins",
         "CycleCollector",
         "traces",
         "profiles",
@@ -118,7 +134,8 @@ describe("docs/errors.md", () => {
   it.each(all.map((r) => [`${r.area}: ${r.input}`, r] as const))("%s", (_, row) => {
     const s = stack();
     for (const setup of row.setup) run(s, setup);
-    const before = stackState(s);
+    const layers = row.area === "Builtins" ? { raw: s.pyRaw, blocks: s.pyBlocks, objects: s.pyObjects, gc: s.pyGc } : s;
+    const before = stackState(layers);
     let thrown: unknown;
     try {
       run(s, row.call);
@@ -128,8 +145,8 @@ describe("docs/errors.md", () => {
     expect(thrown, `${row.call} did not throw`).toBeDefined();
     expect((thrown as Error).constructor.name, String(thrown)).toBe(row.error);
     expect(String((thrown as Error).message)).toContain(row.contains);
-    expectSameState(before, stackState(s));
-    s.raw.validate();
-    s.blocks.validate();
+    expectSameState(before, stackState(layers));
+    layers.raw.validate();
+    layers.blocks.validate();
   });
 });

@@ -32,6 +32,7 @@ describe("profileProofs", () => {
       p.pymalloc,
       p.gc,
       p.objects,
+      p.builtins,
     ]);
     expect(rows).toEqual(expected);
     expect(Object.keys(profileProofs)).toEqual(Object.keys(profiles));

@@ -332,6 +332,8 @@ export abstract class Collection extends GcLists {
   }
 
   protected finish(generation: number, collected: number, uncollectable: number): [number, number] {
+    // Collecting the oldest generation empties the objects' free lists (clear_freelists).
+    if (generation === 2) this.view.clearFreeLists();
     const s = this.stats[generation] as GcGenerationStats;
     s.collections++;
     s.collected += collected;

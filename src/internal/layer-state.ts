@@ -14,7 +14,7 @@
  */
 
 /** Which layer of a stack a layer is; "debug" layers wrap another and hold no heap state of their own. */
-export type LayerKind = "raw" | "blocks" | "objects" | "gc" | "debug";
+export type LayerKind = "raw" | "blocks" | "objects" | "gc" | "builtins" | "debug";
 
 /** One object that holds part of a layer's state. */
 export interface StatePart {

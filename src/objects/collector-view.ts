@@ -87,6 +87,8 @@ export interface CollectorView {
   hasCallback(weakref: number): boolean;
   /** Calls a weak reference's callback as handle_weakrefs does (errors held). */
   callWeakrefCallback(weakref: number): void;
+  /** clear_freelists: a collection of the oldest generation frees what the built-ins' free lists keep. */
+  clearFreeLists(): void;
   /** Holds the errors of listeners, finalizers and callbacks across a collection. */
   holdErrors(): void;
   /** Releases them; the first is thrown, unless `discard`. */

@@ -258,16 +258,19 @@ export abstract class Deallocator extends WeakRefLists {
         return;
       }
     }
-    // Everything released: free the memory (a list's items block first, then PyObject_GC_Del / PyObject_Free).
+    // Everything released: free the memory (a list's items block first, then PyObject_GC_Del / PyObject_Free), or
+    // keep the object on its type's free list.
     if (t.listLike && slots !== 0) this.release(slots);
     this.sp--;
     this.forget(address);
+    const native = this.natives[t.id];
+    const block = native === undefined ? (t.container ? address - this.gcHead : address) : native.dispose(address);
     const gc = t.container ? this.collector : undefined;
     if (gc !== undefined) {
       if (gc.isTracked(address)) gc.untrack(address);
-      gc.released();
+      if (block !== 0) gc.released();
     }
-    this.release(t.container ? address - this.gcHead : address);
+    if (block !== 0) this.release(block);
     if (this.events.hasListeners("object:dealloc")) this.events.emit("object:dealloc", { address, type: t.name });
     this.trashcanEnd(t, this.stackChain[top] as number);
   }

@@ -38,11 +38,38 @@ export class ObjectCore extends Deallocator implements CollectorView {
     "nFrames",
   ];
   /** The fields they leave: settings, the memory, the layers it is wired to. */
-  static readonly fixedFields = ["allocator", "profile", "memory", "u32", "events", "gcHead", "collector"];
+  static readonly fixedFields = [
+    "allocator",
+    "profile",
+    "memory",
+    "u32",
+    "events",
+    "gcHead",
+    "collector",
+    "minor",
+    "natives",
+    "freeListClearer",
+  ];
+  /** What empties the built-ins' free lists (set by a Builtins over these objects). */
+  freeListClearer: (() => void) | undefined;
 
   /** Whether a collector is attached (one per set of objects). */
   hasCollector(): boolean {
     return this.collector !== undefined;
+  }
+
+  /** clear_freelists, as a collection of the oldest generation calls it. */
+  clearFreeLists(): void {
+    this.freeListClearer?.();
+  }
+
+  /**
+   * Frees a block a free list kept: PyObject_GC_Del (the gc counts a
+   * container's block gone) or PyObject_Free.
+   */
+  freeKept(block: number, container: boolean): void {
+    if (container) this.collector?.released();
+    this.release(block);
   }
 
   /** Connects the cyclic gc: tracking at creation, untracking at deallocation, scheduled collections. */

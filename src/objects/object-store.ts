@@ -14,12 +14,14 @@
 import { PymemError } from "../errors.js";
 import type { Emitter } from "../events.js";
 import { clearGranule, growGranules, setGranule, testGranule } from "../internal/granule-bitmap.js";
+import { releaseMinor } from "../internal/release.js";
 import { grown } from "../internal/typed-arrays.js";
 import { readWord, writeWord } from "../internal/words.js";
 import type { ObjectAllocator } from "../object-allocator.js";
 import type { Profile } from "../profiles.js";
 import type { Memory } from "../raw/memory.js";
 import type { CollectorHooks, TypeTables } from "./collector-view.js";
+import type { NativeHooks } from "./native-type.js";
 import type { ObjectEvents } from "./object-events.js";
 import {
   instanceBytes,
@@ -50,6 +52,10 @@ export abstract class ObjectStore {
   protected readonly events: Emitter<ObjectEvents>;
   /** Bytes of PyGC_Head before a container. */
   protected readonly gcHead: number;
+  /** The CPython 3 release the profile models (0: a custom one), for the rules that changed between releases. */
+  readonly minor: number;
+  /** By type id: what a type of a layer above (the built-ins) does with a dead object's memory. */
+  protected natives: (NativeHooks | undefined)[] = [];
   /** The types, by id - 1. */
   protected readonly typeList: ObjectType[] = [];
   // By type id: 1 for containers; where the slots start (-1: a list-like's items block); how many (-1: ob_size).
@@ -75,6 +81,7 @@ export abstract class ObjectStore {
     this.memory = allocator.raw.memory;
     this.u32 = this.memory.u32;
     this.gcHead = profile.gcHeadSize;
+    this.minor = releaseMinor(profile.python);
     this.weakrefType = this.defineType({ name: "weakref", container: true, dataBytes: 48, trashcan: false });
     this.tupleType = this.defineType({
       name: "tuple",
@@ -82,11 +89,25 @@ export abstract class ObjectStore {
       varSized: true,
       clearOrder: "reverse",
       tupleLike: true,
+      // 3.14+ cache the hash in the tuple, before the items.
+      headerBytes: this.minor === 0 || this.minor >= 14 ? 8 : 0,
     });
   }
 
   /** Deallocates an object whose refcount reached zero (deallocator.ts). */
   protected abstract dealloc(address: number): void;
+
+  /** Defines a type whose dead objects' memory `hooks` dispose of (the built-ins: free lists, extra blocks). */
+  defineNativeType(spec: TypeSpec, hooks: NativeHooks): ObjectType {
+    const t = this.defineType(spec);
+    this.natives[t.id] = hooks;
+    return t;
+  }
+
+  /** Gives an existing type (the built-in tuple) the hooks of a layer above. */
+  setNativeHooks(t: ObjectType, hooks: NativeHooks): void {
+    this.natives[t.id] = hooks;
+  }
 
   /** Defines a type and files it in the tables. */
   defineType(spec: TypeSpec): ObjectType {
@@ -238,18 +259,23 @@ export abstract class ObjectStore {
 
   /**
    * A new object of `t` with `n` slots and refcount 1, untracked and zeroed;
-   * tracked by the collector once complete, which may then collect.
+   * tracked by the collector once complete, which may then collect. `bytes`
+   * is what is asked of the allocator (default: the type's instance size);
+   * `reuse`, a block a free list kept, is taken instead of asking (no
+   * allocation, so the gc counts none, as CPython's free lists skip
+   * _PyObject_GC_Link).
    */
-  newObject(t: ObjectType, n: number): number {
-    const bytes = instanceBytes(t, n, this.gcHead);
+  newObject(t: ObjectType, n: number, bytes = instanceBytes(t, n, this.gcHead), reuse = 0): number {
     // The allocator's listeners wait until the object is initialised.
     this.allocator.holdListenerErrors?.();
-    let block: number;
-    try {
-      block = this.allocator.malloc(bytes);
-    } catch (e) {
-      this.allocator.releaseListenerErrors?.(true);
-      throw e;
+    let block = reuse;
+    if (reuse === 0) {
+      try {
+        block = this.allocator.malloc(bytes);
+      } catch (e) {
+        this.allocator.releaseListenerErrors?.(true);
+        throw e;
+      }
     }
     const address = t.container ? block + this.gcHead : block;
     // A fresh object is untracked, unfinalized and holds nothing.
@@ -262,7 +288,7 @@ export abstract class ObjectStore {
     }
     // The rare paths that may throw (a collection's finalizers, no memory for a list's items) are methods of
     // their own, which release the hold themselves: the common path stays small enough to inline.
-    if (t.container && this.collector !== undefined) this.link(block);
+    if (t.container && this.collector !== undefined && reuse === 0) this.link(block);
     const i = address >>> 2;
     this.u32[i] = 1;
     this.u32[i + 2] = t.id;
@@ -280,6 +306,19 @@ export abstract class ObjectStore {
       this.allocator.releaseListenerErrors?.();
     }
     return address;
+  }
+
+  /**
+   * An object in memory no allocator handed out (a static object of the
+   * interpreter, such as a small int), untracked, with refcount `refcount`:
+   * the caller has written its fields.
+   */
+  placeStatic(t: ObjectType, address: number, refcount: number): void {
+    this.writeWord(address, refcount);
+    this.u32[(address + OB_TYPE) >>> 2] = t.id;
+    if (address >>> 9 >= this.live.length) this.live = growGranules(this.live, address + 16);
+    setGranule(this.live, address);
+    this.nLive++;
   }
 
   /** _PyObject_GC_Link for the new object's block; 3.8–3.11 may collect here, and a finalizer's error undoes the block. */

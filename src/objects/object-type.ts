@@ -43,6 +43,11 @@ export interface TypeSpec {
   clearOrder?: "forward" | "reverse";
   /** Bytes of non-reference data after the slots (rounded up to 8). */
   dataBytes?: number;
+  /**
+   * Bytes of non-reference fields between the header and the slots (rounded
+   * up to 8), such as the cached hash 3.14's tuples keep before their items.
+   */
+  headerBytes?: number;
   /** Whether deallocation goes through CPython's trashcan (default: containers do, as list, tuple, dict and classes do). */
   trashcan?: boolean;
   /**
@@ -139,6 +144,10 @@ export function makeType(id: number, spec: TypeSpec): ObjectType {
   if (!Number.isInteger(dataBytes) || dataBytes < 0 || dataBytes > 2 ** 30) {
     throw new RangeError(`type ${spec.name}: dataBytes must be a non-negative integer, got ${String(dataBytes)}`);
   }
+  const headerBytes = spec.headerBytes ?? 0;
+  if (!Number.isInteger(headerBytes) || headerBytes < 0 || headerBytes > 2 ** 16) {
+    throw new RangeError(`type ${spec.name}: headerBytes must be an integer in [0, 65536], got ${String(headerBytes)}`);
+  }
   const listLike = spec.listLike ?? false;
   if (listLike && spec.varSized) throw new TypeError(`type ${spec.name}: listLike and varSized exclude each other`);
   const varSized = spec.varSized ?? false;
@@ -146,7 +155,7 @@ export function makeType(id: number, spec: TypeSpec): ObjectType {
     throw new TypeError(`type ${spec.name}: tupleLike needs a var-sized container type`);
   }
   const weakrefable = spec.weakrefable ?? false;
-  let offset = listLike ? 40 : varSized ? 24 : 16;
+  let offset = (listLike ? 40 : varSized ? 24 : 16) + Math.ceil(headerBytes / 8) * 8;
   const weaklistOffset = weakrefable ? offset : -1;
   if (weakrefable) offset += 8;
   return Object.freeze({
@@ -180,14 +189,34 @@ export function instanceBytes(type: ObjectType, n: number, gcHeadSize: number): 
 
 /**
  * list_resize's new capacity for `newSize` items when `size` are held and
- * `allocated` fit: -1 when the block stays as it is.
+ * `allocated` fit: -1 when the block stays as it is. `minor` is the CPython
+ * 3 release (0 for a custom profile: today's rules).
  */
-export function listCapacity(size: number, allocated: number, newSize: number, python: string): number {
+export function listCapacity(size: number, allocated: number, newSize: number, minor: number): number {
   if (allocated >= newSize && newSize >= allocated >> 1) return -1;
+  // 3.14: a small array is not shrunk until the list is empty.
+  if (allocated >= newSize && (minor === 0 || minor >= 14) && allocated <= LIST_NO_SHRINK) return -1;
   if (newSize === 0) return 0;
-  if (python === "3.8") return newSize + (newSize >> 3) + (newSize < 9 ? 3 : 6);
+  if (minor === 8) return newSize + (newSize >> 3) + (newSize < 9 ? 3 : 6);
   // 3.9+ (bpo-38373): round to a multiple of 4, and do not over-allocate when growing by a lot at once.
   let capacity = (newSize + (newSize >> 3) + 6) & ~3;
   if (newSize - size > capacity - newSize) capacity = (newSize + 3) & ~3;
   return capacity;
+}
+
+/** 3.14+: list_resize never shrinks an array of at most this many items (popping the last item still frees it). */
+export const LIST_NO_SHRINK = 32;
+
+/** Whether popping a list's last item frees its array (3.12+: the list is cleared) rather than list_resize's realloc to 0 bytes. */
+export function listFreesAtZero(minor: number): boolean {
+  return minor === 0 || minor >= 12;
+}
+
+/**
+ * The capacity list.extend gives a list without an array: 3.10+ allocate
+ * `n` rounded up to even (list_preallocate_exact); -1 before 3.10, where
+ * list_resize grows it as any other.
+ */
+export function listPreallocated(n: number, minor: number): number {
+  return minor === 0 || minor >= 10 ? (n + 1) & ~1 : -1;
 }

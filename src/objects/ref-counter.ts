@@ -178,6 +178,19 @@ export class RefCounter extends Emitter<ObjectEvents> {
   }
 
   /**
+   * list.extend with a list or tuple of `values`: one resize of the items
+   * block for all of them (CPython's rule for the release), then each stored
+   * with a new reference.
+   */
+  extend(list: number, values: readonly number[]): void {
+    const t = this.typeOf(list);
+    if (!t.listLike) throw new TypeError(`extend needs a list-like object, got a ${t.name}`);
+    if (!Array.isArray(values)) throw new TypeError(`values must be an array of objects, got ${String(values)}`);
+    for (let i = 0; i < values.length; i++) this.checkReferable(values[i] as number, `values[${i}]`);
+    this.core.extend(list, values);
+  }
+
+  /**
    * list.pop(): removes the last slot of a list-like object and returns what it
    * held; the reference passes to the caller (decref it when done), as in CPython.
    */
@@ -314,6 +327,11 @@ export class RefCounter extends Emitter<ObjectEvents> {
       throw new RangeError(`slot index ${String(index)} out of range for ${t.name} object with ${n} slots`);
     }
   }
+}
+
+/** The objects' core, for a layer built on them (the built-ins), or undefined when `objects` is not a RefCounter. */
+export function objectCoreOf(objects: unknown): ObjectCore | undefined {
+  return objects instanceof RefCounter ? coreOf(objects) : undefined;
 }
 
 /** The objects' core as the cycle collector sees it, or undefined when `objects` is not a RefCounter. */

@@ -336,6 +336,9 @@ function layersOf(stack: Stack): Partial<Record<Layer, LayerRecord>> {
   if (out.objects !== undefined && gc === undefined && out.objects.above !== 0) {
     throw new TypeError("the stack leaves out the CycleCollector built on stack.objects: pass it as stack.gc");
   }
+  if (out.objects !== undefined && out.objects.above > 1) {
+    throw new TypeError("snapshots do not take the built-ins yet: stack.objects has a Builtins over it");
+  }
   return out;
 }
 

@@ -27,11 +27,12 @@ import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Mutation } from "./mutation.js";
+import { builtinMutations } from "./mutations-builtins.js";
 import { objectMutations } from "./mutations-objects.js";
 import { pymallocMutations } from "./mutations-pymalloc.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const all: Mutation[] = [...pymallocMutations, ...objectMutations];
+const all: Mutation[] = [...pymallocMutations, ...objectMutations, ...builtinMutations];
 
 interface Outcome {
   mutation: Mutation;

@@ -1,0 +1,111 @@
+/**
+ * What changes between releases in CPython's built-in objects: layouts,
+ * allocation sizes, free lists. One record per release, from the headers each
+ * release installs and measurements on the real interpreters
+ * (docs/notes/cpython-builtins.md).
+ *
+ * @module
+ */
+
+/** Free lists a collection of the oldest generation empties, by name. */
+export type FreeListName = "float" | "int" | "tuple" | "list";
+
+/** The built-ins' rules of one CPython release. */
+export interface BuiltinRules {
+  /** The CPython 3 minor release (8 … 15). */
+  readonly minor: number;
+  /** The largest shared small int (-5 … this): 256, and 1024 from 3.15. */
+  readonly smallIntMax: number;
+  /** 3.11+: one-digit ints are allocated as the whole struct (`_PyLong_FromMedium`, 32 bytes), not 24 + 4n. */
+  readonly intMediumBytes: number;
+  /** `sys.getsizeof(0)` counts one digit from 3.11 (28), none before (24). */
+  readonly intSizeofMinDigits: number;
+  /** `int.__sizeof__` and allocation: 3.12+ keep the digit count and sign in `lv_tag`, before in a signed `ob_size`. */
+  readonly intTagged: boolean;
+  /** The compact-int free list's capacity (3.14+), 0 when there is none. */
+  readonly intFreeList: number;
+  /** The float free list's capacity. */
+  readonly floatFreeList: number;
+  /** sizeof(PyASCIIObject): the header of an ASCII str. */
+  readonly strAsciiHeader: number;
+  /** sizeof(PyCompactUnicodeObject): the header of any other str. */
+  readonly strCompactHeader: number;
+  /** Static 1-character latin-1 strings carry their 2-byte UTF-8 form (3.12+), which `getsizeof` counts. */
+  readonly latin1Utf8: boolean;
+  /** Tuples of sizes 1 … this go to the free list at deallocation. */
+  readonly tupleFreeMaxPush: number;
+  /** Tuples of sizes 1 … this are taken from it (3.11–3.13 keep size 20 but never take it back). */
+  readonly tupleFreeMaxPop: number;
+  /** The tuple free list's capacity per size. */
+  readonly tupleFreeList: number;
+  /** The list free list's capacity (list objects; their arrays are freed). */
+  readonly listFreeList: number;
+  /** The order clear_freelists empties the lists in. */
+  readonly clearOrder: readonly FreeListName[];
+}
+
+const BASE = {
+  smallIntMax: 256,
+  intFreeList: 0,
+  floatFreeList: 100,
+  tupleFreeList: 2000,
+  listFreeList: 80,
+} as const;
+
+const UP_TO_310 = {
+  ...BASE,
+  intMediumBytes: 0,
+  intSizeofMinDigits: 0,
+  intTagged: false,
+  strAsciiHeader: 48,
+  strCompactHeader: 72,
+  latin1Utf8: false,
+  tupleFreeMaxPush: 19,
+  tupleFreeMaxPop: 19,
+  clearOrder: ["tuple", "float", "list"],
+} as const;
+
+const SINCE_312 = {
+  ...BASE,
+  intMediumBytes: 32,
+  intSizeofMinDigits: 1,
+  intTagged: true,
+  strAsciiHeader: 40,
+  strCompactHeader: 56,
+  latin1Utf8: true,
+  tupleFreeMaxPush: 20,
+  tupleFreeMaxPop: 19,
+  clearOrder: ["tuple", "float", "list"],
+} as const;
+
+const SINCE_314 = {
+  ...SINCE_312,
+  intFreeList: 100,
+  tupleFreeMaxPop: 20,
+  clearOrder: ["float", "tuple", "list", "int"],
+} as const;
+
+const RULES: Readonly<Record<number, BuiltinRules>> = Object.freeze({
+  8: Object.freeze({ ...UP_TO_310, minor: 8 }),
+  9: Object.freeze({ ...UP_TO_310, minor: 9 }),
+  10: Object.freeze({ ...UP_TO_310, minor: 10 }),
+  // 3.11: _PyLong_FromMedium and one counted digit; the str headers still hold wstr; size-20 tuples kept, not taken.
+  11: Object.freeze({
+    ...UP_TO_310,
+    minor: 11,
+    intMediumBytes: 32,
+    intSizeofMinDigits: 1,
+    tupleFreeMaxPush: 20,
+  }),
+  12: Object.freeze({ ...SINCE_312, minor: 12 }),
+  // 3.13 takes size-20 tuples back (3.13.18), and empties the float list before the tuple lists.
+  13: Object.freeze({ ...SINCE_312, minor: 13, tupleFreeMaxPop: 20, clearOrder: ["float", "tuple", "list"] as const }),
+  14: Object.freeze({ ...SINCE_314, minor: 14 }),
+  // 3.15 shares the ints up to 1024.
+  15: Object.freeze({ ...SINCE_314, minor: 15, smallIntMax: 1024 }),
+});
+
+/** The built-ins' rules of CPython 3.`minor`, or undefined for a release pymem does not model (before 3.8). */
+export function builtinRules(minor: number): BuiltinRules | undefined {
+  return RULES[minor];
+}

@@ -1,0 +1,504 @@
+/**
+ * Builtins: CPython's built-in objects over a RefCounter, with the layouts,
+ * allocation sizes, growth rules, free lists and shared (immortal) objects of
+ * the profile's release: int, float, str, bytes, tuple, list.
+ *
+ * Objects are made as the interpreter's C API makes them (`PyLong_FromLong`,
+ * `PyFloat_FromDouble`, `PyUnicode_New`, `PyBytes_FromStringAndSize`,
+ * `PyTuple_New`, `PyList_New`), so the allocator sees the same calls.
+ * The interpreter's static objects (small ints, the empty str, bytes and
+ * tuple, the one-character latin-1 strings and bytes) live in one region of
+ * the raw allocator, as they live in the binary's data, and are never freed.
+ *
+ * @module
+ */
+
+import { InvalidAddressError } from "../errors.js";
+import { checkAddress } from "../internal/arguments.js";
+import { declareLayer } from "../internal/layer-state.js";
+import type { ObjectCore } from "../objects/object-core.js";
+import { OB_ALLOCATED, OB_SIZE, type ObjectType } from "../objects/object-type.js";
+import { objectCoreOf, type RefCounter } from "../objects/ref-counter.js";
+import { type BuiltinRules, builtinRules } from "./builtin-rules.js";
+import { FreeList } from "./free-list.js";
+import {
+  digitCount,
+  INT_HEADER,
+  intAllocBytes,
+  intHeaderWord,
+  intSizeof,
+  readDigits,
+  SMALL_INT_MIN,
+  writeDigits,
+} from "./int-layout.js";
+import { strAllocBytes, strKind, strShape, utf8Length } from "./str-layout.js";
+
+/** What {@link Builtins.freeListSizes} reports. */
+export interface FreeListSizes {
+  /** Floats kept. */
+  float: number;
+  /** Compact ints kept (3.14+). */
+  int: number;
+  /** List objects kept. */
+  list: number;
+  /** Tuples kept, by size (index 0 unused). */
+  tuple: number[];
+}
+
+/** Options for {@link Builtins}. */
+export interface BuiltinsOptions {
+  /** The objects the built-ins are made of; their profile's release sets the rules. */
+  objects: RefCounter;
+}
+
+// PyBytesObject: the var-object header, the cached hash, then the data and a NUL.
+const BYTES_HEADER = 33;
+const FLOAT_BYTES = 24;
+// The static region: each kind of static object at its own stride, the small ints last (their number varies).
+const INT_STRIDE = 32;
+const CHAR_STRIDE = 80;
+const BYTE_STRIDE = 48;
+const LATIN1_AT = 0;
+const BYTES_AT = LATIN1_AT + 256 * CHAR_STRIDE;
+const EMPTY_STR_AT = BYTES_AT + 256 * BYTE_STRIDE;
+const EMPTY_BYTES_AT = EMPTY_STR_AT + 64;
+const EMPTY_TUPLE_AT = EMPTY_BYTES_AT + 64;
+const SMALL_INTS_AT = EMPTY_TUPLE_AT + 64;
+// PyASCIIObject.state: kind in bits 2–4, compact bit 5, ascii bit 6.
+const STATE_COMPACT = 1 << 5;
+const STATE_ASCII = 1 << 6;
+
+// Float64 to two 32-bit words without a DataView per call.
+const f64 = new Float64Array(1);
+const f64Words = new Uint32Array(f64.buffer);
+
+/**
+ * The built-in objects.
+ *
+ * @example
+ * ```ts
+ * import { Builtins, RefCounter } from "pymem";
+ *
+ * const objects = new RefCounter();
+ * const py = new Builtins({ objects });
+ * const list = py.list();
+ * for (let i = 0; i < 5; i++) {
+ *   const item = py.int(1000 + i);
+ *   py.append(list, item); // the list takes its own reference
+ *   objects.decref(item);
+ * }
+ * console.log(py.getsizeof(list)); // 120: 56 + 8 slots (0, 4, 8, ... as CPython 3.11 grows it)
+ * objects.decref(list); // frees the ints, the items block, and keeps the list on the free list
+ * ```
+ */
+export class Builtins {
+  /** The objects underneath. */
+  readonly objects: RefCounter;
+  /** The release's rules: layouts, sizes, free lists. */
+  readonly rules: BuiltinRules;
+  /** `int`, as `objects.typeOf` reports it. */
+  readonly intType: ObjectType;
+  /** `float`. */
+  readonly floatType: ObjectType;
+  /** `str`. */
+  readonly strType: ObjectType;
+  /** `bytes`. */
+  readonly bytesType: ObjectType;
+  /** `tuple` (the objects' own tuple type, which their weak references' callbacks use too). */
+  readonly tupleType: ObjectType;
+  /** `list`. */
+  readonly listType: ObjectType;
+  private readonly core: ObjectCore;
+  // Free lists (CPython's per-type free_list / numfree): tuples by size, index 0 unused.
+  private readonly floats: FreeList;
+  private readonly ints: FreeList;
+  private readonly lists: FreeList;
+  private readonly tuples: FreeList[];
+  // The static objects' region, and which of them are in place (made on first use).
+  private readonly staticBase: number;
+  private readonly placed: Uint8Array;
+
+  constructor(options: BuiltinsOptions) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`options must be an object, got ${String(options)}`);
+    }
+    const core = objectCoreOf(options.objects);
+    if (core === undefined) throw new TypeError(`options.objects must be a RefCounter, got ${String(options.objects)}`);
+    const rules = builtinRules(core.minor === 0 ? 15 : core.minor);
+    if (rules === undefined) {
+      throw new TypeError(`${core.profile.name} models CPython ${core.profile.python}: Builtins models 3.8 and later`);
+    }
+    const taken = ["int", "float", "str", "bytes", "list"].filter((n) =>
+      options.objects.types().some((t) => t.name === n),
+    );
+    if (taken.length > 0) {
+      throw new TypeError(`a type named ${JSON.stringify(taken[0])} is already defined on these objects`);
+    }
+    if (core.freeListClearer !== undefined) throw new TypeError("these objects already have a Builtins");
+    this.objects = options.objects;
+    this.core = core;
+    this.rules = rules;
+    this.floats = new FreeList(rules.floatFreeList);
+    this.ints = new FreeList(rules.intFreeList);
+    this.lists = new FreeList(rules.listFreeList);
+    this.tuples = Array.from(
+      { length: rules.tupleFreeMaxPush + 1 },
+      (_, i) => new FreeList(i === 0 ? 0 : rules.tupleFreeList),
+    );
+    const staticBytes = SMALL_INTS_AT + (rules.smallIntMax - SMALL_INT_MIN + 1) * INT_STRIDE;
+    this.staticBase = core.allocator.raw.malloc(staticBytes);
+    core.memory.u8.fill(0, this.staticBase, this.staticBase + staticBytes);
+    this.placed = new Uint8Array(staticBytes >>> 4);
+    const gcHead = core.profile.gcHeadSize;
+    this.intType = core.defineNativeType(
+      { name: "int" },
+      {
+        dispose: (a) => (this.ints.capacity > 0 && this.digitsAt(a) <= 1 && this.ints.push(a) ? 0 : a),
+      },
+    );
+    this.floatType = core.defineNativeType({ name: "float" }, { dispose: (a) => (this.floats.push(a) ? 0 : a) });
+    this.strType = core.defineType({ name: "str" });
+    this.bytesType = core.defineType({ name: "bytes" });
+    this.listType = core.defineNativeType(
+      { name: "list", listLike: true, container: true },
+      { dispose: (a) => (this.lists.push(a) ? 0 : a - gcHead) },
+    );
+    this.tupleType = core.types().find((t) => t.name === "tuple") as ObjectType;
+    core.setNativeHooks(this.tupleType, {
+      dispose: (a) => {
+        const n = core.u32[(a + OB_SIZE) >>> 2] as number;
+        return n <= rules.tupleFreeMaxPush && (this.tuples[n] as FreeList).push(a) ? 0 : a - gcHead;
+      },
+    });
+    core.freeListClearer = () => this.clearFreeLists();
+    declareLayer(this, {
+      kind: "builtins",
+      below: options.objects,
+      parts: [],
+    });
+  }
+
+  /**
+   * An int (`PyLong_FromLong`, or from its digits for larger values): the
+   * shared small int for -5 … 256 (3.15: … 1024), else a new object.
+   */
+  int(v: number | bigint): number {
+    if (typeof v === "number") {
+      if (!Number.isSafeInteger(v)) throw new RangeError(`int value must be a safe integer or a bigint, got ${v}`);
+      if (v >= SMALL_INT_MIN && v <= this.rules.smallIntMax) return this.smallInt(v);
+    } else if (typeof v === "bigint") {
+      if (v >= BigInt(SMALL_INT_MIN) && v <= BigInt(this.rules.smallIntMax)) return this.smallInt(Number(v));
+    } else {
+      throw new TypeError(`int value must be a number or a bigint, got ${typeof v}`);
+    }
+    const r = this.rules;
+    const n = digitCount(v);
+    const reuse = n <= 1 ? this.ints.pop() : 0;
+    const a = this.core.newObject(this.intType, 0, intAllocBytes(n, r.intMediumBytes), reuse);
+    this.writeInt(a, v, n);
+    return a;
+  }
+
+  /** A float (`PyFloat_FromDouble`): from the free list when it holds one. */
+  float(v: number): number {
+    if (typeof v !== "number") throw new TypeError(`float value must be a number, got ${typeof v}`);
+    const a = this.core.newObject(this.floatType, 0, FLOAT_BYTES, this.floats.pop());
+    f64[0] = v;
+    this.core.u32[(a + 16) >>> 2] = f64Words[0] as number;
+    this.core.u32[(a + 20) >>> 2] = f64Words[1] as number;
+    return a;
+  }
+
+  /** A str (`PyUnicode_New` and its characters): the shared empty string and one-character latin-1 strings. */
+  str(s: string): number {
+    if (typeof s !== "string") throw new TypeError(`str value must be a string, got ${typeof s}`);
+    const shape = strShape(s);
+    if (shape.length === 0) return this.staticStr(EMPTY_STR_AT, s, shape);
+    if (shape.length === 1 && shape.maxChar < 256)
+      return this.staticStr(LATIN1_AT + shape.maxChar * CHAR_STRIDE, s, shape);
+    const r = this.rules;
+    const a = this.core.newObject(this.strType, 0, strAllocBytes(shape, r.strAsciiHeader, r.strCompactHeader));
+    this.writeStr(a, s, shape);
+    return a;
+  }
+
+  /**
+   * A bytes object: of `data` (`PyBytes_FromStringAndSize`, which shares the
+   * empty and one-byte values), or of `data` zero bytes (`bytes(n)`: a new
+   * object for any length but 0).
+   */
+  bytes(data: Uint8Array | number): number {
+    let n: number;
+    if (typeof data === "number") {
+      if (!Number.isSafeInteger(data) || data < 0)
+        throw new RangeError(`bytes length must be a non-negative integer, got ${data}`);
+      n = data;
+    } else if (data instanceof Uint8Array) {
+      n = data.length;
+    } else {
+      throw new TypeError(`bytes data must be a Uint8Array or a length, got ${String(data)}`);
+    }
+    if (n === 0) return this.staticBytes(EMPTY_BYTES_AT, 0, -1);
+    if (n === 1 && typeof data !== "number") {
+      const b = data[0] as number;
+      return this.staticBytes(BYTES_AT + b * BYTE_STRIDE, 1, b);
+    }
+    const a = this.core.newObject(this.bytesType, 0, BYTES_HEADER + n);
+    this.writeBytesHeader(a, n);
+    if (typeof data !== "number") this.core.memory.u8.set(data, a + 32);
+    return a;
+  }
+
+  /** A tuple of `items` (`PyTuple_New`, each item a new reference): the shared empty tuple, or from its size's free list. */
+  tuple(items: readonly number[]): number {
+    this.checkItems(items);
+    const n = items.length;
+    if (n === 0) return this.emptyTuple();
+    const reuse = n <= this.rules.tupleFreeMaxPop ? (this.tuples[n] as FreeList).pop() : 0;
+    const block = reuse === 0 ? 0 : reuse - this.core.profile.gcHeadSize;
+    const t = this.tupleType;
+    const bytes = this.core.profile.gcHeadSize + t.slotOffset + 8 * n;
+    const a = this.core.newObject(t, n, bytes, block);
+    const base = a + t.slotOffset;
+    for (let i = 0; i < n; i++) {
+      const v = items[i] as number;
+      this.core.incref(v);
+      this.core.writeWord(base + 8 * i, v);
+    }
+    return a;
+  }
+
+  /** A list of `items` (`PyList_New(n)` and a new reference to each), the object from the free list when it holds one. */
+  list(items: readonly number[] = []): number {
+    this.checkItems(items);
+    const n = items.length;
+    const reuse = this.lists.pop();
+    const gcHead = this.core.profile.gcHeadSize;
+    const a = this.core.newObject(
+      this.listType,
+      n,
+      gcHead + this.listType.slotOffset,
+      reuse === 0 ? 0 : reuse - gcHead,
+    );
+    const base = this.core.slotBase(a, this.listType);
+    for (let i = 0; i < n; i++) {
+      const v = items[i] as number;
+      this.core.incref(v);
+      this.core.writeWord(base + 8 * i, v);
+    }
+    return a;
+  }
+
+  /** list.append (over-allocating as the release does). */
+  append(list: number, item: number): void {
+    this.checkList(list);
+    this.objects.append(list, item);
+  }
+
+  /** list.extend with a list or tuple of `items`. */
+  extend(list: number, items: readonly number[]): void {
+    this.checkList(list);
+    this.objects.extend(list, items);
+  }
+
+  /** list.pop(): the last item; its reference passes to the caller. */
+  pop(list: number): number {
+    this.checkList(list);
+    return this.objects.pop(list);
+  }
+
+  /** `sys.getsizeof`: the object's `__sizeof__` plus its gc head; for other types, their instance size. */
+  getsizeof(address: number): number {
+    const t = this.objects.typeOf(address);
+    const u32 = this.core.u32;
+    const r = this.rules;
+    const gcHead = this.core.profile.gcHeadSize;
+    switch (t) {
+      case this.intType:
+        return intSizeof(this.digitsAt(address), r.intSizeofMinDigits);
+      case this.floatType:
+        return FLOAT_BYTES;
+      case this.bytesType:
+        return BYTES_HEADER + (u32[(address + OB_SIZE) >>> 2] as number);
+      case this.tupleType:
+        return gcHead + t.slotOffset + 8 * (u32[(address + OB_SIZE) >>> 2] as number);
+      case this.listType:
+        return gcHead + t.slotOffset + 8 * this.core.readWord(address + OB_ALLOCATED);
+      case this.strType:
+        return this.strSizeof(address);
+      default:
+        return (
+          (t.container ? gcHead : 0) +
+          t.slotOffset +
+          (t.listLike ? 8 * this.objects.capacity(address) : 8 * this.objects.size(address)) +
+          t.dataBytes
+        );
+    }
+  }
+
+  /** The value of an int object. */
+  intValue(address: number): number | bigint {
+    this.checkType(address, this.intType);
+    const u32 = this.core.u32;
+    const word = this.core.readWord(address + OB_SIZE);
+    const negative = this.rules.intTagged ? (word & 3) === 2 : (u32[((address + OB_SIZE) >>> 2) + 1] as number) !== 0;
+    return readDigits(u32, (address + INT_HEADER) >>> 2, this.digitsAt(address), negative);
+  }
+
+  /** The value of a float object. */
+  floatValue(address: number): number {
+    this.checkType(address, this.floatType);
+    f64Words[0] = this.core.u32[(address + 16) >>> 2] as number;
+    f64Words[1] = this.core.u32[(address + 20) >>> 2] as number;
+    return f64[0] as number;
+  }
+
+  /** How many dead objects each free list keeps, as `sys._debugmallocstats()` reports them. */
+  freeListSizes(): FreeListSizes {
+    return {
+      float: this.floats.size,
+      int: this.ints.size,
+      list: this.lists.size,
+      tuple: this.tuples.map((f) => f.size),
+    };
+  }
+
+  /** clear_freelists: frees what every free list keeps, in the release's order, most recently kept first. */
+  clearFreeLists(): void {
+    const core = this.core;
+    const gcHead = core.profile.gcHeadSize;
+    for (const name of this.rules.clearOrder) {
+      if (name === "float") this.floats.clear((a) => core.freeKept(a, false));
+      else if (name === "int") this.ints.clear((a) => core.freeKept(a, false));
+      else if (name === "list") this.lists.clear((a) => core.freeKept(a - gcHead, true));
+      else for (const f of this.tuples) f.clear((a) => core.freeKept(a - gcHead, true));
+    }
+  }
+
+  // --- layouts -------------------------------------------------------------
+
+  /** Digits of a live int. */
+  private digitsAt(a: number): number {
+    const word = this.core.u32[(a + OB_SIZE) >>> 2] as number;
+    if (this.rules.intTagged) return word >>> 3;
+    return Math.abs(word | 0);
+  }
+
+  private writeInt(a: number, v: number | bigint, n: number): void {
+    const u32 = this.core.u32;
+    const head = intHeaderWord(v, n, this.rules.intTagged);
+    // A signed 64-bit word: two's complement in two halves.
+    u32[(a + OB_SIZE) >>> 2] = head >>> 0;
+    u32[((a + OB_SIZE) >>> 2) + 1] = head < 0 ? 0xffffffff : 0;
+    writeDigits(u32, (a + INT_HEADER) >>> 2, v, n);
+  }
+
+  private writeStr(a: number, s: string, shape: { length: number; maxChar: number }): void {
+    const core = this.core;
+    const kind = strKind(shape.maxChar);
+    const ascii = shape.maxChar < 0x80;
+    core.writeWord(a + 16, shape.length);
+    core.u32[(a + 24) >>> 2] = 0xffffffff; // hash not computed: -1
+    core.u32[(a + 28) >>> 2] = 0xffffffff;
+    core.u32[(a + 32) >>> 2] = (kind << 2) | STATE_COMPACT | (ascii ? STATE_ASCII : 0);
+    const data = a + (ascii ? this.rules.strAsciiHeader : this.rules.strCompactHeader);
+    const u8 = core.memory.u8;
+    let i = 0;
+    for (const ch of s) {
+      const c = ch.codePointAt(0) as number;
+      if (kind === 1) u8[data + i] = c;
+      else if (kind === 2) {
+        u8[data + 2 * i] = c & 0xff;
+        u8[data + 2 * i + 1] = c >>> 8;
+      } else core.u32[(data + 4 * i) >>> 2] = c;
+      i++;
+    }
+  }
+
+  private writeBytesHeader(a: number, n: number): void {
+    this.core.writeWord(a + OB_SIZE, n);
+    this.core.u32[(a + 24) >>> 2] = 0xffffffff;
+    this.core.u32[(a + 28) >>> 2] = 0xffffffff;
+  }
+
+  /** unicode___sizeof__: header and characters, plus a UTF-8 copy kept apart from them. */
+  private strSizeof(a: number): number {
+    const core = this.core;
+    const r = this.rules;
+    const n = core.readWord(a + 16);
+    const state = core.u32[(a + 32) >>> 2] as number;
+    if ((state & STATE_ASCII) !== 0) return r.strAsciiHeader + n + 1;
+    const kind = (state >>> 2) & 7;
+    // The compact header's utf8_length and utf8 pointer are its last fields but one (3.8–3.11: wstr_length last).
+    const at = r.strCompactHeader - (r.strCompactHeader === 72 ? 24 : 16);
+    const utf8 = core.readWord(a + at + 8);
+    return r.strCompactHeader + (n + 1) * kind + (utf8 !== 0 ? core.readWord(a + at) + 1 : 0);
+  }
+
+  // --- static objects ------------------------------------------------------
+
+  /** Places a static object on first use, then hands out a new reference to it. */
+  private placeStatic(t: ObjectType, at: number, address: number, write: (address: number) => void): number {
+    const core = this.core;
+    if (this.placed[at >>> 4] === 0) {
+      write(address);
+      const immortal = core.profile.immortalRefcount;
+      core.placeStatic(t, address, immortal ?? 1);
+      this.placed[at >>> 4] = 1;
+    }
+    core.incref(address);
+    return address;
+  }
+
+  private smallInt(v: number): number {
+    const at = SMALL_INTS_AT + (v - SMALL_INT_MIN) * INT_STRIDE;
+    return this.placeStatic(this.intType, at, this.staticBase + at, (a) => this.writeInt(a, v, digitCount(v)));
+  }
+
+  private staticStr(at: number, s: string, shape: { length: number; maxChar: number }): number {
+    return this.placeStatic(this.strType, at, this.staticBase + at, (a) => {
+      this.writeStr(a, s, shape);
+      // 3.12+: the static latin-1 strings above ASCII carry their UTF-8 form after the characters.
+      if (this.rules.latin1Utf8 && shape.maxChar >= 0x80) {
+        const at = this.rules.strCompactHeader - 16;
+        const copy = a + this.rules.strCompactHeader + 2;
+        this.core.writeWord(a + at, utf8Length(s));
+        this.core.writeWord(a + at + 8, copy);
+      }
+    });
+  }
+
+  private staticBytes(at: number, n: number, b: number): number {
+    return this.placeStatic(this.bytesType, at, this.staticBase + at, (a) => {
+      this.writeBytesHeader(a, n);
+      if (n === 1) this.core.memory.u8[a + 32] = b;
+    });
+  }
+
+  private emptyTuple(): number {
+    const gcHead = this.core.profile.gcHeadSize;
+    return this.placeStatic(this.tupleType, EMPTY_TUPLE_AT, this.staticBase + EMPTY_TUPLE_AT + gcHead, () => {});
+  }
+
+  // --- checks --------------------------------------------------------------
+
+  private checkItems(items: readonly number[]): void {
+    if (!Array.isArray(items)) throw new TypeError(`items must be an array of objects, got ${String(items)}`);
+    for (let i = 0; i < items.length; i++) {
+      const v = items[i];
+      checkAddress(v as number, `items[${i}]`);
+      if (!this.objects.isAlive(v as number) || this.core.refcount(v as number) === 0) {
+        throw new InvalidAddressError(v as number, `items[${i}] is not a live object of these objects`);
+      }
+    }
+  }
+
+  private checkList(list: number): void {
+    this.checkType(list, this.listType, "list");
+  }
+
+  private checkType(address: number, t: ObjectType, what = t.name): void {
+    const actual = this.objects.typeOf(address);
+    if (actual !== t) throw new TypeError(`expected a ${what} object, got a ${actual.name} at ${address}`);
+  }
+}

@@ -1,0 +1,309 @@
+/**
+ * The allocator-call oracle of the built-ins: scripted operations run in a
+ * real CPython under `pymem record`, a checkpoint (an `s` line) between any
+ * two, and the same operations run with pymem's {@link Builtins} through a
+ * TraceRecorder. Between each pair of checkpoints both must make the same
+ * calls: sizes, order, and which block each realloc and free names.
+ *
+ * The Python side is written so that each step's calls are the object's own:
+ * the operands of arithmetic and concatenation are locals bound to constants
+ * before the first checkpoint (no constant folding, no operand reused in
+ * place), the function runs once before it is recorded (frames, caches), and
+ * a full collection empties the free lists before the first checkpoint (and
+ * what it drops itself after emptying them is taken off again).
+ *
+ * No vitest here.
+ */
+import type { Profile } from "../../src/index.js";
+import { intIn, pickOne, rng } from "../support/random.js";
+import { reg, runInPymem, type Step, statement } from "./constructions.js";
+
+/** A Python str literal of any code points (lone surrogates included), escaped to ASCII. */
+export function pyStr(s: string): string {
+  let out = "";
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d < 0xe000) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+      }
+    }
+    if (c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) out += String.fromCharCode(c);
+    else if (c < 0x10000) out += `\\u${c.toString(16).padStart(4, "0")}`;
+    else out += `\\U${c.toString(16).padStart(8, "0")}`;
+  }
+  return `"${out}"`;
+}
+
+/** The Python statements of a step whose object is made by arithmetic or concatenation of prepared locals. */
+function faithful(s: Step, k: number, setup: string[]): string {
+  const d = reg(s.dst);
+  switch (s.op) {
+    case "int":
+      setup.push(`k${k} = ${s.value}`);
+      return `${d} = k${k} + z`;
+    case "float":
+      setup.push(`k${k} = float(${JSON.stringify(String(s.value))})`);
+      return `${d} = k${k} + zf`;
+    case "str": {
+      const chars = [...s.value];
+      const cut = 1 + ((k * 7) % (chars.length - 1));
+      const [a, b] = [chars.slice(0, cut).join(""), chars.slice(cut).join("")];
+      setup.push(`k${k} = ${pyStr(a)}`, `q${k} = ${pyStr(b)}`);
+      return `${d} = k${k} + q${k}`;
+    }
+    case "bytes": {
+      const cut = 1 + (k % (s.length - 1));
+      setup.push(`k${k} = bytes(${cut})`, `q${k} = bytes(${s.length - cut})`);
+      return `${d} = k${k} + q${k}`;
+    }
+    default:
+      return statement(s);
+  }
+}
+
+/** The Python program: the steps in a function run twice, the second time recorded with checkpoints. */
+export function pythonScript(steps: readonly Step[]): string {
+  const setup: string[] = ["z = 0", "zf = 0.0", "k_int = 99999", "k_float = 0.5"];
+  const body = steps.map((s, k) => faithful(s, k, setup));
+  const lines = [
+    "import gc, sys",
+    "def run(ck):",
+    ...setup.map((l) => `    ${l}`),
+    "    gc.collect()",
+    // What the collection itself drops after emptying the free lists (3.15: an int) is taken off them again.
+    "    d0 = k_int + z; d1 = k_int + z; d2 = k_int + z; d3 = k_float + zf; d4 = k_float + zf",
+    "    ck()",
+    ...body.flatMap((l) => [`    ${l}`, "    ck()"]),
+    "gc.disable()",
+    "run(lambda: None)",
+    "import _pymem_record",
+    "run(_pymem_record.checkpoint)",
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The calls between consecutive checkpoints, from the `first`-th `s` line on
+ * (0-based) to the last, with blocks named by their order of appearance in
+ * that window (`n0`, `n1`, … for blocks made there, `o0`, … for older ones).
+ */
+export function segments(trace: string, first: number): string[][] {
+  const out: string[][] = [];
+  const names = new Map<string, string>();
+  let made = 0;
+  let old = 0;
+  let seen = -1;
+  let current: string[] | undefined;
+  for (const line of trace.split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    if (line === "s") {
+      seen++;
+      if (seen >= first) {
+        if (current !== undefined) out.push(current);
+        current = [];
+      }
+      continue;
+    }
+    if (current === undefined) continue;
+    const [op, id, ...rest] = line.split(" ");
+    let name = names.get(id as string);
+    if (op === "m" || op === "c") {
+      name = `n${made++}`;
+      names.set(id as string, name);
+    } else if (name === undefined) {
+      name = `o${old++}`;
+      names.set(id as string, name);
+    }
+    current.push([op, name, ...rest].join(" "));
+    if (op === "f") names.delete(id as string);
+  }
+  return out;
+}
+
+/**
+ * What of a collection's calls is the built-ins': the frees of blocks made
+ * before it in the window (the free lists' objects), in order. The rest is
+ * the interpreter's own (its other free lists, the collection's work).
+ */
+export function ownFrees(segment: readonly string[], madeBefore: number): string[] {
+  return segment.filter((l) => {
+    const [op, name] = l.split(" ");
+    return op === "f" && (name as string).startsWith("n") && Number((name as string).slice(1)) < madeBefore;
+  });
+}
+
+/** How many blocks the segments before `step` made. */
+export function madeBefore(segs: readonly string[][], step: number): number {
+  let n = 0;
+  for (let i = 0; i < step; i++) for (const l of segs[i] as string[]) if (l[0] === "m" || l[0] === "c") n++;
+  return n;
+}
+
+/** pymem's calls for the steps under `profile`: one segment per step. */
+export function pymemSegments(profile: Profile, steps: readonly Step[]): string[][] {
+  const run = runInPymem(profile, steps, true);
+  return segments((run.recorder as NonNullable<typeof run.recorder>).text(), 0);
+}
+
+/** The scripted operations: what each does, and its steps. */
+export interface Script {
+  name: string;
+  steps: Step[];
+}
+
+const X = 0;
+
+/** Steps that make an int, a float and a few strs and bytes into registers 0–3, things to put in containers. */
+function operands(): Step[] {
+  return [
+    { op: "int", dst: X, value: 100000n },
+    { op: "float", dst: 1, value: 2.5 },
+    { op: "str", dst: 2, value: "operand" },
+    { op: "bytes", dst: 3, length: 40 },
+  ];
+}
+
+/** The scripted operations of the issue, and seeded mixtures of every step. */
+export function scripts(): Script[] {
+  const list: Step[] = [...operands(), { op: "list", dst: 5, items: [] }];
+  for (let i = 0; i < 45; i++) list.push({ op: "append", dst: 5, item: i % 4 });
+  for (let i = 0; i < 45; i++) list.push({ op: "pop", dst: 5 });
+  // An emptied list extended: 3.10–3.11 still hold an array (list_resize), 3.12+ none (an exact one, rounded to even).
+  list.push({ op: "extend", dst: 5, items: [0, 1, 2] }, { op: "append", dst: 5, item: X }, { op: "del", dst: 5 });
+
+  const display: Step[] = [...operands(), { op: "list", dst: 5, items: [0, 1, 2] }];
+  for (const n of [1, 3, 10, 29, 40]) display.push({ op: "extend", dst: 5, items: Array(n).fill(X) });
+  display.push({ op: "del", dst: 5 }, { op: "list", dst: 5, items: [] }, { op: "extend", dst: 5, items: [0, 1, 2] });
+  display.push({ op: "list", dst: 6, items: Array(35).fill(1) }, { op: "del", dst: 6 }, { op: "del", dst: 5 });
+
+  const tuples: Step[] = [...operands()];
+  for (const order of [0, 1, 2]) {
+    for (let n = 0; n <= 25; n++) {
+      const size = order === 1 ? 25 - n : n;
+      tuples.push({ op: "tuple", dst: 5, items: Array.from({ length: size }, (_, i) => i % 4) }, { op: "del", dst: 5 });
+    }
+  }
+
+  // More floats and ints than their free lists keep, dropped, then made again.
+  // More floats and ints than their free lists keep, alive at once, dropped, then made again.
+  const numbers: Step[] = [];
+  const many = 12;
+  for (const kind of ["float", "int"] as const) {
+    for (const round of [0, 1, 2]) {
+      const n = 115 - 10 * round;
+      const lists = Array.from({ length: Math.ceil(n / 11) }, (_, j) => 4 + (j % 8));
+      for (let i = 0; i < n; i++) {
+        const value = i * 3 + round;
+        numbers.push(
+          kind === "float"
+            ? { op: "float", dst: 0, value: 1.25 + value }
+            : { op: "int", dst: 0, value: BigInt(1000 + 7919 * value) },
+        );
+        // Kept alive in lists of registers 4-11, so they die together when the lists go.
+        const l = lists[Math.floor(i / 11)] as number;
+        numbers.push(i % 11 === 0 ? { op: "list", dst: l, items: [0] } : { op: "append", dst: l, item: 0 });
+      }
+      numbers.push({ op: "del", dst: 0 });
+      for (let r = 4; r < many; r++) numbers.push({ op: "del", dst: r });
+    }
+  }
+
+  const strs: Step[] = [];
+  for (const [top, lengths] of [
+    [0x7f, [2, 7, 8, 15, 16, 40, 200]],
+    [0xff, [2, 9, 60]],
+    [0xffff, [2, 5, 100]],
+    [0x10ffff, [2, 3, 30]],
+  ] as const) {
+    for (const n of lengths) {
+      const s = String.fromCodePoint(...Array.from({ length: n }, (_, i) => (i === 0 ? top : 0x61 + (i % 26))));
+      strs.push({ op: "str", dst: 0, value: s }, { op: "str", dst: 1, value: s });
+    }
+  }
+  for (const n of [2, 3, 16, 100, 480, 600]) strs.push({ op: "bytes", dst: 2, length: n });
+  strs.push({ op: "del", dst: 0 }, { op: "del", dst: 1 }, { op: "del", dst: 2 });
+
+  // Free lists filled (floats, ints, tuples of three sizes, lists), then emptied by a full collection.
+  const collect: Step[] = [...operands()];
+  for (let i = 0; i < 12; i++) {
+    collect.push(
+      { op: "float", dst: 4 + (i % 4), value: 0.75 + i },
+      { op: "int", dst: 8 + (i % 4), value: BigInt(5000 + i) },
+    );
+  }
+  for (const n of [1, 2, 3, 19, 20, 2, 1]) collect.push({ op: "tuple", dst: 4 + (n % 4), items: Array(n).fill(0) });
+  collect.push({ op: "list", dst: 8, items: [0, 1] }, { op: "list", dst: 9, items: [] });
+  for (let r = 4; r < 12; r++) collect.push({ op: "del", dst: r });
+  collect.push({ op: "collect", dst: 0 });
+
+  return [
+    { name: "a list grown by append, emptied by pop", steps: list },
+    { name: "free lists emptied by a full collection", steps: collect },
+    { name: "list displays and extend", steps: display },
+    { name: "tuples of sizes 0-25 made and dropped", steps: tuples },
+    { name: "floats and ints past their free lists", steps: numbers },
+    { name: "strs of every kind, bytes", steps: strs },
+    ...[1, 2, 3, 4].map((seed) => ({ name: `mixture ${seed}`, steps: mixture(seed, 300) })),
+  ];
+}
+
+/** A seeded mixture of steps whose objects the faithful rendering can make: ints below 2**30, strs and bytes of 2+. */
+function mixture(seed: number, length: number): Step[] {
+  const rand = rng(1000 + seed);
+  const steps: Step[] = operands();
+  const lists = new Map<number, number>();
+  const defined = new Set([0, 1, 2, 3]);
+  for (let k = 0; k < length; k++) {
+    const dst = intIn(rand, 4, 11);
+    const live = [0, 1, 2, 3];
+    const x = rand();
+    const listRegs = [...lists.keys()];
+    let s: Step;
+    if (x < 0.15) s = { op: "int", dst, value: BigInt(pickOne(rand, [-1, 1]) * intIn(rand, 300, 2 ** 30 - 1)) };
+    else if (x < 0.25) s = { op: "float", dst, value: intIn(rand, 0, 1e6) / 8 };
+    else if (x < 0.35) {
+      const n = intIn(rand, 2, 50);
+      const top = pickOne(rand, [0x7f, 0xff, 0xffff, 0x10ffff]);
+      s = {
+        op: "str",
+        dst,
+        value: String.fromCodePoint(...Array.from({ length: n }, (_, i) => (i === 1 ? top : 0x41))),
+      };
+    } else if (x < 0.4) s = { op: "bytes", dst, length: intIn(rand, 2, 600) };
+    else if (x < 0.52)
+      s = { op: "tuple", dst, items: Array.from({ length: intIn(rand, 0, 25) }, () => pickOne(rand, live)) };
+    else if (x < 0.6)
+      s = { op: "list", dst, items: Array.from({ length: intIn(rand, 0, 40) }, () => pickOne(rand, live)) };
+    else if (listRegs.length > 0 && x < 0.8)
+      s = { op: "append", dst: pickOne(rand, listRegs), item: pickOne(rand, live) };
+    else if (listRegs.length > 0 && x < 0.85) {
+      s = {
+        op: "extend",
+        dst: pickOne(rand, listRegs),
+        items: Array.from({ length: intIn(rand, 0, 40) }, () => pickOne(rand, live)),
+      };
+    } else if (listRegs.some((r) => (lists.get(r) as number) > 0) && x < 0.97) {
+      s = {
+        op: "pop",
+        dst: pickOne(
+          rand,
+          listRegs.filter((r) => (lists.get(r) as number) > 0),
+        ),
+      };
+    } else s = { op: "del", dst };
+    if (s.op === "append") lists.set(s.dst, (lists.get(s.dst) as number) + 1);
+    else if (s.op === "extend") lists.set(s.dst, (lists.get(s.dst) as number) + s.items.length);
+    else if (s.op === "pop") lists.set(s.dst, (lists.get(s.dst) as number) - 1);
+    else if (s.op === "list") lists.set(s.dst, s.items.length);
+    else lists.delete(s.dst);
+    // A del of a register holding nothing is an error in Python: make something instead.
+    if (s.op === "del" && !defined.has(s.dst)) s = { op: "int", dst, value: 12345n };
+    if (s.op === "del") defined.delete(s.dst);
+    else defined.add(s.dst);
+    steps.push(s);
+  }
+  return steps;
+}

@@ -1,0 +1,205 @@
+import { fc, test } from "@fast-check/vitest";
+import { describe, expect, it } from "vitest";
+import {
+  BlockAllocator,
+  Builtins,
+  CycleCollector,
+  InvalidAddressError,
+  type ProfileName,
+  profiles,
+  RefCounter,
+} from "../../src/index.js";
+
+function heap(name: ProfileName) {
+  const blocks = new BlockAllocator({ profile: profiles[name] });
+  const objects = new RefCounter({ allocator: blocks });
+  const gc = new CycleCollector({ objects });
+  const py = new Builtins({ objects });
+  return { blocks, objects, gc, py };
+}
+
+describe("Builtins: shared objects", () => {
+  it("hands out the same small int each time; from 3.12 it is immortal", () => {
+    for (const name of ["cpython-3.11", "cpython-3.12"] as const) {
+      const { py, objects } = heap(name);
+      const a = py.int(7);
+      expect(py.int(7n)).toBe(a);
+      expect(py.int(-5)).not.toBe(a);
+      expect(objects.isImmortal(a)).toBe(name === "cpython-3.12");
+      expect(py.intValue(a)).toBe(7);
+    }
+  });
+
+  it("shares the ints up to 256, and up to 1024 from 3.15", () => {
+    const old = heap("cpython-3.14").py;
+    const young = heap("cpython-3.15").py;
+    expect(old.int(1000)).not.toBe(old.int(1000));
+    expect(young.int(1000)).toBe(young.int(1000));
+    expect(young.int(1025)).not.toBe(young.int(1025));
+  });
+
+  it("shares the empty str, bytes and tuple and the one-character latin-1 strs, made without the allocator", () => {
+    const { py, blocks } = heap("cpython-3.13");
+    const before = blocks.allocatedBlocks();
+    expect(py.str("")).toBe(py.str(""));
+    expect(py.str("é")).toBe(py.str("é"));
+    expect(py.str("Ā")).not.toBe(py.str("Ā"));
+    expect(py.bytes(new Uint8Array([65]))).toBe(py.bytes(new Uint8Array([65])));
+    expect(py.tuple([])).toBe(py.tuple([]));
+    expect(blocks.allocatedBlocks()).toBe(before + 2);
+    // bytes(1) is a new object, as in CPython.
+    expect(py.bytes(1)).not.toBe(py.bytes(1));
+  });
+});
+
+describe("Builtins: free lists", () => {
+  it("keeps up to 100 dead floats and hands back the last one first", () => {
+    const { py, objects, blocks } = heap("cpython-3.11");
+    const floats = Array.from({ length: 101 }, (_, i) => py.float(i + 0.5));
+    const held = blocks.allocatedBlocks();
+    for (const f of floats) objects.decref(f);
+    expect(py.freeListSizes().float).toBe(100);
+    expect(blocks.allocatedBlocks()).toBe(held - 1);
+    expect(py.float(2)).toBe(floats[99]);
+    expect(py.floatValue(floats[99] as number)).toBe(2);
+  });
+
+  it("keeps tuples by size: 3.12 keeps size 20 but never takes it back, 3.14 does", () => {
+    for (const [name, reused] of [
+      ["cpython-3.12", false],
+      ["cpython-3.14", true],
+    ] as const) {
+      const { py, objects } = heap(name);
+      const x = py.int(1);
+      const t = py.tuple(Array(20).fill(x));
+      objects.decref(t);
+      expect(py.freeListSizes().tuple[20]).toBe(1);
+      expect(py.tuple(Array(20).fill(x)) === t).toBe(reused);
+    }
+  });
+
+  it("keeps compact ints from 3.14 only, and not ints of two digits", () => {
+    for (const [name, kept] of [
+      ["cpython-3.13", 0],
+      ["cpython-3.14", 1],
+    ] as const) {
+      const { py, objects } = heap(name);
+      objects.decref(py.int(123456));
+      objects.decref(py.int(2 ** 40));
+      expect(py.freeListSizes().int).toBe(kept);
+    }
+  });
+
+  it("takes a free-listed container without counting an allocation for the gc", () => {
+    const { py, objects, gc } = heap("cpython-3.11");
+    const x = py.int(1);
+    objects.decref(py.tuple([x, x]));
+    const [count] = gc.getCount();
+    const t = py.tuple([x, x]);
+    expect(gc.getCount()[0]).toBe(count);
+    expect(gc.isTracked(t)).toBe(true);
+  });
+
+  it("a full collection empties them in the release's order, most recently kept first; younger ones do not", () => {
+    const orders: Record<string, string[]> = {};
+    for (const name of ["cpython-3.12", "cpython-3.13", "cpython-3.14"] as const) {
+      const { py, objects, gc, blocks } = heap(name);
+      const x = py.int(1);
+      const made: Array<[number, string]> = [];
+      for (const [kind, make] of [
+        ["tuple", () => py.tuple([x])],
+        ["float", () => py.float(1.5)],
+        ["list", () => py.list()],
+        ["int", () => py.int(77777)],
+      ] as const) {
+        for (let i = 0; i < 2; i++) made.push([make(), kind]);
+      }
+      for (const [a] of made) objects.decref(a);
+      // Blocks freed, as the objects they held (a container's block starts 16 bytes before it).
+      const kinds = new Map(made.map(([a, k]) => [a, k]));
+      const freed: number[] = [];
+      blocks.on("block:free", (e) => freed.push(kinds.has(e.address) ? e.address : e.address + 16));
+      gc.collect(1);
+      expect(freed, `${name}: a younger collection frees nothing`).toEqual([]);
+      gc.collect();
+      orders[name] = freed.map((a) => kinds.get(a) ?? "?");
+      expect(py.freeListSizes().float + py.freeListSizes().list + py.freeListSizes().int).toBe(0);
+      // Within a list the most recently kept goes first.
+      for (const k of ["tuple", "float"]) {
+        const [first, second] = made.filter(([, kind]) => kind === k).map(([a]) => freed.indexOf(a));
+        expect(second as number, `${name}: ${k}`).toBeLessThan(first as number);
+      }
+    }
+    expect(orders["cpython-3.12"]).toEqual(["tuple", "tuple", "float", "float", "list", "list"]);
+    expect(orders["cpython-3.13"]).toEqual(["float", "float", "tuple", "tuple", "list", "list"]);
+    expect(orders["cpython-3.14"]).toEqual(["float", "float", "tuple", "tuple", "list", "list", "int", "int"]);
+  });
+});
+
+describe("Builtins: values and sizes", () => {
+  test.prop([fc.bigInt({ min: -(2n ** 400n), max: 2n ** 400n })])("an int keeps its value", (v) => {
+    const { py } = heap("cpython-3.12");
+    expect(BigInt(py.intValue(py.int(v)))).toBe(v);
+  });
+
+  test.prop([fc.double({ noNaN: true })])("a float keeps its value", (v) => {
+    const { py } = heap("cpython-3.8");
+    expect(Object.is(py.floatValue(py.float(v)), v)).toBe(true);
+  });
+
+  it("sizes a str by its widest character, as PEP 393 does", () => {
+    const { py } = heap("cpython-3.12");
+    expect(py.getsizeof(py.str("ab"))).toBe(40 + 3);
+    expect(py.getsizeof(py.str("aé"))).toBe(56 + 3);
+    expect(py.getsizeof(py.str("aĀ"))).toBe(56 + 6);
+    expect(py.getsizeof(py.str("a😀"))).toBe(56 + 12);
+    expect(py.getsizeof(py.str("\ud800x"))).toBe(56 + 6);
+  });
+
+  it("grows a list by append as the release over-allocates", () => {
+    const caps = (name: ProfileName) => {
+      const { py, objects } = heap(name);
+      const l = py.list();
+      const x = py.int(3);
+      const seen: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        py.append(l, x);
+        const c = objects.capacity(l);
+        if (seen.at(-1) !== c) seen.push(c);
+      }
+      return seen;
+    };
+    expect(caps("cpython-3.8")).toEqual([4, 8, 16, 25, 35]);
+    expect(caps("cpython-3.12")).toEqual([4, 8, 16, 24, 32]);
+  });
+});
+
+describe("Builtins: bad input", () => {
+  it("throws a typed error naming the value, and changes nothing", () => {
+    const { py, objects, blocks } = heap("cpython-3.11");
+    const l = py.list();
+    const f = py.float(1);
+    const live = objects.liveObjects;
+    const held = blocks.allocatedBlocks();
+    expect(() => py.int(1.5)).toThrow(/1\.5/);
+    expect(() => py.int("7" as unknown as number)).toThrow(TypeError);
+    expect(() => py.bytes(-1)).toThrow(/-1/);
+    expect(() => py.tuple([f, 4242])).toThrow(InvalidAddressError);
+    expect(() => py.list([f, 0])).toThrow(/items\[1\]/);
+    expect(() => py.append(f, f)).toThrow(/expected a list object, got a float/);
+    expect(() => py.pop(l)).toThrow(RangeError);
+    expect(() => py.getsizeof(12345)).toThrow(InvalidAddressError);
+    expect(objects.liveObjects).toBe(live);
+    expect(blocks.allocatedBlocks()).toBe(held);
+    blocks.validate();
+  });
+
+  it("refuses a second Builtins, a type name already taken, and profiles before 3.8", () => {
+    const { objects } = heap("cpython-3.11");
+    expect(() => new Builtins({ objects })).toThrow(/already/);
+    const other = new RefCounter();
+    other.defineType({ name: "float" });
+    expect(() => new Builtins({ objects: other })).toThrow(/"float"/);
+    expect(() => new Builtins({ objects: {} as RefCounter })).toThrow(TypeError);
+  });
+});

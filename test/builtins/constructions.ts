@@ -1,0 +1,275 @@
+/**
+ * Seeded construction sequences of built-in objects, run three ways: as a
+ * Python program (straight-line code, so each construction is the bytecode
+ * CPython runs for it: BUILD_TUPLE, BUILD_LIST, list.append, ...), and
+ * with pymem's {@link Builtins}. Each step records `sys.getsizeof` of the
+ * object it made or changed.
+ *
+ * No vitest here: tools import it too.
+ */
+import { spawnSync } from "node:child_process";
+import {
+  BlockAllocator,
+  Builtins,
+  type CycleCollector,
+  CycleCollector as Gc,
+  type Profile,
+  RefCounter,
+  TraceRecorder,
+} from "../../src/index.js";
+import { intIn, pickOne, rng } from "../support/random.js";
+
+const REGISTERS = 12;
+
+/** One step: the register it writes or changes, and what it does. */
+export type Step =
+  | { op: "int"; dst: number; value: bigint }
+  | { op: "float"; dst: number; value: number }
+  | { op: "str"; dst: number; value: string }
+  | { op: "bytes"; dst: number; length: number }
+  | { op: "byte"; dst: number; value: number }
+  | { op: "tuple"; dst: number; items: number[] }
+  | { op: "list"; dst: number; items: number[] }
+  | { op: "append"; dst: number; item: number }
+  | { op: "extend"; dst: number; items: number[] }
+  | { op: "pop"; dst: number }
+  | { op: "del"; dst: number }
+  /** gc.collect(): a full collection, which empties the free lists. */
+  | { op: "collect"; dst: number };
+
+/** Code points of a kind: ASCII, latin-1 above ASCII, the BMP beyond latin-1 (surrogates too), beyond the BMP. */
+function codePoint(rand: () => number, kind: number): number {
+  if (kind === 0) return intIn(rand, 0, 0x7f);
+  if (kind === 1) return intIn(rand, 0x80, 0xff);
+  if (kind === 2) return rand() < 0.05 ? intIn(rand, 0xd800, 0xdfff) : intIn(rand, 0x100, 0xffff);
+  return intIn(rand, 0x10000, 0x10ffff);
+}
+
+function randomStr(rand: () => number): string {
+  const length = pickOne(rand, [0, 1, 1, 2, 3, intIn(rand, 4, 20), intIn(rand, 20, 300)]);
+  const top = intIn(rand, 0, 3);
+  const codes: number[] = [];
+  for (let i = 0; i < length; i++) codes.push(codePoint(rand, i === 0 ? top : intIn(rand, 0, top)));
+  // A lone surrogate next to another would pair up in JavaScript: keep them apart.
+  for (let i = 1; i < codes.length; i++) {
+    const a = codes[i - 1] as number;
+    const b = codes[i] as number;
+    if (a >= 0xd800 && a < 0xdc00 && b >= 0xdc00 && b < 0xe000) codes[i] = 0x41;
+  }
+  return String.fromCodePoint(...codes);
+}
+
+function randomInt(rand: () => number): bigint {
+  const digits = pickOne(rand, [0, 1, 1, 2, 2, 3, intIn(rand, 4, 12), intIn(rand, 12, 60)]);
+  // Small ints (shared; 3.15 shares up to 1024).
+  if (digits === 0) return BigInt(rand() < 0.7 ? intIn(rand, -5, 256) : intIn(rand, 257, 1100));
+  let v = 0n;
+  for (let i = 0; i < digits; i++) v = (v << 30n) | BigInt(intIn(rand, i === digits - 1 ? 1 : 0, 2 ** 30 - 1));
+  // Boundaries: 2**(30k) - 1 and 2**(30k).
+  if (rand() < 0.1) v = (1n << BigInt(30 * digits)) - (rand() < 0.5 ? 1n : 0n);
+  return rand() < 0.3 ? -v : v;
+}
+
+/** A sequence of `length` steps from `seed`. */
+export function constructionSequence(seed: number, length: number): Step[] {
+  const rand = rng(seed);
+  const steps: Step[] = [];
+  const defined = new Array<boolean>(REGISTERS).fill(false);
+  const listLength = new Array<number>(REGISTERS).fill(-1);
+  const live = () => defined.flatMap((d, r) => (d ? [r] : []));
+  const lists = () => listLength.flatMap((n, r) => (n >= 0 ? [r] : []));
+  const someItems = (max: number) => {
+    const regs = live();
+    const n = regs.length === 0 ? 0 : intIn(rand, 0, max);
+    return Array.from({ length: n }, () => pickOne(rand, regs));
+  };
+  for (let k = 0; k < length; k++) {
+    const x = rand();
+    const dst = intIn(rand, 0, REGISTERS - 1);
+    let step: Step;
+    const ls = lists();
+    if (x < 0.12 || live().length === 0) step = { op: "int", dst, value: randomInt(rand) };
+    else if (x < 0.16) step = { op: "float", dst, value: (rand() - 0.5) * 10 ** intIn(rand, 0, 30) };
+    else if (x < 0.3) step = { op: "str", dst, value: randomStr(rand) };
+    else if (x < 0.33) step = { op: "bytes", dst, length: pickOne(rand, [0, 1, 2, intIn(rand, 3, 700)]) };
+    else if (x < 0.35) step = { op: "byte", dst, value: intIn(rand, 0, 255) };
+    else if (x < 0.45) step = { op: "tuple", dst, items: someItems(pickOne(rand, [3, 25])) };
+    else if (x < 0.53) step = { op: "list", dst, items: someItems(pickOne(rand, [3, 40])) };
+    else if (ls.length > 0 && x < 0.73) step = { op: "append", dst: pickOne(rand, ls), item: pickOne(rand, live()) };
+    else if (ls.length > 0 && x < 0.8) step = { op: "extend", dst: pickOne(rand, ls), items: someItems(40) };
+    else if (ls.some((r) => (listLength[r] as number) > 0) && x < 0.95) {
+      step = {
+        op: "pop",
+        dst: pickOne(
+          rand,
+          ls.filter((r) => (listLength[r] as number) > 0),
+        ),
+      };
+    } else if (defined[dst]) step = { op: "del", dst };
+    else step = { op: "int", dst, value: randomInt(rand) };
+    // What the registers hold afterwards.
+    if (step.op === "append") listLength[step.dst] = (listLength[step.dst] as number) + 1;
+    else if (step.op === "extend") listLength[step.dst] = (listLength[step.dst] as number) + step.items.length;
+    else if (step.op === "pop") listLength[step.dst] = (listLength[step.dst] as number) - 1;
+    else if (step.op === "del") {
+      defined[step.dst] = false;
+      listLength[step.dst] = -1;
+    } else {
+      defined[step.dst] = true;
+      listLength[step.dst] = step.op === "list" ? step.items.length : -1;
+    }
+    steps.push(step);
+  }
+  return steps;
+}
+
+/** A register's Python name. */
+export const reg = (r: number) => `r${r}`;
+
+/** A Python literal of a str: escaped ASCII text, or joined characters (a fresh string, no UTF-8 copy cached). */
+function strExpr(s: string): string {
+  const codes = [...s].map((c) => c.codePointAt(0) as number);
+  // Lone surrogates are one code unit in JavaScript and one code point in Python.
+  const units: number[] = [];
+  for (const c of codes) units.push(c);
+  if (units.every((c) => c < 0x80)) return JSON.stringify(s);
+  return `"".join(map(chr, ${JSON.stringify(units)}))`;
+}
+
+/** The Python statement of a step. */
+export function statement(s: Step): string {
+  const d = reg(s.dst);
+  switch (s.op) {
+    case "int":
+      return `${d} = ${s.value}`;
+    case "float":
+      return `${d} = float(${JSON.stringify(String(s.value))})`;
+    case "str":
+      return `${d} = ${strExpr(s.value)}`;
+    case "bytes":
+      return `${d} = bytes(${s.length})`;
+    case "byte":
+      return `${d} = b"\\x${s.value.toString(16).padStart(2, "0")}"`;
+    case "tuple":
+      return `${d} = (${s.items.map(reg).join(", ")}${s.items.length === 1 ? "," : ""})`;
+    case "list":
+      return `${d} = [${s.items.map(reg).join(", ")}]`;
+    case "append":
+      return `${d}.append(${reg(s.item)})`;
+    case "extend":
+      return `${d}.extend([${s.items.map(reg).join(", ")}])`;
+    case "pop":
+      return `${d}.pop()`;
+    case "del":
+      return `del ${d}`;
+    case "collect":
+      return "gc.collect()";
+  }
+}
+
+/** A Python program printing, per sequence, one JSON line: getsizeof after each step (-1 after a del). */
+export function pythonProgram(sequences: readonly Step[][]): string {
+  const lines = ["import gc, json, sys", "g = sys.getsizeof"];
+  sequences.forEach((steps, k) => {
+    lines.push(`def seq${k}():`, "    out = []; o = out.append");
+    for (const s of steps) {
+      lines.push(`    ${statement(s)}`);
+      lines.push(s.op === "del" || s.op === "collect" ? "    o(-1)" : `    o(g(${reg(s.dst)}))`);
+    }
+    lines.push("    return out", `print(json.dumps(seq${k}()))`);
+  });
+  return `${lines.join("\n")}\n`;
+}
+
+/** Runs the sequences in `python`: the sizes per sequence, or the error text. */
+export function runInPython(python: string, sequences: readonly Step[][]): number[][] | string {
+  const r = spawnSync(python, ["-I", "-"], { input: pythonProgram(sequences), encoding: "utf8", maxBuffer: 1 << 28 });
+  if (r.status !== 0) return `${python} failed: ${r.stderr}`;
+  return r.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as number[]);
+}
+
+/** What pymem made of a sequence: the sizes, and the heap it ran in. */
+export interface PymemRun {
+  sizes: number[];
+  objects: RefCounter;
+  py: Builtins;
+  gc: CycleCollector;
+  /** With `record`: the allocator calls, a checkpoint before each step and after the last. */
+  recorder?: TraceRecorder;
+}
+
+/** Runs a sequence with pymem's built-ins under `profile`, dropping every register at the end. */
+export function runInPymem(profile: Profile, steps: readonly Step[], record = false): PymemRun {
+  const blocks = new BlockAllocator({ profile });
+  const recorder = record ? new TraceRecorder(blocks) : undefined;
+  const objects = new RefCounter({ allocator: recorder ?? blocks });
+  const gc = new Gc({ objects });
+  const py = new Builtins({ objects });
+  const regs = new Array<number>(REGISTERS).fill(0);
+  const sizes: number[] = [];
+  const set = (r: number, a: number) => {
+    const old = regs[r] as number;
+    regs[r] = a;
+    if (old !== 0) objects.decref(old);
+  };
+  const items = (rs: number[]) => rs.map((r) => regs[r] as number);
+  // 3.10+ compile a display of more than 30 items as an empty list and an append per item (STACK_USE_GUIDELINE).
+  const listDisplay = (rs: number[]) => {
+    if (py.rules.minor < 10 || rs.length <= 30) return py.list(items(rs));
+    const list = py.list();
+    for (const r of rs) py.append(list, regs[r] as number);
+    return list;
+  };
+  for (const s of steps) {
+    recorder?.checkpoint();
+    switch (s.op) {
+      case "int":
+        set(s.dst, py.int(s.value));
+        break;
+      case "float":
+        set(s.dst, py.float(s.value));
+        break;
+      case "str":
+        set(s.dst, py.str(s.value));
+        break;
+      case "bytes":
+        set(s.dst, py.bytes(s.length));
+        break;
+      case "byte":
+        set(s.dst, py.bytes(Uint8Array.of(s.value)));
+        break;
+      case "tuple":
+        set(s.dst, py.tuple(items(s.items)));
+        break;
+      case "list":
+        set(s.dst, listDisplay(s.items));
+        break;
+      case "append":
+        py.append(regs[s.dst] as number, regs[s.item] as number);
+        break;
+      case "extend": {
+        // The argument is a list display, made and dropped around the call.
+        const arg = listDisplay(s.items);
+        py.extend(regs[s.dst] as number, items(s.items));
+        objects.decref(arg);
+        break;
+      }
+      case "pop":
+        objects.decref(py.pop(regs[s.dst] as number));
+        break;
+      case "del":
+        set(s.dst, 0);
+        break;
+      case "collect":
+        gc.collect();
+        break;
+    }
+    sizes.push(s.op === "del" || s.op === "collect" ? -1 : py.getsizeof(regs[s.dst] as number));
+  }
+  recorder?.checkpoint();
+  for (let r = 0; r < REGISTERS; r++) set(r, 0);
+  return { sizes, objects, py, gc, ...(recorder ? { recorder } : {}) };
+}

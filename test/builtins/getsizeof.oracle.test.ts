@@ -1,0 +1,64 @@
+/**
+ * Differential test: seeded construction sequences (ints of every magnitude,
+ * strings of every kind and length, bytes, tuples, lists grown by append and
+ * extend and shrunk by pop) give, after every step, the `sys.getsizeof` each
+ * real CPython 3.8–3.15 reports. Golden hashes of the real sizes
+ * (test/builtins/golden) keep the check without the interpreters.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { expect, it } from "vitest";
+import { type BlockAllocator, type ProfileName, profileProofs, profiles } from "../../src/index.js";
+import { compared } from "../support/comparisons.js";
+import { releasePython } from "../support/python.js";
+import { constructionSequence, runInPymem, runInPython } from "./constructions.js";
+
+const sequences = Array.from({ length: 60 }, (_, s) => constructionSequence(s, 300));
+const steps = sequences.reduce((n, s) => n + s.length, 0);
+const goldenDir = fileURLToPath(new URL("./golden/", import.meta.url));
+const update = process.env.UPDATE_GOLDEN === "1";
+const hash = (sizes: number[]) => createHash("sha256").update(JSON.stringify(sizes)).digest("hex");
+
+it("the profiles' proofs count the construction steps compared", () => {
+  expect(profileProofs["cpython-3.11"].builtins).toContain(
+    `getsizeof after ${steps.toLocaleString("en-US")} construction steps`,
+  );
+});
+
+for (const version of ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15"]) {
+  const profile = profiles[`cpython-${version}` as ProfileName];
+  const goldenPath = `${goldenDir}getsizeof-${version}.json`;
+  const golden: string[] = existsSync(goldenPath) ? JSON.parse(readFileSync(goldenPath, "utf8")) : [];
+  const { python, why } = releasePython(version);
+
+  it(`sizes match those recorded from CPython ${version}, and every block goes back`, () => {
+    expect(golden, `no goldens for ${version}: record them with UPDATE_GOLDEN=1`).toHaveLength(sequences.length);
+    sequences.forEach((s, k) => {
+      const run = runInPymem(profile, s);
+      expect(hash(run.sizes), `sequence ${k}`).toBe(golden[k]);
+      // The registers are dropped: what is left sits on free lists, which a full collection empties.
+      run.gc.collect();
+      expect((run.objects.allocator as BlockAllocator).allocatedBlocks(), `sequence ${k}`).toBe(0);
+    });
+    compared(version, "golden", "getsizeof", steps);
+  });
+
+  it.skipIf(python === undefined)(
+    `getsizeof after each step equals CPython ${version}'s${python === undefined ? ` (skipped: ${why})` : ""}`,
+    () => {
+      const real = runInPython(python as string, sequences);
+      if (typeof real === "string") throw new Error(real);
+      sequences.forEach((s, k) => {
+        expect(runInPymem(profile, s).sizes, `sequence ${k}`).toEqual(real[k]);
+      });
+      compared(python as string, "real", "getsizeof", steps);
+      const hashes = real.map(hash);
+      if (update) {
+        mkdirSync(goldenDir, { recursive: true });
+        writeFileSync(goldenPath, `${JSON.stringify(hashes)}\n`);
+      } else expect(hashes, `golden hashes of ${version} are stale: rerun with UPDATE_GOLDEN=1`).toEqual(golden);
+    },
+    300_000,
+  );
+}

@@ -1,0 +1,111 @@
+/**
+ * Mutations of the built-in objects: sizes and layouts per release, list
+ * growth and shrinking, the free lists and their clearing, the shared small
+ * ints. The oracles that catch them compare with the real interpreters'
+ * `sys.getsizeof` and allocator calls (their goldens, without interpreters).
+ */
+import type { Mutation } from "./mutation.js";
+
+const UNIT = "test/builtins/builtins.test.ts";
+const SIZES = "test/builtins/getsizeof.oracle.test.ts";
+const CALLS = "test/builtins/allocator-calls.oracle.test.ts";
+const RULES = "src/builtins/builtin-rules.ts";
+
+export const builtinMutations: Mutation[] = [
+  {
+    id: "builtins-str-header-312",
+    file: RULES,
+    find: "  strAsciiHeader: 40,",
+    replace: "  strAsciiHeader: 48,",
+    rule: "3.12 dropped wstr: PyASCIIObject is 40 bytes",
+    tests: [SIZES, CALLS],
+  },
+  {
+    id: "builtins-latin1-utf8",
+    file: RULES,
+    find: "  latin1Utf8: true,",
+    replace: "  latin1Utf8: false,",
+    rule: "3.12+'s static latin-1 strings carry their UTF-8 form, which getsizeof counts",
+    tests: [SIZES],
+  },
+  {
+    id: "builtins-int-medium-311",
+    file: RULES,
+    find: "    minor: 11,\n    intMediumBytes: 32,",
+    replace: "    minor: 11,\n    intMediumBytes: 0,",
+    rule: "3.11's _PyLong_FromMedium allocates the whole 32-byte struct for a one-digit int",
+    tests: [CALLS],
+  },
+  {
+    id: "builtins-tuple-pop-20-in-313",
+    file: RULES,
+    find: "minor: 13, tupleFreeMaxPop: 20,",
+    replace: "minor: 13, tupleFreeMaxPop: 19,",
+    rule: "3.13 takes size-20 tuples back from their free list (3.11 and 3.12 never do)",
+    tests: [CALLS],
+  },
+  {
+    id: "builtins-clear-order-313",
+    file: RULES,
+    find: 'clearOrder: ["float", "tuple", "list"] as const',
+    replace: 'clearOrder: ["tuple", "float", "list"] as const',
+    rule: "3.13's clear_freelists empties floats before tuples",
+    tests: [UNIT, CALLS],
+  },
+  {
+    id: "builtins-small-ints-315",
+    file: RULES,
+    find: "smallIntMax: 1024 }",
+    replace: "smallIntMax: 256 }",
+    rule: "3.15 shares the ints up to 1024",
+    tests: [UNIT, CALLS],
+  },
+  {
+    id: "builtins-int-freelist-compact-only",
+    file: "src/builtins/builtins.ts",
+    find: "this.digitsAt(a) <= 1 && this.ints.push(a)",
+    replace: "this.digitsAt(a) <= 2 && this.ints.push(a)",
+    rule: "3.14's long_dealloc keeps only compact (one-digit) ints on the free list",
+    tests: [UNIT],
+  },
+  {
+    id: "builtins-tuple-freelist-size-bound",
+    file: "src/builtins/builtins.ts",
+    find: "return n <= rules.tupleFreeMaxPush && (this.tuples[n] as FreeList).push(a) ? 0 : a - gcHead;",
+    replace: "return n < rules.tupleFreeMaxPush && (this.tuples[n] as FreeList).push(a) ? 0 : a - gcHead;",
+    rule: "tuple_dealloc keeps sizes up to PyTuple_MAXSAVESIZE - 1 (19; 20 from 3.11)",
+    tests: [CALLS],
+  },
+  {
+    id: "builtins-list-append-fast-path-311",
+    file: "src/objects/list-items.ts",
+    find: "(this.minor === 0 || this.minor >= 11) && this.readWord(list + OB_ALLOCATED) > n",
+    replace: "(this.minor === 0 || this.minor >= 12) && this.readWord(list + OB_ALLOCATED) > n",
+    rule: "3.11's _PyList_AppendTakeRef resizes only a full array",
+    tests: [CALLS],
+  },
+  {
+    id: "builtins-list-pop-clears-312",
+    file: "src/objects/object-type.ts",
+    find: "  return minor === 0 || minor >= 12;",
+    replace: "  return minor === 0 || minor >= 13;",
+    rule: "3.12+ free a list's array when its last item is popped",
+    tests: [CALLS],
+  },
+  {
+    id: "builtins-list-no-shrink-314",
+    file: "src/objects/object-type.ts",
+    find: "export const LIST_NO_SHRINK = 32;",
+    replace: "export const LIST_NO_SHRINK = 24;",
+    rule: "3.14's list_resize never shrinks an array of at most 32 items",
+    tests: [SIZES, CALLS],
+  },
+  {
+    id: "builtins-list-preallocate-even",
+    file: "src/objects/object-type.ts",
+    find: "  return minor === 0 || minor >= 10 ? (n + 1) & ~1 : -1;",
+    replace: "  return minor === 0 || minor >= 10 ? n : -1;",
+    rule: "3.10+'s list_preallocate_exact rounds up to even",
+    tests: [SIZES, CALLS],
+  },
+];
