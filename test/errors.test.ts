@@ -72,6 +72,7 @@ function stack() {
   const py = new pymem.Builtins({ objects: pyObjects });
   const pyList = py.list();
   const pyFloat = py.float(1.5);
+  const pyDict = py.dict();
   return {
     ...pymem,
     raw,
@@ -99,6 +100,7 @@ function stack() {
     py,
     pyList,
     pyFloat,
+    pyDict,
   };
 }
 

@@ -8,7 +8,7 @@
  */
 
 /** Free lists a collection of the oldest generation empties, by name. */
-export type FreeListName = "float" | "int" | "tuple" | "list";
+export type FreeListName = "float" | "int" | "tuple" | "list" | "dict" | "dictkeys";
 
 /** The built-ins' rules of one CPython release. */
 export interface BuiltinRules {
@@ -40,6 +40,10 @@ export interface BuiltinRules {
   readonly tupleFreeList: number;
   /** The list free list's capacity (list objects; their arrays are freed). */
   readonly listFreeList: number;
+  /** The dict free list's capacity (dict objects). */
+  readonly dictFreeList: number;
+  /** The capacity of the free list of 8-slot keys objects (3.11+: str-only ones). */
+  readonly dictKeysFreeList: number;
   /** The order clear_freelists empties the lists in. */
   readonly clearOrder: readonly FreeListName[];
 }
@@ -50,6 +54,8 @@ const BASE = {
   floatFreeList: 100,
   tupleFreeList: 2000,
   listFreeList: 80,
+  dictFreeList: 80,
+  dictKeysFreeList: 80,
 } as const;
 
 const UP_TO_310 = {
@@ -62,7 +68,7 @@ const UP_TO_310 = {
   latin1Utf8: false,
   tupleFreeMaxPush: 19,
   tupleFreeMaxPop: 19,
-  clearOrder: ["tuple", "float", "list"],
+  clearOrder: ["tuple", "float", "list", "dict", "dictkeys"],
 } as const;
 
 const SINCE_312 = {
@@ -75,14 +81,14 @@ const SINCE_312 = {
   latin1Utf8: true,
   tupleFreeMaxPush: 20,
   tupleFreeMaxPop: 19,
-  clearOrder: ["tuple", "float", "list"],
+  clearOrder: ["tuple", "float", "list", "dict", "dictkeys"],
 } as const;
 
 const SINCE_314 = {
   ...SINCE_312,
   intFreeList: 100,
   tupleFreeMaxPop: 20,
-  clearOrder: ["float", "tuple", "list", "int"],
+  clearOrder: ["float", "tuple", "list", "dict", "dictkeys", "int"],
 } as const;
 
 const RULES: Readonly<Record<number, BuiltinRules>> = Object.freeze({
@@ -99,7 +105,12 @@ const RULES: Readonly<Record<number, BuiltinRules>> = Object.freeze({
   }),
   12: Object.freeze({ ...SINCE_312, minor: 12 }),
   // 3.13 takes size-20 tuples back (3.13.18), and empties the float list before the tuple lists.
-  13: Object.freeze({ ...SINCE_312, minor: 13, tupleFreeMaxPop: 20, clearOrder: ["float", "tuple", "list"] as const }),
+  13: Object.freeze({
+    ...SINCE_312,
+    minor: 13,
+    tupleFreeMaxPop: 20,
+    clearOrder: ["float", "tuple", "list", "dict", "dictkeys"] as const,
+  }),
   14: Object.freeze({ ...SINCE_314, minor: 14 }),
   // 3.15 shares the ints up to 1024.
   15: Object.freeze({ ...SINCE_314, minor: 15, smallIntMax: 1024 }),

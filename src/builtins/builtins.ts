@@ -1,11 +1,12 @@
 /**
  * Builtins: CPython's built-in objects over a RefCounter, with the layouts,
  * allocation sizes, growth rules, free lists and shared (immortal) objects of
- * the profile's release: int, float, str, bytes, tuple, list.
+ * the profile's release: int, float, str, bytes, tuple, list, dict.
  *
  * Objects are made as the interpreter's C API makes them (`PyLong_FromLong`,
  * `PyFloat_FromDouble`, `PyUnicode_New`, `PyBytes_FromStringAndSize`,
- * `PyTuple_New`, `PyList_New`), so the allocator sees the same calls.
+ * `PyTuple_New`, `PyList_New`, `PyDict_New`), so the allocator sees the
+ * same calls.
  * The interpreter's static objects (small ints, the empty str, bytes and
  * tuple, the one-character latin-1 strings and bytes) live in one region of
  * the raw allocator, as they live in the binary's data, and are never freed.
@@ -20,6 +21,7 @@ import type { ObjectCore } from "../objects/object-core.js";
 import { OB_ALLOCATED, OB_SIZE, type ObjectType } from "../objects/object-type.js";
 import { objectCoreOf, type RefCounter } from "../objects/ref-counter.js";
 import { type BuiltinRules, builtinRules } from "./builtin-rules.js";
+import { DictTables } from "./dict-tables.js";
 import { FreeList } from "./free-list.js";
 import {
   digitCount,
@@ -32,6 +34,7 @@ import {
   writeDigits,
 } from "./int-layout.js";
 import { strAllocBytes, strKind, strShape, utf8Length } from "./str-layout.js";
+import { hashValue, ValueKind, type ValueReader } from "./values.js";
 
 /** What {@link Builtins.freeListSizes} reports. */
 export interface FreeListSizes {
@@ -41,6 +44,10 @@ export interface FreeListSizes {
   int: number;
   /** List objects kept. */
   list: number;
+  /** Dict objects kept. */
+  dict: number;
+  /** 8-slot keys objects kept. */
+  dictKeys: number;
   /** Tuples kept, by size (index 0 unused). */
   tuple: number[];
 }
@@ -63,7 +70,8 @@ const BYTES_AT = LATIN1_AT + 256 * CHAR_STRIDE;
 const EMPTY_STR_AT = BYTES_AT + 256 * BYTE_STRIDE;
 const EMPTY_BYTES_AT = EMPTY_STR_AT + 64;
 const EMPTY_TUPLE_AT = EMPTY_BYTES_AT + 64;
-const SMALL_INTS_AT = EMPTY_TUPLE_AT + 64;
+const EMPTY_KEYS_AT = EMPTY_TUPLE_AT + 64;
+const SMALL_INTS_AT = EMPTY_KEYS_AT + 64;
 // PyASCIIObject.state: kind in bits 2–4, compact bit 5, ascii bit 6.
 const STATE_COMPACT = 1 << 5;
 const STATE_ASCII = 1 << 6;
@@ -108,12 +116,17 @@ export class Builtins {
   readonly tupleType: ObjectType;
   /** `list`. */
   readonly listType: ObjectType;
+  /** `dict`. */
+  readonly dictType: ObjectType;
   private readonly core: ObjectCore;
   // Free lists (CPython's per-type free_list / numfree): tuples by size, index 0 unused.
   private readonly floats: FreeList;
   private readonly ints: FreeList;
   private readonly lists: FreeList;
   private readonly tuples: FreeList[];
+  private readonly dictObjects: FreeList;
+  private readonly dictKeys: FreeList;
+  private readonly dicts: DictTables;
   // The static objects' region, and which of them are in place (made on first use).
   private readonly staticBase: number;
   private readonly placed: Uint8Array;
@@ -128,7 +141,7 @@ export class Builtins {
     if (rules === undefined) {
       throw new TypeError(`${core.profile.name} models CPython ${core.profile.python}: Builtins models 3.8 and later`);
     }
-    const taken = ["int", "float", "str", "bytes", "list"].filter((n) =>
+    const taken = ["int", "float", "str", "bytes", "list", "dict"].filter((n) =>
       options.objects.types().some((t) => t.name === n),
     );
     if (taken.length > 0) {
@@ -141,6 +154,8 @@ export class Builtins {
     this.floats = new FreeList(rules.floatFreeList);
     this.ints = new FreeList(rules.intFreeList);
     this.lists = new FreeList(rules.listFreeList);
+    this.dictObjects = new FreeList(rules.dictFreeList);
+    this.dictKeys = new FreeList(rules.dictKeysFreeList);
     this.tuples = Array.from(
       { length: rules.tupleFreeMaxPush + 1 },
       (_, i) => new FreeList(i === 0 ? 0 : rules.tupleFreeList),
@@ -170,6 +185,26 @@ export class Builtins {
         return n <= rules.tupleFreeMaxPush && (this.tuples[n] as FreeList).push(a) ? 0 : a - gcHead;
       },
     });
+    const dicts = new DictTables(
+      core,
+      rules,
+      this.reader,
+      { dict: () => this.dictType, isStr: (a) => core.typeAt(a) === this.strType, hash: (a) => this.hashKey(a) },
+      { dicts: this.dictObjects, keys: this.dictKeys },
+      this.staticBase + EMPTY_KEYS_AT,
+    );
+    this.dicts = dicts;
+    this.dictType = core.defineNativeType(
+      { name: "dict", container: true },
+      {
+        dispose: (a) => dicts.dispose(a),
+        refCount: (a) => dicts.refCount(a),
+        refAt: (a, k) => dicts.refAt(a, k),
+        traverseAt: (a, k) => dicts.traverseAt(a, k),
+        clear: (a) => dicts.clear(a),
+        untrackInFull: (a) => dicts.untrackInFull(a),
+      },
+    );
     core.freeListClearer = () => this.clearFreeLists();
     declareLayer(this, {
       kind: "builtins",
@@ -307,6 +342,54 @@ export class Builtins {
     return this.objects.pop(list);
   }
 
+  /** An empty dict (`PyDict_New`): from the free list when it holds one, sharing the empty keys, untracked. */
+  dict(): number {
+    return this.dicts.newDict();
+  }
+
+  /**
+   * `d[key] = value` (insertdict): the dict takes a reference to both (an
+   * equal key already there is kept, the value replaced); resizes as the
+   * release does.
+   * @throws TypeError for an unhashable key (a list, a dict)
+   */
+  setItem(dict: number, key: number, value: number): void {
+    this.checkType(dict, this.dictType, "dict");
+    this.checkItems([key, value]);
+    const hash = this.hashOf(key);
+    this.dicts.setItem(dict, key, value, hash);
+  }
+
+  /** `d[key]`: the value (a borrowed reference), or 0 when the key is absent. */
+  getItem(dict: number, key: number): number {
+    this.checkType(dict, this.dictType, "dict");
+    this.checkItems([key]);
+    return this.dicts.getItem(dict, key, this.hashOf(key));
+  }
+
+  /**
+   * `del d[key]`: the entry becomes a dummy; the key and value are released.
+   * @throws RangeError when the key is absent (Python's KeyError)
+   */
+  delItem(dict: number, key: number): void {
+    this.checkType(dict, this.dictType, "dict");
+    this.checkItems([key]);
+    if (!this.dicts.delItem(dict, key, this.hashOf(key))) {
+      throw new RangeError(`KeyError: key ${key} (a ${this.objects.typeOf(key).name}) is not in the dict`);
+    }
+  }
+
+  /** `len(o)` of a dict, list, tuple, str or bytes. */
+  len(address: number): number {
+    const t = this.objects.typeOf(address);
+    if (t === this.dictType) return this.dicts.used(address);
+    if (t === this.listType || t === this.tupleType || t === this.bytesType) {
+      return this.core.u32[(address + OB_SIZE) >>> 2] as number;
+    }
+    if (t === this.strType) return this.core.readWord(address + 16);
+    throw new TypeError(`object of type '${t.name}' has no len()`);
+  }
+
   /** `sys.getsizeof`: the object's `__sizeof__` plus its gc head; for other types, their instance size. */
   getsizeof(address: number): number {
     const t = this.objects.typeOf(address);
@@ -326,6 +409,8 @@ export class Builtins {
         return gcHead + t.slotOffset + 8 * this.core.readWord(address + OB_ALLOCATED);
       case this.strType:
         return this.strSizeof(address);
+      case this.dictType:
+        return this.dicts.sizeof(address);
       default:
         return (
           (t.container ? gcHead : 0) +
@@ -359,6 +444,8 @@ export class Builtins {
       float: this.floats.size,
       int: this.ints.size,
       list: this.lists.size,
+      dict: this.dictObjects.size,
+      dictKeys: this.dictKeys.size,
       tuple: this.tuples.map((f) => f.size),
     };
   }
@@ -371,8 +458,66 @@ export class Builtins {
       if (name === "float") this.floats.clear((a) => core.freeKept(a, false));
       else if (name === "int") this.ints.clear((a) => core.freeKept(a, false));
       else if (name === "list") this.lists.clear((a) => core.freeKept(a - gcHead, true));
+      else if (name === "dict") this.dictObjects.clear((a) => core.freeKept(a - gcHead, true));
+      else if (name === "dictkeys") this.dictKeys.clear((a) => core.freeKept(a, false));
       else for (const f of this.tuples) f.clear((a) => core.freeKept(a - gcHead, true));
     }
+  }
+
+  // --- keys ------------------------------------------------------------------
+
+  /** What hashing and equality read of the objects. */
+  private readonly reader: ValueReader = {
+    kindOf: (a) => {
+      const t = this.core.typeAt(a);
+      if (t === this.intType) return ValueKind.Int;
+      if (t === this.floatType) return ValueKind.Float;
+      if (t === this.strType) return ValueKind.Str;
+      if (t === this.bytesType) return ValueKind.Bytes;
+      if (t === this.tupleType) return ValueKind.Tuple;
+      if (t === this.listType || t === this.dictType) return ValueKind.Unhashable;
+      return ValueKind.Other;
+    },
+    intValue: (a) => this.intValue(a),
+    floatValue: (a) => this.floatValue(a),
+    contentLength: (a) =>
+      this.core.typeAt(a) === this.strType
+        ? this.core.readWord(a + 16)
+        : (this.core.u32[(a + OB_SIZE) >>> 2] as number),
+    contentAt: (a, i) => {
+      if (this.core.typeAt(a) !== this.strType) return this.core.memory.u8[a + 32 + i] as number;
+      const state = this.core.u32[(a + 32) >>> 2] as number;
+      const kind = (state >>> 2) & 7;
+      const data = a + ((state & STATE_ASCII) !== 0 ? this.rules.strAsciiHeader : this.rules.strCompactHeader);
+      if (kind === 1) return this.core.memory.u8[data + i] as number;
+      if (kind === 2)
+        return (this.core.memory.u8[data + 2 * i] as number) | ((this.core.memory.u8[data + 2 * i + 1] as number) << 8);
+      return this.core.u32[(data + 4 * i) >>> 2] as number;
+    },
+    itemCount: (a) => this.core.u32[(a + OB_SIZE) >>> 2] as number,
+    itemAt: (a, i) => this.core.readWord(a + this.tupleType.slotOffset + 8 * i),
+  };
+
+  /** A key's hash: strs and bytes cache theirs in their hash field (-1 until computed), as CPython's do. */
+  private hashKey(a: number): number {
+    const t = this.core.typeAt(a);
+    if (t === this.strType || t === this.bytesType) {
+      const i = (a + 24) >>> 2;
+      const u32 = this.core.u32;
+      if (u32[i + 1] === 0) return u32[i] as number;
+      const h = hashValue(this.reader, a);
+      u32[i] = h;
+      u32[i + 1] = 0;
+      return h;
+    }
+    return hashValue(this.reader, a);
+  }
+
+  /** The hash of a key, or a TypeError naming it when it has none. */
+  private hashOf(key: number): number {
+    const h = this.hashKey(key);
+    if (h === -1) throw new TypeError(`unhashable type: '${this.core.typeAt(key).name}' (key ${key})`);
+    return h;
   }
 
   // --- layouts -------------------------------------------------------------

@@ -283,6 +283,16 @@ export abstract class Collection extends GcLists {
     }
   }
 
+  /** untrack_dicts: a full collection's survivors that hold nothing the gc may track leave it (3.8–3.13's dicts). */
+  protected untrackDicts(head: number): void {
+    for (let g = this.next(head); g !== head; ) {
+      const next = this.next(g);
+      const op = g + 16;
+      if (this.view.untrackInFull(op, this.view.typeAt(op))) this.untrack(g);
+      g = next;
+    }
+  }
+
   /** _PyTuple_MaybeUntrack's test: no empty slot, and no item that may be tracked. */
   protected mayUntrackTuple(op: number, t: ObjectType): boolean {
     const n = this.view.slotCount(op, t);
@@ -388,10 +398,15 @@ export abstract class Collection extends GcLists {
     for (let g = this.next(containers); g !== containers; g = this.next(g)) {
       const op = g + 16;
       const type = u32[(op + OB_TYPE) >>> 2] as number;
+      const offset = slotOffsets[type] as number;
+      if (offset === -2) {
+        // A built-in holding references outside slots (a dict): its hooks say where.
+        this.traverse(op, VISIT_DECREF, 0);
+        continue;
+      }
       let n = fixedSlots[type] as number;
       if (n < 0) n = u32[(op + OB_SIZE) >>> 2] as number;
       if (n === 0) continue;
-      const offset = slotOffsets[type] as number;
       const base = offset >= 0 ? op + offset : this.word(op + OB_ITEM);
       // visit_decref over the slots; the order does not matter. Object addresses fit a word's low half.
       for (let k = 0, at = base >>> 2; k < n; k++, at += 2) {
@@ -414,24 +429,36 @@ export abstract class Collection extends GcLists {
    */
   protected traverse(op: number, visit: number, list: number): void {
     const t = this.view.typeAt(op);
+    if (this.view.hasOwnRefs(t)) {
+      // A built-in holding references outside slots (a dict): its hooks say where, in tp_traverse's order.
+      for (let k = 0, n = this.view.traverseCount(op, t); k < n; k++) {
+        const at = this.view.traverseAt(op, t, k);
+        if (at !== 0) this.visitChild(this.word(at), visit, list);
+      }
+      return;
+    }
     const n = this.view.slotCount(op, t);
     if (n === 0) return;
     const base = this.view.slotBase(op, t);
     for (let k = 0; k < n; k++) {
       const i = t.clearOrder === "forward" ? k : n - 1 - k;
-      const child = this.word(base + 8 * i);
-      if (child === 0 || !this.view.isContainerAt(child)) continue;
-      const cg = child - 16;
-      if (visit === VISIT_DECREF) {
-        if (this.isCollecting(cg)) this.setRefs(cg, this.refs(cg) - 1);
-      } else if (visit === VISIT_REACHABLE) {
-        this.visitReachable(cg, list);
-      } else if (visit === VISIT_ADD) {
-        this.visitAdd(cg, child, list);
-      } else if (this.isCollecting(cg)) {
-        this.listMove(cg, list);
-        this.clearPrevFlag(cg, PREV_MASK_COLLECTING);
-      }
+      this.visitChild(this.word(base + 8 * i), visit, list);
+    }
+  }
+
+  /** What tp_traverse's visitproc does to one referenced object. */
+  private visitChild(child: number, visit: number, list: number): void {
+    if (child === 0 || !this.view.isContainerAt(child)) return;
+    const cg = child - 16;
+    if (visit === VISIT_DECREF) {
+      if (this.isCollecting(cg)) this.setRefs(cg, this.refs(cg) - 1);
+    } else if (visit === VISIT_REACHABLE) {
+      this.visitReachable(cg, list);
+    } else if (visit === VISIT_ADD) {
+      this.visitAdd(cg, child, list);
+    } else if (this.isCollecting(cg)) {
+      this.listMove(cg, list);
+      this.clearPrevFlag(cg, PREV_MASK_COLLECTING);
     }
   }
 

@@ -100,6 +100,8 @@ export class GenerationalCollection extends Collection {
       if (generation === NUM_GENERATIONS - 2) this.longLivedPending += this.listSize(young);
       this.listMerge(young, old);
     } else {
+      // Only full collections untrack dicts (bpo-14775: no quadratic build-up).
+      this.untrackDicts(young);
       this.longLivedPending = 0;
       this.longLivedTotal = this.listSize(young);
     }

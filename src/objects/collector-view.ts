@@ -33,7 +33,7 @@ export interface CollectorHooks {
 export interface TypeTables {
   /** 1 for containers (tp_traverse's test, without loading the type). */
   containerFlags: Uint8Array;
-  /** Where the slots start from the object's address; -1 for a list-like's separate items block. */
+  /** Where the slots start from the object's address; -1 for a list-like's separate items block, -2 when the type's hooks say (traverseAt). */
   slotOffsets: Int32Array;
   /** How many slots there are; -1 when `ob_size` says. */
   fixedSlots: Int32Array;
@@ -63,6 +63,14 @@ export interface CollectorView {
   typeTables(): TypeTables;
   /** Whether a live object is a container (gc-aware). */
   isContainerAt(address: number): boolean;
+  /** Whether the type's references live outside slots (a dict's entries): traverseCount and traverseAt say where. */
+  hasOwnRefs(t: ObjectType): boolean;
+  /** How many places tp_traverse looks at (slots, or a built-in's own, such as a dict's entries). */
+  traverseCount(address: number, t: ObjectType): number;
+  /** Where the `k`th place tp_traverse visits is (a word's address; 0 when it holds none). */
+  traverseAt(address: number, t: ObjectType, k: number): number;
+  /** Whether a full collection untracks the object (untrack_dicts, 3.8–3.13). */
+  untrackInFull(address: number, t: ObjectType): boolean;
   /** Where an object's slots start (tp_traverse's view). */
   slotBase(address: number, t: ObjectType): number;
   /** How many slots it has. */

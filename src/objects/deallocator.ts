@@ -234,12 +234,16 @@ export abstract class Deallocator extends WeakRefLists {
         return;
       }
     }
-    const n = this.slotCount(address, t);
+    const native = this.natives[t.id];
+    const refs = native?.refAt === undefined ? undefined : native;
+    const n = refs === undefined ? this.slotCount(address, t) : (refs.refCount as (a: number) => number)(address);
     const slots = this.slotBase(address, t);
     while (next < n) {
       const index = t.clearOrder === "forward" ? next : n - 1 - next;
       next++;
-      const at = slots + 8 * index;
+      const at =
+        refs === undefined ? slots + 8 * index : (refs.refAt as (a: number, k: number) => number)(address, index);
+      if (at === 0) continue;
       const child = this.readWord(at);
       if (child === 0) continue;
       this.writeWord(at, 0);
@@ -263,7 +267,6 @@ export abstract class Deallocator extends WeakRefLists {
     if (t.listLike && slots !== 0) this.release(slots);
     this.sp--;
     this.forget(address);
-    const native = this.natives[t.id];
     const block = native === undefined ? (t.container ? address - this.gcHead : address) : native.dispose(address);
     const gc = t.container ? this.collector : undefined;
     if (gc !== undefined) {

@@ -99,6 +99,11 @@ export class ObjectCore extends Deallocator implements CollectorView {
       this.clearWeakref(address);
       return;
     }
+    const native = this.natives[t.id];
+    if (native?.clear !== undefined) {
+      native.clear(address);
+      return;
+    }
     if (t.varSized) return;
     if (t.listLike) {
       const items = this.readWord(address + OB_ITEM);

@@ -101,7 +101,47 @@ export abstract class ObjectStore {
   defineNativeType(spec: TypeSpec, hooks: NativeHooks): ObjectType {
     const t = this.defineType(spec);
     this.natives[t.id] = hooks;
+    // References outside the slots: the collector's loops ask the hooks (slot offset -2).
+    if (hooks.refAt !== undefined) this.slotOffsets[t.id] = -2;
     return t;
+  }
+
+  /** Whether the type's references live outside slots, where its hooks say. */
+  hasOwnRefs(t: ObjectType): boolean {
+    return this.natives[t.id]?.refAt !== undefined;
+  }
+
+  /** tp_traverse's view of an object: how many places may hold a reference. */
+  traverseCount(address: number, t: ObjectType): number {
+    const h = this.natives[t.id];
+    if (h?.refAt === undefined) return this.slotCount(address, t);
+    return (h.traverseCount ?? (h.refCount as (a: number) => number))(address);
+  }
+
+  /** Where the `k`th place tp_traverse visits is (a word's address), 0 when it holds none. */
+  traverseAt(address: number, t: ObjectType, k: number): number {
+    const h = this.natives[t.id];
+    if (h?.refAt === undefined) {
+      const n = this.slotCount(address, t);
+      return this.slotBase(address, t) + 8 * (t.clearOrder === "forward" ? k : n - 1 - k);
+    }
+    return (h.traverseAt ?? h.refAt)(address, k);
+  }
+
+  /** Whether a full collection untracks the object (a dict holding only atomic values, 3.8–3.13). */
+  untrackInFull(address: number, t: ObjectType): boolean {
+    const h = this.natives[t.id];
+    return h?.untrackInFull !== undefined && h.untrackInFull(address);
+  }
+
+  /** Tracks a container made untracked (a dict, once it holds something the gc may track). */
+  trackNow(address: number): void {
+    this.collector?.track(address);
+  }
+
+  /** Whether the gc tracks the container. */
+  isTracked(address: number): boolean {
+    return this.collector?.isTracked(address) ?? false;
   }
 
   /** Gives an existing type (the built-in tuple) the hooks of a layer above. */
@@ -263,9 +303,9 @@ export abstract class ObjectStore {
    * is what is asked of the allocator (default: the type's instance size);
    * `reuse`, a block a free list kept, is taken instead of asking (no
    * allocation, so the gc counts none, as CPython's free lists skip
-   * _PyObject_GC_Link).
+   * _PyObject_GC_Link); `untracked`: it stays untracked (a new dict).
    */
-  newObject(t: ObjectType, n: number, bytes = instanceBytes(t, n, this.gcHead), reuse = 0): number {
+  newObject(t: ObjectType, n: number, bytes = instanceBytes(t, n, this.gcHead), reuse = 0, untracked = false): number {
     // The allocator's listeners wait until the object is initialised.
     this.allocator.holdListenerErrors?.();
     let block = reuse;
@@ -297,7 +337,7 @@ export abstract class ObjectStore {
     setGranule(this.live, address);
     this.nLive++;
     if (t.listLike && n > 0) this.allocItems(address, block, n);
-    if (t.container && this.collector !== undefined) this.track(address);
+    if (t.container && this.collector !== undefined && !untracked) this.track(address);
     try {
       if (this.events.hasListeners("object:alloc")) {
         this.events.emit("object:alloc", { address, type: t.name, size: bytes });

@@ -17,6 +17,7 @@
 import type { Profile } from "../../src/index.js";
 import { intIn, pickOne, rng } from "../support/random.js";
 import { reg, runInPymem, type Step, statement } from "./constructions.js";
+import { Registers } from "./registers.js";
 
 /** A Python str literal of any code points (lone surrogates included), escaped to ASCII. */
 export function pyStr(s: string): string {
@@ -239,8 +240,34 @@ export function scripts(): Script[] {
   for (let r = 4; r < 12; r++) collect.push({ op: "del", dst: r });
   collect.push({ op: "collect", dst: 0 });
 
+  // Dicts: str keys (3.11+ str-only tables) past several resizes, deletions, a key of another kind (the table turns
+  // general), an equal key of another type (100000 and 100000.0), dicts and their 8-slot tables dropped and made again.
+  const dicts: Step[] = [...operands(), { op: "dict", dst: 4 }];
+  const strKey = (i: number): Step => ({ op: "str", dst: 5, value: `key${i}` });
+  for (let i = 0; i < 45; i++) dicts.push(strKey(i), { op: "setitem", dst: 4, key: 5, value: i % 4 });
+  for (let i = 0; i < 45; i += 3) dicts.push(strKey(i), { op: "delitem", dst: 4, key: 5 });
+  for (let i = 0; i < 20; i++) dicts.push(strKey(100 + i), { op: "setitem", dst: 4, key: 5, value: 0 });
+  // A deletion that frees both its key and its value: the key first.
+  dicts.push(strKey(200), { op: "bytes", dst: 6, length: 40 }, { op: "setitem", dst: 4, key: 5, value: 6 });
+  dicts.push(strKey(200), { op: "bytes", dst: 6, length: 41 }, { op: "delitem", dst: 4, key: 5 });
+  dicts.push({ op: "setitem", dst: 4, key: 0, value: 1 }, { op: "float", dst: 6, value: 100000 });
+  dicts.push({ op: "setitem", dst: 4, key: 6, value: 2 }, { op: "delitem", dst: 4, key: 0 }, { op: "del", dst: 4 });
+  for (const first of [2, 0]) {
+    for (let round = 0; round < 3; round++) {
+      dicts.push({ op: "dict", dst: 7 + round }, { op: "setitem", dst: 7 + round, key: first, value: 1 });
+    }
+    for (let round = 0; round < 3; round++) dicts.push({ op: "del", dst: 7 + round });
+  }
+  dicts.push(
+    { op: "dict", dst: 7 },
+    { op: "setitem", dst: 7, key: 2, value: 7 },
+    { op: "setitem", dst: 7, key: 3, value: 7 },
+  );
+  dicts.push({ op: "setitem", dst: 7, key: 1, value: 7 }, { op: "del", dst: 7 }, { op: "collect", dst: 0 });
+
   return [
     { name: "a list grown by append, emptied by pop", steps: list },
+    { name: "dicts built by assignment, emptied by del", steps: dicts },
     { name: "free lists emptied by a full collection", steps: collect },
     { name: "list displays and extend", steps: display },
     { name: "tuples of sizes 0-25 made and dropped", steps: tuples },
@@ -254,55 +281,48 @@ export function scripts(): Script[] {
 function mixture(seed: number, length: number): Step[] {
   const rand = rng(1000 + seed);
   const steps: Step[] = operands();
-  const lists = new Map<number, number>();
-  const defined = new Set([0, 1, 2, 3]);
+  const regs = new Registers(12);
+  for (const s of steps) regs.apply(s);
+  const items = (max: number) => Array.from({ length: intIn(rand, 0, max) }, () => pickOne(rand, regs.live()));
   for (let k = 0; k < length; k++) {
     const dst = intIn(rand, 4, 11);
-    const live = [0, 1, 2, 3];
     const x = rand();
-    const listRegs = [...lists.keys()];
+    const lists = regs.lists();
+    const full = regs.lists(true);
+    const dicts = regs.dicts();
+    const withKeys = dicts.filter((d) => regs.keysIn(d).length > 0);
     let s: Step;
-    if (x < 0.15) s = { op: "int", dst, value: BigInt(pickOne(rand, [-1, 1]) * intIn(rand, 300, 2 ** 30 - 1)) };
-    else if (x < 0.25) s = { op: "float", dst, value: intIn(rand, 0, 1e6) / 8 };
-    else if (x < 0.35) {
-      const n = intIn(rand, 2, 50);
+    if (x < 0.13) s = { op: "int", dst, value: BigInt(pickOne(rand, [-1, 1]) * intIn(rand, 300, 2 ** 30 - 1)) };
+    else if (x < 0.2) s = { op: "float", dst, value: intIn(rand, 0, 1e6) / 8 };
+    else if (x < 0.29) {
       const top = pickOne(rand, [0x7f, 0xff, 0xffff, 0x10ffff]);
+      const n = intIn(rand, 2, 50);
       s = {
         op: "str",
         dst,
         value: String.fromCodePoint(...Array.from({ length: n }, (_, i) => (i === 1 ? top : 0x41))),
       };
-    } else if (x < 0.4) s = { op: "bytes", dst, length: intIn(rand, 2, 600) };
-    else if (x < 0.52)
-      s = { op: "tuple", dst, items: Array.from({ length: intIn(rand, 0, 25) }, () => pickOne(rand, live)) };
-    else if (x < 0.6)
-      s = { op: "list", dst, items: Array.from({ length: intIn(rand, 0, 40) }, () => pickOne(rand, live)) };
-    else if (listRegs.length > 0 && x < 0.8)
-      s = { op: "append", dst: pickOne(rand, listRegs), item: pickOne(rand, live) };
-    else if (listRegs.length > 0 && x < 0.85) {
+    } else if (x < 0.33) s = { op: "bytes", dst, length: intIn(rand, 2, 600) };
+    else if (x < 0.42) s = { op: "tuple", dst, items: items(25) };
+    else if (x < 0.48) s = { op: "list", dst, items: items(40) };
+    else if (x < 0.51) s = { op: "dict", dst };
+    else if (lists.length > 0 && x < 0.63)
+      s = { op: "append", dst: pickOne(rand, lists), item: pickOne(rand, regs.live()) };
+    else if (lists.length > 0 && x < 0.67) s = { op: "extend", dst: pickOne(rand, lists), items: items(40) };
+    else if (full.length > 0 && x < 0.75) s = { op: "pop", dst: pickOne(rand, full) };
+    else if (dicts.length > 0 && x < 0.88) {
       s = {
-        op: "extend",
-        dst: pickOne(rand, listRegs),
-        items: Array.from({ length: intIn(rand, 0, 40) }, () => pickOne(rand, live)),
+        op: "setitem",
+        dst: pickOne(rand, dicts),
+        key: pickOne(rand, regs.hashable()),
+        value: pickOne(rand, regs.live()),
       };
-    } else if (listRegs.some((r) => (lists.get(r) as number) > 0) && x < 0.97) {
-      s = {
-        op: "pop",
-        dst: pickOne(
-          rand,
-          listRegs.filter((r) => (lists.get(r) as number) > 0),
-        ),
-      };
-    } else s = { op: "del", dst };
-    if (s.op === "append") lists.set(s.dst, (lists.get(s.dst) as number) + 1);
-    else if (s.op === "extend") lists.set(s.dst, (lists.get(s.dst) as number) + s.items.length);
-    else if (s.op === "pop") lists.set(s.dst, (lists.get(s.dst) as number) - 1);
-    else if (s.op === "list") lists.set(s.dst, s.items.length);
-    else lists.delete(s.dst);
-    // A del of a register holding nothing is an error in Python: make something instead.
-    if (s.op === "del" && !defined.has(s.dst)) s = { op: "int", dst, value: 12345n };
-    if (s.op === "del") defined.delete(s.dst);
-    else defined.add(s.dst);
+    } else if (withKeys.length > 0 && x < 0.95) {
+      const d = pickOne(rand, withKeys);
+      s = { op: "delitem", dst: d, key: pickOne(rand, regs.keysIn(d)) };
+    } else if (regs.has(dst)) s = { op: "del", dst };
+    else s = { op: "int", dst, value: 12345n };
+    regs.apply(s);
     steps.push(s);
   }
   return steps;

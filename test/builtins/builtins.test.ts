@@ -174,6 +174,78 @@ describe("Builtins: values and sizes", () => {
   });
 });
 
+describe("Builtins: dicts", () => {
+  it("takes equal keys as one: 1000 and 1000.0, two equal strs, equal tuples", () => {
+    const { py, objects } = heap("cpython-3.12");
+    const d = py.dict();
+    const [i, f, s1, s2] = [py.int(1000), py.float(1000), py.str("key"), py.str("key")];
+    const [t1, t2] = [py.tuple([i, s1]), py.tuple([f, s2])];
+    py.setItem(d, i, s1);
+    py.setItem(d, f, s2);
+    py.setItem(d, t1, i);
+    py.setItem(d, t2, f);
+    py.setItem(d, s2, i);
+    expect(py.len(d)).toBe(3);
+    expect(py.getItem(d, i)).toBe(s2);
+    expect(py.getItem(d, t2)).toBe(f);
+    // The first key stays; the value is replaced.
+    expect(objects.refcount(f)).toBe(3);
+    py.delItem(d, s1);
+    expect(py.getItem(d, s2)).toBe(0);
+    expect(py.len(d)).toBe(2);
+  });
+
+  it("is made untracked and tracked once it holds a container (3.8-3.13); always tracked from 3.14", () => {
+    for (const [name, lazy] of [
+      ["cpython-3.13", true],
+      ["cpython-3.14", false],
+    ] as const) {
+      const { py, gc } = heap(name);
+      const d = py.dict();
+      const k = py.int(1);
+      py.setItem(d, k, k);
+      expect(gc.isTracked(d)).toBe(!lazy);
+      py.setItem(d, k, py.list());
+      expect(gc.isTracked(d)).toBe(true);
+      py.setItem(d, k, k);
+      gc.collect(1);
+      expect(gc.isTracked(d)).toBe(true);
+      gc.collect();
+      expect(gc.isTracked(d), "a full collection untracks a dict of atoms").toBe(!lazy);
+    }
+  });
+
+  it("collects a dict in a cycle, releasing its keys and values, and every block goes back", () => {
+    const { py, objects, gc, blocks } = heap("cpython-3.11");
+    const d = py.dict();
+    const l = py.list();
+    const k = py.str("self");
+    py.setItem(d, k, d);
+    py.setItem(d, py.int(5000), l);
+    py.append(l, d);
+    objects.decref(k);
+    objects.decref(l);
+    objects.decref(d);
+    expect(gc.collect()).toBe(2);
+    expect(blocks.allocatedBlocks()).toBe(1 /* the int 5000 key, whose reference the test kept */);
+  });
+
+  it("sizes a table as each release does: str-only entries of 16 bytes from 3.11", () => {
+    const size = (name: ProfileName) => {
+      const { py } = heap(name);
+      const d = py.dict();
+      const out = [py.getsizeof(d)];
+      for (let i = 0; i < 6; i++) {
+        py.setItem(d, py.str(`k${i}`), py.int(i));
+        out.push(py.getsizeof(d));
+      }
+      return [...new Set(out)];
+    };
+    expect(size("cpython-3.8")).toEqual([64, 232, 360]);
+    expect(size("cpython-3.11")).toEqual([64, 184, 272]);
+  });
+});
+
 describe("Builtins: bad input", () => {
   it("throws a typed error naming the value, and changes nothing", () => {
     const { py, objects, blocks } = heap("cpython-3.11");
@@ -191,6 +263,15 @@ describe("Builtins: bad input", () => {
     expect(() => py.getsizeof(12345)).toThrow(InvalidAddressError);
     expect(objects.liveObjects).toBe(live);
     expect(blocks.allocatedBlocks()).toBe(held);
+    const d = py.dict();
+    const liveWithDict = objects.liveObjects;
+    const heldWithDict = blocks.allocatedBlocks();
+    expect(() => py.setItem(d, l, f)).toThrow(/unhashable type: 'list'/);
+    expect(() => py.setItem(d, py.tuple([l]), f)).toThrow(/unhashable/);
+    expect(() => py.delItem(d, f)).toThrow(/KeyError/);
+    expect(() => py.setItem(l, f, f)).toThrow(/expected a dict object, got a list/);
+    expect(objects.liveObjects).toBe(liveWithDict + 1 /* the tuple made for the second call */);
+    expect(blocks.allocatedBlocks()).toBe(heldWithDict + 1);
     blocks.validate();
   });
 

@@ -18,6 +18,7 @@ import {
   TraceRecorder,
 } from "../../src/index.js";
 import { intIn, pickOne, rng } from "../support/random.js";
+import { Registers } from "./registers.js";
 
 const REGISTERS = 12;
 
@@ -33,6 +34,9 @@ export type Step =
   | { op: "append"; dst: number; item: number }
   | { op: "extend"; dst: number; items: number[] }
   | { op: "pop"; dst: number }
+  | { op: "dict"; dst: number }
+  | { op: "setitem"; dst: number; key: number; value: number }
+  | { op: "delitem"; dst: number; key: number }
   | { op: "del"; dst: number }
   /** gc.collect(): a full collection, which empties the free lists. */
   | { op: "collect"; dst: number };
@@ -74,50 +78,41 @@ function randomInt(rand: () => number): bigint {
 export function constructionSequence(seed: number, length: number): Step[] {
   const rand = rng(seed);
   const steps: Step[] = [];
-  const defined = new Array<boolean>(REGISTERS).fill(false);
-  const listLength = new Array<number>(REGISTERS).fill(-1);
-  const live = () => defined.flatMap((d, r) => (d ? [r] : []));
-  const lists = () => listLength.flatMap((n, r) => (n >= 0 ? [r] : []));
+  const regs = new Registers(REGISTERS);
   const someItems = (max: number) => {
-    const regs = live();
-    const n = regs.length === 0 ? 0 : intIn(rand, 0, max);
-    return Array.from({ length: n }, () => pickOne(rand, regs));
+    const live = regs.live();
+    const n = live.length === 0 ? 0 : intIn(rand, 0, max);
+    return Array.from({ length: n }, () => pickOne(rand, live));
   };
   for (let k = 0; k < length; k++) {
     const x = rand();
     const dst = intIn(rand, 0, REGISTERS - 1);
+    const lists = regs.lists();
+    const dicts = regs.dicts();
+    const keys = regs.hashable();
+    const live = regs.live();
     let step: Step;
-    const ls = lists();
-    if (x < 0.12 || live().length === 0) step = { op: "int", dst, value: randomInt(rand) };
-    else if (x < 0.16) step = { op: "float", dst, value: (rand() - 0.5) * 10 ** intIn(rand, 0, 30) };
-    else if (x < 0.3) step = { op: "str", dst, value: randomStr(rand) };
-    else if (x < 0.33) step = { op: "bytes", dst, length: pickOne(rand, [0, 1, 2, intIn(rand, 3, 700)]) };
-    else if (x < 0.35) step = { op: "byte", dst, value: intIn(rand, 0, 255) };
-    else if (x < 0.45) step = { op: "tuple", dst, items: someItems(pickOne(rand, [3, 25])) };
-    else if (x < 0.53) step = { op: "list", dst, items: someItems(pickOne(rand, [3, 40])) };
-    else if (ls.length > 0 && x < 0.73) step = { op: "append", dst: pickOne(rand, ls), item: pickOne(rand, live()) };
-    else if (ls.length > 0 && x < 0.8) step = { op: "extend", dst: pickOne(rand, ls), items: someItems(40) };
-    else if (ls.some((r) => (listLength[r] as number) > 0) && x < 0.95) {
-      step = {
-        op: "pop",
-        dst: pickOne(
-          rand,
-          ls.filter((r) => (listLength[r] as number) > 0),
-        ),
-      };
-    } else if (defined[dst]) step = { op: "del", dst };
+    if (x < 0.1 || live.length === 0) step = { op: "int", dst, value: randomInt(rand) };
+    else if (x < 0.13) step = { op: "float", dst, value: (rand() - 0.5) * 10 ** intIn(rand, 0, 30) };
+    else if (x < 0.25) step = { op: "str", dst, value: randomStr(rand) };
+    else if (x < 0.28) step = { op: "bytes", dst, length: pickOne(rand, [0, 1, 2, intIn(rand, 3, 700)]) };
+    else if (x < 0.3) step = { op: "byte", dst, value: intIn(rand, 0, 255) };
+    else if (x < 0.37) step = { op: "tuple", dst, items: someItems(pickOne(rand, [3, 25])) };
+    else if (x < 0.43) step = { op: "list", dst, items: someItems(pickOne(rand, [3, 40])) };
+    else if (lists.length > 0 && x < 0.56)
+      step = { op: "append", dst: pickOne(rand, lists), item: pickOne(rand, live) };
+    else if (lists.length > 0 && x < 0.6) step = { op: "extend", dst: pickOne(rand, lists), items: someItems(40) };
+    else if (regs.lists(true).length > 0 && x < 0.68) step = { op: "pop", dst: pickOne(rand, regs.lists(true)) };
+    else if (x < 0.71) step = { op: "dict", dst };
+    else if (dicts.length > 0 && keys.length > 0 && x < 0.88) {
+      step = { op: "setitem", dst: pickOne(rand, dicts), key: pickOne(rand, keys), value: pickOne(rand, live) };
+    } else if (dicts.length > 0 && x < 0.95) {
+      const d = pickOne(rand, dicts);
+      const present = regs.keysIn(d);
+      step = present.length > 0 ? { op: "delitem", dst: d, key: pickOne(rand, present) } : { op: "dict", dst };
+    } else if (regs.has(dst)) step = { op: "del", dst };
     else step = { op: "int", dst, value: randomInt(rand) };
-    // What the registers hold afterwards.
-    if (step.op === "append") listLength[step.dst] = (listLength[step.dst] as number) + 1;
-    else if (step.op === "extend") listLength[step.dst] = (listLength[step.dst] as number) + step.items.length;
-    else if (step.op === "pop") listLength[step.dst] = (listLength[step.dst] as number) - 1;
-    else if (step.op === "del") {
-      defined[step.dst] = false;
-      listLength[step.dst] = -1;
-    } else {
-      defined[step.dst] = true;
-      listLength[step.dst] = step.op === "list" ? step.items.length : -1;
-    }
+    regs.apply(step);
     steps.push(step);
   }
   return steps;
@@ -160,6 +155,12 @@ export function statement(s: Step): string {
       return `${d}.extend([${s.items.map(reg).join(", ")}])`;
     case "pop":
       return `${d}.pop()`;
+    case "dict":
+      return `${d} = {}`;
+    case "setitem":
+      return `${d}[${reg(s.key)}] = ${reg(s.value)}`;
+    case "delitem":
+      return `del ${d}[${reg(s.key)}]`;
     case "del":
       return `del ${d}`;
     case "collect":
@@ -259,6 +260,15 @@ export function runInPymem(profile: Profile, steps: readonly Step[], record = fa
       }
       case "pop":
         objects.decref(py.pop(regs[s.dst] as number));
+        break;
+      case "dict":
+        set(s.dst, py.dict());
+        break;
+      case "setitem":
+        py.setItem(regs[s.dst] as number, regs[s.key] as number, regs[s.value] as number);
+        break;
+      case "delitem":
+        py.delItem(regs[s.dst] as number, regs[s.key] as number);
         break;
       case "del":
         set(s.dst, 0);

@@ -1,0 +1,110 @@
+/**
+ * What a generator of steps knows of its registers: which hold something,
+ * which hold lists (and how long) or dicts (and which keys), and each
+ * hashable value's identity as a key, so that equal keys (1000 and 1000.0,
+ * two equal strs) are told apart from distinct ones as Python does.
+ */
+import type { Step } from "./constructions.js";
+
+interface Held {
+  /** The key identity of a hashable value; undefined for a list, a dict, or a tuple holding one. */
+  key: string | undefined;
+  /** A list's length. */
+  length?: number;
+  /** A dict's keys. */
+  keys?: Set<string>;
+}
+
+/** The registers' contents as the steps leave them. */
+export class Registers {
+  private readonly held: Array<Held | undefined>;
+
+  constructor(n: number) {
+    this.held = new Array<Held | undefined>(n).fill(undefined);
+  }
+
+  /** Registers holding something. */
+  live(): number[] {
+    return this.held.flatMap((h, r) => (h ? [r] : []));
+  }
+
+  /** Registers holding a hashable value. */
+  hashable(): number[] {
+    return this.held.flatMap((h, r) => (h?.key !== undefined ? [r] : []));
+  }
+
+  /** Registers holding a list (`nonEmpty`: with an item). */
+  lists(nonEmpty = false): number[] {
+    return this.held.flatMap((h, r) => (h?.length !== undefined && (!nonEmpty || h.length > 0) ? [r] : []));
+  }
+
+  /** Registers holding a dict. */
+  dicts(): number[] {
+    return this.held.flatMap((h, r) => (h?.keys !== undefined ? [r] : []));
+  }
+
+  /** Registers holding a key that dict `d` has. */
+  keysIn(d: number): number[] {
+    const keys = this.held[d]?.keys as Set<string>;
+    return this.held.flatMap((h, r) => (h?.key !== undefined && keys.has(h.key) ? [r] : []));
+  }
+
+  /** Whether a register holds something. */
+  has(r: number): boolean {
+    return this.held[r] !== undefined;
+  }
+
+  /** Records what a step leaves in its register. */
+  apply(s: Step): void {
+    const h = this.held;
+    const key = (r: number) => (h[r] as Held).key as string;
+    switch (s.op) {
+      case "int":
+        h[s.dst] = { key: `n:${s.value}` };
+        break;
+      case "float":
+        h[s.dst] = { key: Number.isInteger(s.value) ? `n:${BigInt(s.value)}` : `f:${s.value}` };
+        break;
+      case "str":
+        h[s.dst] = { key: `s:${s.value}` };
+        break;
+      case "bytes":
+        h[s.dst] = { key: `b:${"0,".repeat(s.length)}` };
+        break;
+      case "byte":
+        h[s.dst] = { key: `b:${s.value},` };
+        break;
+      case "tuple": {
+        const items = s.items.map((r) => h[r]?.key);
+        h[s.dst] = { key: items.every((k) => k !== undefined) ? `t:(${items.join("|")})` : undefined };
+        break;
+      }
+      case "list":
+        h[s.dst] = { key: undefined, length: s.items.length };
+        break;
+      case "dict":
+        h[s.dst] = { key: undefined, keys: new Set() };
+        break;
+      case "append":
+        (h[s.dst] as Held).length = ((h[s.dst] as Held).length as number) + 1;
+        break;
+      case "extend":
+        (h[s.dst] as Held).length = ((h[s.dst] as Held).length as number) + s.items.length;
+        break;
+      case "pop":
+        (h[s.dst] as Held).length = ((h[s.dst] as Held).length as number) - 1;
+        break;
+      case "setitem":
+        ((h[s.dst] as Held).keys as Set<string>).add(key(s.key));
+        break;
+      case "delitem":
+        ((h[s.dst] as Held).keys as Set<string>).delete(key(s.key));
+        break;
+      case "del":
+        h[s.dst] = undefined;
+        break;
+      case "collect":
+        break;
+    }
+  }
+}
