@@ -73,6 +73,7 @@ function stack() {
   const pyList = py.list();
   const pyFloat = py.float(1.5);
   const pyDict = py.dict();
+  const pySet = py.set();
   return {
     ...pymem,
     raw,
@@ -101,6 +102,7 @@ function stack() {
     pyList,
     pyFloat,
     pyDict,
+    pySet,
   };
 }
 

@@ -44,12 +44,15 @@ export interface BuiltinRules {
   readonly dictFreeList: number;
   /** The capacity of the free list of 8-slot keys objects (3.11+: str-only ones). */
   readonly dictKeysFreeList: number;
+  /** set_add_entry takes back a removed key's slot met on the probe sequence (all but 3.9, measured). */
+  readonly setReusesDummy: boolean;
   /** The order clear_freelists empties the lists in. */
   readonly clearOrder: readonly FreeListName[];
 }
 
 const BASE = {
   smallIntMax: 256,
+  setReusesDummy: true,
   intFreeList: 0,
   floatFreeList: 100,
   tupleFreeList: 2000,
@@ -93,7 +96,8 @@ const SINCE_314 = {
 
 const RULES: Readonly<Record<number, BuiltinRules>> = Object.freeze({
   8: Object.freeze({ ...UP_TO_310, minor: 8 }),
-  9: Object.freeze({ ...UP_TO_310, minor: 9 }),
+  // 3.9's set_add_entry fills an empty slot even past a removed key's (3.8 and 3.10+ take the removed one back).
+  9: Object.freeze({ ...UP_TO_310, minor: 9, setReusesDummy: false }),
   10: Object.freeze({ ...UP_TO_310, minor: 10 }),
   // 3.11: _PyLong_FromMedium and one counted digit; the str headers still hold wstr; size-20 tuples kept, not taken.
   11: Object.freeze({

@@ -1,7 +1,7 @@
 /**
  * Builtins: CPython's built-in objects over a RefCounter, with the layouts,
  * allocation sizes, growth rules, free lists and shared (immortal) objects of
- * the profile's release: int, float, str, bytes, tuple, list, dict.
+ * the profile's release: int, float, str, bytes, tuple, list, dict, set.
  *
  * Objects are made as the interpreter's C API makes them (`PyLong_FromLong`,
  * `PyFloat_FromDouble`, `PyUnicode_New`, `PyBytes_FromStringAndSize`,
@@ -33,8 +33,10 @@ import {
   SMALL_INT_MIN,
   writeDigits,
 } from "./int-layout.js";
+import { KeyReader } from "./key-reader.js";
+import { SetTables } from "./set-tables.js";
 import { strAllocBytes, strKind, strShape, utf8Length } from "./str-layout.js";
-import { hashValue, ValueKind, type ValueReader } from "./values.js";
+import { fullHash } from "./values.js";
 
 /** What {@link Builtins.freeListSizes} reports. */
 export interface FreeListSizes {
@@ -56,6 +58,12 @@ export interface FreeListSizes {
 export interface BuiltinsOptions {
   /** The objects the built-ins are made of; their profile's release sets the rules. */
   objects: RefCounter;
+  /**
+   * PYTHONHASHSEED: the hash secret strs and bytes are hashed with (default
+   * 0: no randomization). With the seed a real run used, every dict entry
+   * sits in the index slot it had there.
+   */
+  hashSeed?: number;
 }
 
 // PyBytesObject: the var-object header, the cached hash, then the data and a NUL.
@@ -71,7 +79,8 @@ const EMPTY_STR_AT = BYTES_AT + 256 * BYTE_STRIDE;
 const EMPTY_BYTES_AT = EMPTY_STR_AT + 64;
 const EMPTY_TUPLE_AT = EMPTY_BYTES_AT + 64;
 const EMPTY_KEYS_AT = EMPTY_TUPLE_AT + 64;
-const SMALL_INTS_AT = EMPTY_KEYS_AT + 64;
+const DUMMY_AT = EMPTY_KEYS_AT + 64;
+const SMALL_INTS_AT = DUMMY_AT + 64;
 // PyASCIIObject.state: kind in bits 2–4, compact bit 5, ascii bit 6.
 const STATE_COMPACT = 1 << 5;
 const STATE_ASCII = 1 << 6;
@@ -118,6 +127,8 @@ export class Builtins {
   readonly listType: ObjectType;
   /** `dict`. */
   readonly dictType: ObjectType;
+  /** `set`. */
+  readonly setType: ObjectType;
   private readonly core: ObjectCore;
   // Free lists (CPython's per-type free_list / numfree): tuples by size, index 0 unused.
   private readonly floats: FreeList;
@@ -127,6 +138,8 @@ export class Builtins {
   private readonly dictObjects: FreeList;
   private readonly dictKeys: FreeList;
   private readonly dicts: DictTables;
+  private readonly sets: SetTables;
+  private readonly reader: KeyReader;
   // The static objects' region, and which of them are in place (made on first use).
   private readonly staticBase: number;
   private readonly placed: Uint8Array;
@@ -141,13 +154,32 @@ export class Builtins {
     if (rules === undefined) {
       throw new TypeError(`${core.profile.name} models CPython ${core.profile.python}: Builtins models 3.8 and later`);
     }
-    const taken = ["int", "float", "str", "bytes", "list", "dict"].filter((n) =>
+    const taken = ["int", "float", "str", "bytes", "list", "dict", "set"].filter((n) =>
       options.objects.types().some((t) => t.name === n),
     );
     if (taken.length > 0) {
       throw new TypeError(`a type named ${JSON.stringify(taken[0])} is already defined on these objects`);
     }
     if (core.freeListClearer !== undefined) throw new TypeError("these objects already have a Builtins");
+    const seed = options.hashSeed ?? 0;
+    if (!Number.isInteger(seed) || seed < 0 || seed > 4294967295) {
+      throw new RangeError(`hashSeed must be an integer in [0, 4294967295] (PYTHONHASHSEED), got ${String(seed)}`);
+    }
+    const reader = new KeyReader(
+      core,
+      rules,
+      seed,
+      () => ({
+        int: this.intType,
+        float: this.floatType,
+        str: this.strType,
+        bytes: this.bytesType,
+        tuple: this.tupleType,
+        unhashable: [this.listType, this.dictType, this.setType],
+      }),
+      { int: (a) => this.intValue(a), float: (a) => this.floatValue(a) },
+    );
+    this.reader = reader;
     this.objects = options.objects;
     this.core = core;
     this.rules = rules;
@@ -189,7 +221,12 @@ export class Builtins {
       core,
       rules,
       this.reader,
-      { dict: () => this.dictType, isStr: (a) => core.typeAt(a) === this.strType, hash: (a) => this.hashKey(a) },
+      {
+        dict: () => this.dictType,
+        isStr: (a) => core.typeAt(a) === this.strType,
+        hash: (a) => reader.hashKey(a),
+        hashHigh: () => reader.hashHi,
+      },
       { dicts: this.dictObjects, keys: this.dictKeys },
       this.staticBase + EMPTY_KEYS_AT,
     );
@@ -203,6 +240,17 @@ export class Builtins {
         traverseAt: (a, k) => dicts.traverseAt(a, k),
         clear: (a) => dicts.clear(a),
         untrackInFull: (a) => dicts.untrackInFull(a),
+      },
+    );
+    const sets = new SetTables(core, this.reader, () => this.setType, this.staticBase + DUMMY_AT, rules.setReusesDummy);
+    this.sets = sets;
+    this.setType = core.defineNativeType(
+      { name: "set", container: true },
+      {
+        dispose: (a) => sets.dispose(a),
+        refCount: (a) => sets.refCount(a),
+        refAt: (a, k) => sets.refAt(a, k),
+        clear: (a) => sets.clear(a),
       },
     );
     core.freeListClearer = () => this.clearFreeLists();
@@ -356,15 +404,16 @@ export class Builtins {
   setItem(dict: number, key: number, value: number): void {
     this.checkType(dict, this.dictType, "dict");
     this.checkItems([key, value]);
-    const hash = this.hashOf(key);
-    this.dicts.setItem(dict, key, value, hash);
+    const lo = this.reader.hashOf(key);
+    this.dicts.setItem(dict, key, value, lo, this.reader.hashHi);
   }
 
   /** `d[key]`: the value (a borrowed reference), or 0 when the key is absent. */
   getItem(dict: number, key: number): number {
     this.checkType(dict, this.dictType, "dict");
     this.checkItems([key]);
-    return this.dicts.getItem(dict, key, this.hashOf(key));
+    const lo = this.reader.hashOf(key);
+    return this.dicts.getItem(dict, key, lo, this.reader.hashHi);
   }
 
   /**
@@ -374,15 +423,88 @@ export class Builtins {
   delItem(dict: number, key: number): void {
     this.checkType(dict, this.dictType, "dict");
     this.checkItems([key]);
-    if (!this.dicts.delItem(dict, key, this.hashOf(key))) {
+    const lo = this.reader.hashOf(key);
+    if (!this.dicts.delItem(dict, key, lo, this.reader.hashHi)) {
       throw new RangeError(`KeyError: key ${key} (a ${this.objects.typeOf(key).name}) is not in the dict`);
     }
+  }
+
+  /** An empty set (`set()`): a new 216-byte gc object with its inline table of 8 entries, tracked. */
+  set(): number {
+    return this.sets.newSet();
+  }
+
+  /**
+   * `s.add(item)`: the set takes a reference unless it holds an equal item;
+   * a removed item's slot on the way is taken back; resizes as CPython does.
+   * @throws TypeError for an unhashable item
+   */
+  add(set: number, item: number): void {
+    this.checkType(set, this.setType, "set");
+    this.checkItems([item]);
+    const lo = this.reader.hashOf(item);
+    this.sets.add(set, item, lo, this.reader.hashHi);
+  }
+
+  /** `s.discard(item)`: the item's entry becomes the dummy and the item is released; nothing when absent. */
+  discard(set: number, item: number): void {
+    this.checkType(set, this.setType, "set");
+    this.checkItems([item]);
+    const lo = this.reader.hashOf(item);
+    this.sets.discard(set, item, lo, this.reader.hashHi);
+  }
+
+  /**
+   * `o.clear()` of a list, dict or set (`_list_clear`, `PyDict_Clear`,
+   * `set_clear_internal`, which are also what the gc calls on garbage): the
+   * object empties itself, then releases what it held and frees its table.
+   */
+  clear(address: number): void {
+    const t = this.objects.typeOf(address);
+    if (t !== this.listType && t !== this.dictType && t !== this.setType) {
+      throw new TypeError(`clear needs a list, dict or set, got a ${t.name} at ${address}`);
+    }
+    this.core.clearObject(address, t);
+  }
+
+  /**
+   * `list(o)` of a dict or set, as addresses (borrowed): a dict's keys in
+   * insertion order, a set's items in the order of its table, which CPython
+   * iterates (and which the hash seed decides).
+   */
+  keys(address: number): number[] {
+    const t = this.objects.typeOf(address);
+    if (t === this.dictType) return this.dicts.keys(address);
+    if (t === this.setType) return this.sets.items(address);
+    throw new TypeError(`keys needs a dict or set, got a ${t.name} at ${address}`);
+  }
+
+  /** `item in s`. */
+  contains(set: number, item: number): boolean {
+    this.checkType(set, this.setType, "set");
+    this.checkItems([item]);
+    const lo = this.reader.hashOf(item);
+    return this.sets.contains(set, item, lo, this.reader.hashHi);
+  }
+
+  /**
+   * `hash(o)`: CPython's hash of an int, float, str, bytes or tuple of them
+   * (strs and bytes under the `hashSeed`), or of any other object by its
+   * address, as `object.__hash__`.
+   * @throws TypeError for an unhashable object (a list, a dict, a tuple holding one)
+   */
+  hash(address: number): bigint {
+    this.objects.typeOf(address);
+    const h = fullHash(this.reader, address);
+    if (h === undefined) throw new TypeError(`unhashable type: '${this.core.typeAt(address).name}' (${address})`);
+    return h;
   }
 
   /** `len(o)` of a dict, list, tuple, str or bytes. */
   len(address: number): number {
     const t = this.objects.typeOf(address);
     if (t === this.dictType) return this.dicts.used(address);
+    if (t === this.setType) return this.sets.used(address);
     if (t === this.listType || t === this.tupleType || t === this.bytesType) {
       return this.core.u32[(address + OB_SIZE) >>> 2] as number;
     }
@@ -411,6 +533,8 @@ export class Builtins {
         return this.strSizeof(address);
       case this.dictType:
         return this.dicts.sizeof(address);
+      case this.setType:
+        return this.sets.sizeof(address);
       default:
         return (
           (t.container ? gcHead : 0) +
@@ -462,62 +586,6 @@ export class Builtins {
       else if (name === "dictkeys") this.dictKeys.clear((a) => core.freeKept(a, false));
       else for (const f of this.tuples) f.clear((a) => core.freeKept(a - gcHead, true));
     }
-  }
-
-  // --- keys ------------------------------------------------------------------
-
-  /** What hashing and equality read of the objects. */
-  private readonly reader: ValueReader = {
-    kindOf: (a) => {
-      const t = this.core.typeAt(a);
-      if (t === this.intType) return ValueKind.Int;
-      if (t === this.floatType) return ValueKind.Float;
-      if (t === this.strType) return ValueKind.Str;
-      if (t === this.bytesType) return ValueKind.Bytes;
-      if (t === this.tupleType) return ValueKind.Tuple;
-      if (t === this.listType || t === this.dictType) return ValueKind.Unhashable;
-      return ValueKind.Other;
-    },
-    intValue: (a) => this.intValue(a),
-    floatValue: (a) => this.floatValue(a),
-    contentLength: (a) =>
-      this.core.typeAt(a) === this.strType
-        ? this.core.readWord(a + 16)
-        : (this.core.u32[(a + OB_SIZE) >>> 2] as number),
-    contentAt: (a, i) => {
-      if (this.core.typeAt(a) !== this.strType) return this.core.memory.u8[a + 32 + i] as number;
-      const state = this.core.u32[(a + 32) >>> 2] as number;
-      const kind = (state >>> 2) & 7;
-      const data = a + ((state & STATE_ASCII) !== 0 ? this.rules.strAsciiHeader : this.rules.strCompactHeader);
-      if (kind === 1) return this.core.memory.u8[data + i] as number;
-      if (kind === 2)
-        return (this.core.memory.u8[data + 2 * i] as number) | ((this.core.memory.u8[data + 2 * i + 1] as number) << 8);
-      return this.core.u32[(data + 4 * i) >>> 2] as number;
-    },
-    itemCount: (a) => this.core.u32[(a + OB_SIZE) >>> 2] as number,
-    itemAt: (a, i) => this.core.readWord(a + this.tupleType.slotOffset + 8 * i),
-  };
-
-  /** A key's hash: strs and bytes cache theirs in their hash field (-1 until computed), as CPython's do. */
-  private hashKey(a: number): number {
-    const t = this.core.typeAt(a);
-    if (t === this.strType || t === this.bytesType) {
-      const i = (a + 24) >>> 2;
-      const u32 = this.core.u32;
-      if (u32[i + 1] === 0) return u32[i] as number;
-      const h = hashValue(this.reader, a);
-      u32[i] = h;
-      u32[i + 1] = 0;
-      return h;
-    }
-    return hashValue(this.reader, a);
-  }
-
-  /** The hash of a key, or a TypeError naming it when it has none. */
-  private hashOf(key: number): number {
-    const h = this.hashKey(key);
-    if (h === -1) throw new TypeError(`unhashable type: '${this.core.typeAt(key).name}' (key ${key})`);
-    return h;
   }
 
   // --- layouts -------------------------------------------------------------

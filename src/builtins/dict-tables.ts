@@ -43,6 +43,7 @@ export class DictTables {
   private readonly dictType: () => ObjectType;
   private readonly isStr: (address: number) => boolean;
   private readonly hash: (address: number) => number;
+  private readonly hashHigh: () => number;
   private readonly dicts: FreeList;
   private readonly keysFree: FreeList;
   /** Py_EMPTY_KEYS: the static keys every new dict shares. */
@@ -60,7 +61,13 @@ export class DictTables {
     core: ObjectCore,
     rules: BuiltinRules,
     reader: ValueReader,
-    types: { dict: () => ObjectType; isStr: (address: number) => boolean; hash: (address: number) => number },
+    types: {
+      dict: () => ObjectType;
+      isStr: (address: number) => boolean;
+      /** A key's hash: the low 32 bits, the high ones from hashHigh(). */
+      hash: (address: number) => number;
+      hashHigh: () => number;
+    },
     freeLists: { dicts: FreeList; keys: FreeList },
     emptyKeys: number,
   ) {
@@ -70,6 +77,7 @@ export class DictTables {
     this.dictType = types.dict;
     this.isStr = types.isStr;
     this.hash = types.hash;
+    this.hashHigh = types.hashHigh;
     this.dicts = freeLists.dicts;
     this.keysFree = freeLists.keys;
     this.old = rules.minor <= 10;
@@ -200,13 +208,14 @@ export class DictTables {
   }
 
   /** Finds `key`: its entry's index, or -1; `slot` is left at its index slot (or the empty one the probe ended at). */
-  private lookup(k: number, key: number, hash: number): number {
+  private lookup(k: number, key: number, lo: number, hi: number): number {
     const size = this.size(k);
     const width = indexBytes(size);
     const mask = size - 1;
     const keyAt = this.keyOffset(k);
-    let i = hash & mask;
-    let perturb = hash;
+    let i = lo & mask;
+    let plo = lo;
+    let phi = hi;
     for (;;) {
       const ix = this.getIndex(k, i, width);
       if (ix === DKIX_EMPTY) {
@@ -215,46 +224,63 @@ export class DictTables {
       }
       if (ix >= 0) {
         const other = this.core.readWord(this.entry(k, ix) + keyAt);
-        if (other === key || (this.entryHash(k, ix) === hash && valuesEqual(this.reader, other, key))) {
+        if (other === key) {
+          this.slot = i;
+          return ix;
+        }
+        const elo = this.entryHash(k, ix);
+        if (elo === lo && this.entryHigh === hi && valuesEqual(this.reader, other, key)) {
           this.slot = i;
           return ix;
         }
       }
-      perturb >>>= 5;
-      i = (i * 5 + perturb + 1) & mask;
+      // perturb >>= PERTURB_SHIFT on the 64-bit hash; i = (i*5 + perturb + 1) & mask.
+      plo = ((plo >>> 5) | (phi << 27)) >>> 0;
+      phi >>>= 5;
+      i = (i * 5 + plo + 1) & mask;
     }
   }
 
-  /** The hash stored in a general entry, or a str key's (cached in the str). */
+  // The high half of the hash entryHash last read.
+  private entryHigh = 0;
+
+  /** The hash of entry `ix`: stored in a general entry, cached in a str key's object; low half returned. */
   private entryHash(k: number, ix: number): number {
     const e = this.entry(k, ix);
-    if (!this.old && this.unicode(k)) return this.hash(this.core.readWord(e));
+    if (!this.old && this.unicode(k)) {
+      const lo = this.hash(this.core.readWord(e));
+      this.entryHigh = this.hashHigh();
+      return lo;
+    }
+    this.entryHigh = this.core.u32[(e >>> 2) + 1] as number;
     return this.core.u32[e >>> 2] as number;
   }
 
-  /** find_empty_slot: the first empty index slot on `hash`'s probe sequence. */
-  private emptySlot(k: number, hash: number): number {
+  /** find_empty_slot: the first empty index slot on the hash's probe sequence. */
+  private emptySlot(k: number, lo: number, hi: number): number {
     const size = this.size(k);
     const width = indexBytes(size);
     const mask = size - 1;
-    let i = hash & mask;
-    let perturb = hash;
+    let i = lo & mask;
+    let plo = lo;
+    let phi = hi;
     while (this.getIndex(k, i, width) !== DKIX_EMPTY) {
-      perturb >>>= 5;
-      i = (i * 5 + perturb + 1) & mask;
+      plo = ((plo >>> 5) | (phi << 27)) >>> 0;
+      phi >>>= 5;
+      i = (i * 5 + plo + 1) & mask;
     }
     return i;
   }
 
   /** Appends an entry (the references are the caller's, already counted). */
-  private append(k: number, key: number, hash: number, value: number): void {
+  private append(k: number, key: number, lo: number, hi: number, value: number): void {
     const n = this.nentries(k);
     const size = this.size(k);
-    this.setIndex(k, this.emptySlot(k, hash), indexBytes(size), n);
+    this.setIndex(k, this.emptySlot(k, lo, hi), indexBytes(size), n);
     const e = this.entry(k, n);
     if (this.old || !this.unicode(k)) {
-      this.core.u32[e >>> 2] = hash;
-      this.core.u32[(e >>> 2) + 1] = 0;
+      this.core.u32[e >>> 2] = lo;
+      this.core.u32[(e >>> 2) + 1] = hi;
     }
     const keyAt = this.keyOffset(k);
     this.core.writeWord(e + keyAt, key);
@@ -278,7 +304,8 @@ export class DictTables {
       const value = core.readWord(e + keyAt + 8);
       if (value === 0) continue;
       const key = core.readWord(e + keyAt);
-      this.append(k, key, this.entryHash(old, i), value);
+      const lo = this.entryHash(old, i);
+      this.append(k, key, lo, this.entryHigh, value);
     }
     core.writeWord(d + MA_KEYS, k);
     this.freeKeys(old);
@@ -298,8 +325,8 @@ export class DictTables {
     return core.typeAt(o).tupleLike ? core.isTracked(o) : true;
   }
 
-  /** insertdict: `d[key] = value`, new references to both taken. */
-  setItem(d: number, key: number, value: number, hash: number): void {
+  /** insertdict: `d[key] = value`, new references to both taken; the key's hash split in halves. */
+  setItem(d: number, key: number, value: number, lo: number, hi: number): void {
     const core = this.core;
     core.incref(key);
     core.incref(value);
@@ -310,7 +337,7 @@ export class DictTables {
       k = this.newKeys(DICT_MINSIZE, this.isStr(key));
       core.writeWord(d + MA_KEYS, k);
       core.writeWord(d + MA_VALUES, 0);
-      this.append(k, key, hash, value);
+      this.append(k, key, lo, hi, value);
       core.writeWord(d + MA_USED, 1);
       return;
     }
@@ -319,7 +346,7 @@ export class DictTables {
       this.resize(d, this.used(d) * 3, false);
       k = core.readWord(d + MA_KEYS);
     }
-    const ix = this.lookup(k, key, hash);
+    const ix = this.lookup(k, key, lo, hi);
     if (ix >= 0) {
       const at = this.entry(k, ix) + this.keyOffset(k) + 8;
       const old = core.readWord(at);
@@ -332,24 +359,24 @@ export class DictTables {
       this.resize(d, this.used(d) * 3, true);
       k = core.readWord(d + MA_KEYS);
     }
-    this.append(k, key, hash, value);
+    this.append(k, key, lo, hi, value);
     core.writeWord(d + MA_USED, this.used(d) + 1);
   }
 
   /** The value stored under `key` (borrowed), or 0. */
-  getItem(d: number, key: number, hash: number): number {
+  getItem(d: number, key: number, lo: number, hi: number): number {
     const k = this.core.readWord(d + MA_KEYS);
     if (k === this.emptyKeys) return 0;
-    const ix = this.lookup(k, key, hash);
+    const ix = this.lookup(k, key, lo, hi);
     return ix < 0 ? 0 : this.core.readWord(this.entry(k, ix) + this.keyOffset(k) + 8);
   }
 
   /** delitem_common: a dummy in the index, the entry emptied, then the key and the value released. False when absent. */
-  delItem(d: number, key: number, hash: number): boolean {
+  delItem(d: number, key: number, lo: number, hi: number): boolean {
     const core = this.core;
     const k = core.readWord(d + MA_KEYS);
     if (k === this.emptyKeys) return false;
-    const ix = this.lookup(k, key, hash);
+    const ix = this.lookup(k, key, lo, hi);
     if (ix < 0) return false;
     core.writeWord(d + MA_USED, this.used(d) - 1);
     this.setIndex(k, this.slot, indexBytes(this.size(k)), DKIX_DUMMY);
@@ -361,6 +388,19 @@ export class DictTables {
     core.decref(oldKey);
     core.decref(oldValue);
     return true;
+  }
+
+  /** The keys in insertion order (deleted entries skipped), as dict iteration visits them. */
+  keys(d: number): number[] {
+    const core = this.core;
+    const k = core.readWord(d + MA_KEYS);
+    const keyAt = this.keyOffset(k);
+    const out: number[] = [];
+    for (let i = 0, n = this.nentries(k); i < n; i++) {
+      const e = this.entry(k, i) + keyAt;
+      if (core.readWord(e + 8) !== 0) out.push(core.readWord(e));
+    }
+    return out;
   }
 
   /** dict.__sizeof__ plus the gc head: the object, and the keys object when the dict owns one. */

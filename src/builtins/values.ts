@@ -1,13 +1,14 @@
 /**
  * Equality and hashing of the built-in values, as dict and set keys need
  * them: numbers equal across int and float (1 == 1.0), strs and bytes by
- * their content, tuples item by item, anything else by identity. The hashes
- * are pymem's own, not CPython's (which are salted per process for strs):
- * where an entry sits in a table's index depends on them, but no allocation
- * does.
+ * their content, tuples item by item, anything else by identity; the hashes
+ * are CPython's own (hashes.ts), under the hash secret a PYTHONHASHSEED
+ * gives.
  *
  * @module
  */
+
+import { bytesHash, floatHash, intHash, tupleHash } from "./hashes.js";
 
 /** The kinds of built-in value the rules tell apart. */
 export const ValueKind = {
@@ -31,54 +32,77 @@ export interface ValueReader {
   /** A str's code points or a bytes object's bytes, one at a time. */
   contentLength(address: number): number;
   contentAt(address: number, i: number): number;
+  /** The bytes CPython hashes: a str's characters as stored (1, 2 or 4 bytes each), a bytes object's data. */
+  storedBytes(address: number): Uint8Array;
   /** A tuple's items. */
   itemCount(address: number): number;
   itemAt(address: number, i: number): number;
+  /** The SipHash key of the hash secret, and the release (which SipHash). */
+  readonly secret: readonly [bigint, bigint];
+  readonly minor: number;
 }
 
-const f64 = new Float64Array(1);
-const f64Words = new Uint32Array(f64.buffer);
+/** The high 32 bits of the last hash {@link hashValue} returned the low bits of. */
+export let hashHigh = 0;
 
-/** A 32-bit hash of an integral number, the same for an int and the equal float. */
-function integralHash(v: number | bigint): number {
-  if (typeof v === "number" && Number.isSafeInteger(v)) return (v % 4294967296) >>> 0;
-  return Number(BigInt.asUintN(32, BigInt(v)));
+/** Splits a signed 64-bit hash: returns the low 32 bits, leaves the high ones in {@link hashHigh}. */
+function split(h: bigint): number {
+  hashHigh = Number((h >> 32n) & 0xffffffffn);
+  return Number(h & 0xffffffffn);
 }
 
-/** The hash of a hashable value, or -1 when it is unhashable (a list, a dict). */
-export function hashValue(r: ValueReader, a: number): number {
+/** A safe integer's hash (itself; -1 is -2), split without a bigint. */
+function smallIntHash(v: number): number {
+  const h = v === -1 ? -2 : v;
+  hashHigh = Math.floor(h / 4294967296) >>> 0;
+  return h >>> 0;
+}
+
+/** A hashable value's hash as CPython computes it (bigint), or undefined when it is unhashable (a list, a dict). */
+export function fullHash(r: ValueReader, a: number): bigint | undefined {
   switch (r.kindOf(a)) {
-    case ValueKind.Int:
-      return integralHash(r.intValue(a));
-    case ValueKind.Float: {
-      const v = r.floatValue(a);
-      if (Number.isInteger(v)) return integralHash(Number.isSafeInteger(v) ? v : BigInt(v));
-      f64[0] = v;
-      return ((f64Words[0] as number) ^ Math.imul(f64Words[1] as number, 0x9e3779b1)) >>> 0;
+    case ValueKind.Int: {
+      const v = r.intValue(a);
+      return intHash(BigInt(v));
     }
+    case ValueKind.Float:
+      return floatHash(r.floatValue(a));
     case ValueKind.Str:
-    case ValueKind.Bytes: {
-      // FNV-1a over the code points (or bytes).
-      let h = 0x811c9dc5;
-      for (let i = 0, n = r.contentLength(a); i < n; i++) h = Math.imul(h ^ r.contentAt(a, i), 0x01000193);
-      return h >>> 0;
-    }
+    case ValueKind.Bytes:
+      return bytesHash(r.storedBytes(a), r.secret, r.minor);
     case ValueKind.Tuple: {
-      let h = 0x27d4eb2f;
+      const items: bigint[] = [];
       for (let i = 0, n = r.itemCount(a); i < n; i++) {
-        const item = hashValue(r, r.itemAt(a, i));
-        if (item === -1) return -1;
-        h = Math.imul(h ^ item, 0x85ebca77) >>> 0;
-        h = ((h << 13) | (h >>> 19)) >>> 0;
+        const h = fullHash(r, r.itemAt(a, i));
+        if (h === undefined) return undefined;
+        items.push(h);
       }
-      return h;
+      return tupleHash(items);
     }
     case ValueKind.Unhashable:
-      return -1;
+      return undefined;
     default:
-      // Identity, as object.__hash__.
-      return (a >>> 4) >>> 0;
+      // object.__hash__: the address rotated by 4 bits (_Py_HashPointer).
+      return BigInt.asIntN(64, (BigInt(a) >> 4n) | ((BigInt(a) & 15n) << 60n));
   }
+}
+
+/**
+ * A value's hash, split: returns its low 32 bits (unsigned) and leaves the
+ * high 32 in {@link hashHigh}; -1 when the value is unhashable. Ints and
+ * integral floats within 2**53 take no bigint.
+ */
+export function hashValue(r: ValueReader, a: number): number {
+  const kind = r.kindOf(a);
+  if (kind === ValueKind.Int) {
+    const v = r.intValue(a);
+    if (typeof v === "number") return smallIntHash(v);
+  } else if (kind === ValueKind.Float) {
+    const v = r.floatValue(a);
+    if (Number.isSafeInteger(v)) return smallIntHash(v === 0 ? 0 : v);
+  }
+  const h = fullHash(r, a);
+  return h === undefined ? -1 : split(h);
 }
 
 /** Python's `==` between two keys (identity first, as CPython's lookups test it). */

@@ -131,7 +131,7 @@ export abstract class ObjectStore {
   /** Whether a full collection untracks the object (a dict holding only atomic values, 3.8–3.13). */
   untrackInFull(address: number, t: ObjectType): boolean {
     const h = this.natives[t.id];
-    return h?.untrackInFull !== undefined && h.untrackInFull(address);
+    return h?.untrackInFull?.(address) === true;
   }
 
   /** Tracks a container made untracked (a dict, once it holds something the gc may track). */

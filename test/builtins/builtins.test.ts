@@ -246,6 +246,59 @@ describe("Builtins: dicts", () => {
   });
 });
 
+describe("Builtins: sets", () => {
+  it("takes a removed key's slot back on a later key's probe path, except in 3.9", () => {
+    // Ints hash to themselves: 1, 9, 17, 25 share a first slot in an 8-slot table.
+    const sizes = (name: ProfileName) => {
+      const { py } = heap(name);
+      const s = py.set();
+      const n = (v: number) => py.int(v);
+      for (const v of [1, 9, 17, 25]) py.add(s, n(v));
+      py.discard(s, n(1));
+      py.discard(s, n(9));
+      py.add(s, n(33));
+      py.add(s, n(41));
+      return [py.getsizeof(s), py.len(s)];
+    };
+    expect(sizes("cpython-3.8")).toEqual([216 + 16 * 32, 4]);
+    expect(sizes("cpython-3.9")).toEqual([216 + 16 * 16, 4]);
+    expect(sizes("cpython-3.13")).toEqual([216 + 16 * 32, 4]);
+  });
+
+  it("grows at the 5th, 19th and 77th key, and clear() returns to the inline table", () => {
+    const { py, objects, blocks } = heap("cpython-3.12");
+    const s = py.set();
+    const grew: number[] = [];
+    let size = py.getsizeof(s);
+    for (let i = 1; i <= 80; i++) {
+      const k = py.int(1000 + i);
+      py.add(s, k);
+      objects.decref(k);
+      if (py.getsizeof(s) !== size) grew.push(i);
+      size = py.getsizeof(s);
+    }
+    expect(grew).toEqual([5, 19, 77]);
+    const held = blocks.allocatedBlocks();
+    py.clear(s);
+    expect(py.getsizeof(s)).toBe(216);
+    expect(blocks.allocatedBlocks()).toBe(held - 81);
+    expect(py.contains(s, py.int(1001))).toBe(false);
+  });
+
+  it("places str keys by the hash seed: the same seed, the same table", () => {
+    const table = (seed: number) => {
+      const objects = new RefCounter({ profile: profiles["cpython-3.12"] });
+      const py = new Builtins({ objects, hashSeed: seed });
+      const s = py.set();
+      for (let i = 0; i < 4; i++) py.add(s, py.str(`k${i}`));
+      return String(py.hash(py.str("k0")));
+    };
+    expect(table(1)).toBe(table(1));
+    expect(table(0)).not.toBe(table(1));
+    expect(() => new Builtins({ objects: new RefCounter(), hashSeed: -1 })).toThrow(/hashSeed.*-1/);
+  });
+});
+
 describe("Builtins: bad input", () => {
   it("throws a typed error naming the value, and changes nothing", () => {
     const { py, objects, blocks } = heap("cpython-3.11");

@@ -37,6 +37,10 @@ export type Step =
   | { op: "dict"; dst: number }
   | { op: "setitem"; dst: number; key: number; value: number }
   | { op: "delitem"; dst: number; key: number }
+  | { op: "set"; dst: number }
+  | { op: "add"; dst: number; item: number }
+  | { op: "discard"; dst: number; item: number }
+  | { op: "clear"; dst: number }
   | { op: "del"; dst: number }
   /** gc.collect(): a full collection, which empties the free lists. */
   | { op: "collect"; dst: number };
@@ -112,10 +116,48 @@ export function constructionSequence(seed: number, length: number): Step[] {
       step = present.length > 0 ? { op: "delitem", dst: d, key: pickOne(rand, present) } : { op: "dict", dst };
     } else if (regs.has(dst)) step = { op: "del", dst };
     else step = { op: "int", dst, value: randomInt(rand) };
+    // A share of the steps go to sets instead: made, grown, and emptied in part.
+    const y = rand();
+    const sets = regs.sets();
+    if (y < 0.03) step = { op: "set", dst };
+    else if (y < 0.035 && sets.length + regs.dicts().length + lists.length > 0) {
+      step = { op: "clear", dst: pickOne(rand, [...sets, ...regs.dicts(), ...lists]) };
+    } else if (y < 0.11 && sets.length > 0 && keys.length > 0)
+      step = { op: "add", dst: pickOne(rand, sets), item: pickOne(rand, keys) };
+    else if (y < 0.15 && sets.length > 0 && keys.length > 0) {
+      const s = pickOne(rand, sets);
+      const present = regs.keysIn(s);
+      step = {
+        op: "discard",
+        dst: s,
+        item: present.length > 0 && rand() < 0.8 ? pickOne(rand, present) : pickOne(rand, keys),
+      };
+    }
     regs.apply(step);
     steps.push(step);
   }
   return steps;
+}
+
+/** Steps after which the object's iteration order is compared too (sets: where the keys landed). */
+const ORDERED = new Set<Step["op"]>(["set", "add", "discard", "setitem", "delitem"]);
+
+/**
+ * Sequences aimed at what random ones rarely reach: ints that all start their
+ * probe at one slot, so a set's table fills by linear probing and jumps
+ * (LINEAR_PROBES), with removals on the way.
+ */
+export function directedSequences(): Step[][] {
+  const collide: Step[] = [{ op: "set", dst: 0 }];
+  for (const stride of [32, 64, 128]) {
+    for (let k = 1; k <= 24; k++)
+      collide.push({ op: "int", dst: 1, value: BigInt(stride * k) }, { op: "add", dst: 0, item: 1 });
+    for (let k = 1; k <= 24; k += 3)
+      collide.push({ op: "int", dst: 1, value: BigInt(stride * k) }, { op: "discard", dst: 0, item: 1 });
+    for (let k = 25; k <= 40; k++)
+      collide.push({ op: "int", dst: 1, value: BigInt(stride * k) }, { op: "add", dst: 0, item: 1 });
+  }
+  return [collide];
 }
 
 /** A register's Python name. */
@@ -161,6 +203,14 @@ export function statement(s: Step): string {
       return `${d}[${reg(s.key)}] = ${reg(s.value)}`;
     case "delitem":
       return `del ${d}[${reg(s.key)}]`;
+    case "set":
+      return `${d} = set()`;
+    case "add":
+      return `${d}.add(${reg(s.item)})`;
+    case "discard":
+      return `${d}.discard(${reg(s.item)})`;
+    case "clear":
+      return `${d}.clear()`;
     case "del":
       return `del ${d}`;
     case "collect":
@@ -168,7 +218,11 @@ export function statement(s: Step): string {
   }
 }
 
-/** A Python program printing, per sequence, one JSON line: getsizeof after each step (-1 after a del). */
+/**
+ * A Python program printing, per sequence, one JSON line: getsizeof after each
+ * step (-1 after a del), and after a set or dict step the hash of its
+ * iteration order.
+ */
 export function pythonProgram(sequences: readonly Step[][]): string {
   const lines = ["import gc, json, sys", "g = sys.getsizeof"];
   sequences.forEach((steps, k) => {
@@ -176,6 +230,8 @@ export function pythonProgram(sequences: readonly Step[][]): string {
     for (const s of steps) {
       lines.push(`    ${statement(s)}`);
       lines.push(s.op === "del" || s.op === "collect" ? "    o(-1)" : `    o(g(${reg(s.dst)}))`);
+      // A set's (or dict's) iteration order, as the hash of a tuple of it: where every key landed.
+      if (ORDERED.has(s.op)) lines.push(`    o(str(hash(tuple(${reg(s.dst)}))))`);
     }
     lines.push("    return out", `print(json.dumps(seq${k}()))`);
   });
@@ -183,8 +239,14 @@ export function pythonProgram(sequences: readonly Step[][]): string {
 }
 
 /** Runs the sequences in `python`: the sizes per sequence, or the error text. */
-export function runInPython(python: string, sequences: readonly Step[][]): number[][] | string {
-  const r = spawnSync(python, ["-I", "-"], { input: pythonProgram(sequences), encoding: "utf8", maxBuffer: 1 << 28 });
+export function runInPython(python: string, sequences: readonly Step[][]): Array<Array<number | string>> | string {
+  // PYTHONHASHSEED=0, as pymem's default: where a set's keys land (and so its size) depends on their hashes.
+  const r = spawnSync(python, ["-s", "-"], {
+    input: pythonProgram(sequences),
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+    env: { ...process.env, PYTHONHASHSEED: "0" },
+  });
   if (r.status !== 0) return `${python} failed: ${r.stderr}`;
   return r.stdout
     .trim()
@@ -194,7 +256,8 @@ export function runInPython(python: string, sequences: readonly Step[][]): numbe
 
 /** What pymem made of a sequence: the sizes, and the heap it ran in. */
 export interface PymemRun {
-  sizes: number[];
+  /** getsizeof after each step, and the hash of a set's or dict's iteration order after steps on one. */
+  sizes: Array<number | string>;
   objects: RefCounter;
   py: Builtins;
   gc: CycleCollector;
@@ -203,14 +266,14 @@ export interface PymemRun {
 }
 
 /** Runs a sequence with pymem's built-ins under `profile`, dropping every register at the end. */
-export function runInPymem(profile: Profile, steps: readonly Step[], record = false): PymemRun {
+export function runInPymem(profile: Profile, steps: readonly Step[], record = false, hashSeed = 0): PymemRun {
   const blocks = new BlockAllocator({ profile });
   const recorder = record ? new TraceRecorder(blocks) : undefined;
   const objects = new RefCounter({ allocator: recorder ?? blocks });
   const gc = new Gc({ objects });
-  const py = new Builtins({ objects });
+  const py = new Builtins({ objects, hashSeed });
   const regs = new Array<number>(REGISTERS).fill(0);
-  const sizes: number[] = [];
+  const sizes: Array<number | string> = [];
   const set = (r: number, a: number) => {
     const old = regs[r] as number;
     regs[r] = a;
@@ -270,6 +333,18 @@ export function runInPymem(profile: Profile, steps: readonly Step[], record = fa
       case "delitem":
         py.delItem(regs[s.dst] as number, regs[s.key] as number);
         break;
+      case "set":
+        set(s.dst, py.set());
+        break;
+      case "add":
+        py.add(regs[s.dst] as number, regs[s.item] as number);
+        break;
+      case "discard":
+        py.discard(regs[s.dst] as number, regs[s.item] as number);
+        break;
+      case "clear":
+        py.clear(regs[s.dst] as number);
+        break;
       case "del":
         set(s.dst, 0);
         break;
@@ -278,6 +353,12 @@ export function runInPymem(profile: Profile, steps: readonly Step[], record = fa
         break;
     }
     sizes.push(s.op === "del" || s.op === "collect" ? -1 : py.getsizeof(regs[s.dst] as number));
+    // (Not while recording calls: the Python side of that oracle makes no such tuple.)
+    if (ORDERED.has(s.op) && !record) {
+      const order = py.tuple(py.keys(regs[s.dst] as number));
+      sizes.push(String(py.hash(order)));
+      objects.decref(order);
+    }
   }
   recorder?.checkpoint();
   for (let r = 0; r < REGISTERS; r++) set(r, 0);

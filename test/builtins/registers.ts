@@ -11,8 +11,10 @@ interface Held {
   key: string | undefined;
   /** A list's length. */
   length?: number;
-  /** A dict's keys. */
+  /** A dict's keys, or a set's items. */
   keys?: Set<string>;
+  /** Whether it is a set (else a dict, when it has keys). */
+  isSet?: boolean;
 }
 
 /** The registers' contents as the steps leave them. */
@@ -40,10 +42,15 @@ export class Registers {
 
   /** Registers holding a dict. */
   dicts(): number[] {
-    return this.held.flatMap((h, r) => (h?.keys !== undefined ? [r] : []));
+    return this.held.flatMap((h, r) => (h?.keys !== undefined && !h.isSet ? [r] : []));
   }
 
-  /** Registers holding a key that dict `d` has. */
+  /** Registers holding a set. */
+  sets(): number[] {
+    return this.held.flatMap((h, r) => (h?.isSet ? [r] : []));
+  }
+
+  /** Registers holding a key that dict (or set) `d` has. */
   keysIn(d: number): number[] {
     const keys = this.held[d]?.keys as Set<string>;
     return this.held.flatMap((h, r) => (h?.key !== undefined && keys.has(h.key) ? [r] : []));
@@ -100,6 +107,21 @@ export class Registers {
       case "delitem":
         ((h[s.dst] as Held).keys as Set<string>).delete(key(s.key));
         break;
+      case "set":
+        h[s.dst] = { key: undefined, keys: new Set(), isSet: true };
+        break;
+      case "add":
+        ((h[s.dst] as Held).keys as Set<string>).add(key(s.item));
+        break;
+      case "discard":
+        ((h[s.dst] as Held).keys as Set<string>).delete(key(s.item));
+        break;
+      case "clear": {
+        const held = h[s.dst] as Held;
+        if (held.length !== undefined) held.length = 0;
+        held.keys?.clear();
+        break;
+      }
       case "del":
         h[s.dst] = undefined;
         break;
