@@ -9,6 +9,7 @@ import { arch, cpus, platform, release, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { baselineBench } from "./baseline.bench.js";
 import { bufferBench } from "./buffer.bench.js";
+import { builtinsBench } from "./builtins.bench.js";
 import { memoryBench } from "./memory.bench.js";
 import { objectsBench } from "./objects.bench.js";
 import { profileBench } from "./profile.bench.js";
@@ -20,6 +21,7 @@ const only = process.argv.slice(2);
 const benches: Array<[string, (t: Table[]) => Promise<void>]> = [
   ["replay", replayBench],
   ["objects", objectsBench],
+  ["builtins", builtinsBench],
   ["memory", memoryBench],
   ["raw", rawBench],
   ["buffer", bufferBench],

@@ -36,6 +36,7 @@ import {
 import { KeyReader } from "./key-reader.js";
 import { SetTables } from "./set-tables.js";
 import { strAllocBytes, strKind, strShape, utf8Length } from "./str-layout.js";
+import { StrOps } from "./str-ops.js";
 import { fullHash } from "./values.js";
 
 /** What {@link Builtins.freeListSizes} reports. */
@@ -140,6 +141,7 @@ export class Builtins {
   private readonly dicts: DictTables;
   private readonly sets: SetTables;
   private readonly reader: KeyReader;
+  private readonly strs: StrOps;
   // The static objects' region, and which of them are in place (made on first use).
   private readonly staticBase: number;
   private readonly placed: Uint8Array;
@@ -253,6 +255,16 @@ export class Builtins {
         clear: (a) => sets.clear(a),
       },
     );
+    this.strs = new StrOps(
+      core,
+      rules,
+      () => this.strType,
+      () => {
+        const e = this.str("");
+        core.decref(e);
+        return e;
+      },
+    );
     core.freeListClearer = () => this.clearFreeLists();
     declareLayer(this, {
       kind: "builtins",
@@ -303,6 +315,44 @@ export class Builtins {
     const a = this.core.newObject(this.strType, 0, strAllocBytes(shape, r.strAsciiHeader, r.strCompactHeader));
     this.writeStr(a, s, shape);
     return a;
+  }
+
+  /** `a + b` of two strs (PyUnicode_Concat): a new reference; with one side empty, the other. */
+  concat(a: number, b: number): number {
+    this.checkType(a, this.strType, "str");
+    this.checkType(b, this.strType, "str");
+    return this.strs.concat(a, b);
+  }
+
+  /**
+   * `s += t` of strs where the statement is CPython's in-place form (a local
+   * rebound, as a warm loop runs it): takes the caller's reference to `s` and
+   * returns the reference to the result. A str the caller alone holds, never
+   * hashed, at least as wide as `t` (and not ASCII growing by latin-1), is grown
+   * in place with `PyObject_Realloc`, which may move it; otherwise a new str
+   * is made and `s` released.
+   */
+  iadd(s: number, t: number): number {
+    this.checkType(s, this.strType, "str");
+    this.checkType(t, this.strType, "str");
+    return this.strs.append(s, t);
+  }
+
+  /** `sep.join(items)` of strs (_PyUnicode_JoinArray): one new str; one item: itself; none: the empty str. */
+  join(sep: number, items: readonly number[]): number {
+    this.checkType(sep, this.strType, "str");
+    this.checkItems(items);
+    for (let i = 0; i < items.length; i++) this.checkType(items[i] as number, this.strType, `items[${i}]: str`);
+    return this.strs.join(sep, items);
+  }
+
+  /** The text of a str object. */
+  strValue(address: number): string {
+    this.checkType(address, this.strType, "str");
+    let out = "";
+    for (let i = 0, n = this.strs.length(address); i < n; i++)
+      out += String.fromCodePoint(this.strs.charAt(address, i));
+    return out;
   }
 
   /**
@@ -403,7 +453,8 @@ export class Builtins {
    */
   setItem(dict: number, key: number, value: number): void {
     this.checkType(dict, this.dictType, "dict");
-    this.checkItems([key, value]);
+    this.checkObject(key, "key");
+    this.checkObject(value, "value");
     const lo = this.reader.hashOf(key);
     this.dicts.setItem(dict, key, value, lo, this.reader.hashHi);
   }
@@ -411,7 +462,7 @@ export class Builtins {
   /** `d[key]`: the value (a borrowed reference), or 0 when the key is absent. */
   getItem(dict: number, key: number): number {
     this.checkType(dict, this.dictType, "dict");
-    this.checkItems([key]);
+    this.checkObject(key, "key");
     const lo = this.reader.hashOf(key);
     return this.dicts.getItem(dict, key, lo, this.reader.hashHi);
   }
@@ -422,7 +473,7 @@ export class Builtins {
    */
   delItem(dict: number, key: number): void {
     this.checkType(dict, this.dictType, "dict");
-    this.checkItems([key]);
+    this.checkObject(key, "key");
     const lo = this.reader.hashOf(key);
     if (!this.dicts.delItem(dict, key, lo, this.reader.hashHi)) {
       throw new RangeError(`KeyError: key ${key} (a ${this.objects.typeOf(key).name}) is not in the dict`);
@@ -441,7 +492,7 @@ export class Builtins {
    */
   add(set: number, item: number): void {
     this.checkType(set, this.setType, "set");
-    this.checkItems([item]);
+    this.checkObject(item, "item");
     const lo = this.reader.hashOf(item);
     this.sets.add(set, item, lo, this.reader.hashHi);
   }
@@ -449,7 +500,7 @@ export class Builtins {
   /** `s.discard(item)`: the item's entry becomes the dummy and the item is released; nothing when absent. */
   discard(set: number, item: number): void {
     this.checkType(set, this.setType, "set");
-    this.checkItems([item]);
+    this.checkObject(item, "item");
     const lo = this.reader.hashOf(item);
     this.sets.discard(set, item, lo, this.reader.hashHi);
   }
@@ -482,7 +533,7 @@ export class Builtins {
   /** `item in s`. */
   contains(set: number, item: number): boolean {
     this.checkType(set, this.setType, "set");
-    this.checkItems([item]);
+    this.checkObject(item, "item");
     const lo = this.reader.hashOf(item);
     return this.sets.contains(set, item, lo, this.reader.hashHi);
   }
@@ -494,7 +545,12 @@ export class Builtins {
    * @throws TypeError for an unhashable object (a list, a dict, a tuple holding one)
    */
   hash(address: number): bigint {
-    this.objects.typeOf(address);
+    const t = this.objects.typeOf(address);
+    if (t === this.strType || t === this.bytesType) {
+      // Computed once and kept in the object, as CPython keeps it (which bars a str from growing in place).
+      const lo = this.reader.hashKey(address);
+      return BigInt.asIntN(64, (BigInt(this.reader.hashHi) << 32n) | BigInt(lo));
+    }
     const h = fullHash(this.reader, address);
     if (h === undefined) throw new TypeError(`unhashable type: '${this.core.typeAt(address).name}' (${address})`);
     return h;
@@ -616,11 +672,22 @@ export class Builtins {
     core.u32[(a + 32) >>> 2] = (kind << 2) | STATE_COMPACT | (ascii ? STATE_ASCII : 0);
     const data = a + (ascii ? this.rules.strAsciiHeader : this.rules.strCompactHeader);
     const u8 = core.memory.u8;
+    if (kind === 1) {
+      // One byte per character, and no surrogates below 256: code units are the characters.
+      for (let i = 0; i < s.length; i++) u8[data + i] = s.charCodeAt(i);
+      return;
+    }
     let i = 0;
-    for (const ch of s) {
-      const c = ch.codePointAt(0) as number;
-      if (kind === 1) u8[data + i] = c;
-      else if (kind === 2) {
+    for (let j = 0; j < s.length; j++) {
+      let c = s.charCodeAt(j);
+      if (c >= 0xd800 && c < 0xdc00 && j + 1 < s.length) {
+        const d = s.charCodeAt(j + 1);
+        if (d >= 0xdc00 && d < 0xe000) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          j++;
+        }
+      }
+      if (kind === 2) {
         u8[data + 2 * i] = c & 0xff;
         u8[data + 2 * i + 1] = c >>> 8;
       } else core.u32[(data + 4 * i) >>> 2] = c;
@@ -697,12 +764,14 @@ export class Builtins {
 
   private checkItems(items: readonly number[]): void {
     if (!Array.isArray(items)) throw new TypeError(`items must be an array of objects, got ${String(items)}`);
-    for (let i = 0; i < items.length; i++) {
-      const v = items[i];
-      checkAddress(v as number, `items[${i}]`);
-      if (!this.objects.isAlive(v as number) || this.core.refcount(v as number) === 0) {
-        throw new InvalidAddressError(v as number, `items[${i}] is not a live object of these objects`);
-      }
+    for (let i = 0; i < items.length; i++) this.checkObject(items[i] as number, `items[${i}]`);
+  }
+
+  /** A live object that can take a new reference (`what` names it in the error). */
+  private checkObject(v: number, what: string): void {
+    if (!Number.isInteger(v) || v <= 0) checkAddress(v, what);
+    if (!this.core.isAlive(v) || this.core.refcount(v) === 0) {
+      throw new InvalidAddressError(v, `${what} is not a live object of these objects`);
     }
   }
 

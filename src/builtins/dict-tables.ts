@@ -90,7 +90,7 @@ export class DictTables {
   // --- the keys object's fields ---------------------------------------------
 
   private size(k: number): number {
-    return this.old ? this.core.readWord(k + 8) : 2 ** (this.core.memory.u8[k + 8] as number);
+    return this.old ? this.core.readWord(k + 8) : 1 << (this.core.memory.u8[k + 8] as number);
   }
 
   private usable(k: number): number {
@@ -118,15 +118,32 @@ export class DictTables {
     return !this.old && this.unicode(k) ? 16 : 24;
   }
 
+  // The layout of the keys object last looked at (its address; 0 for none): worked out once, not per entry. A keys
+  // object's layout is fixed from new_keys_object until it is freed, when the memo is dropped.
+  private memoKeys = 0;
+  private memoEntries = 0;
+  private memoEntryBytes = 24;
+  private memoKeyAt = 8;
+
+  private remember(k: number): void {
+    const size = this.size(k);
+    const unicode = !this.old && this.unicode(k);
+    this.memoKeys = k;
+    this.memoEntries = k + this.header + size * indexBytes(size);
+    this.memoEntryBytes = unicode ? 16 : 24;
+    this.memoKeyAt = unicode ? 0 : 8;
+  }
+
   /** The address of entry `i`. */
   entry(k: number, i: number): number {
-    const size = this.size(k);
-    return k + this.header + size * indexBytes(size) + i * this.entryBytes(k);
+    if (k !== this.memoKeys) this.remember(k);
+    return this.memoEntries + i * this.memoEntryBytes;
   }
 
   /** Where an entry's key is, from the entry. */
   keyOffset(k: number): number {
-    return !this.old && this.unicode(k) ? 0 : 8;
+    if (k !== this.memoKeys) this.remember(k);
+    return this.memoKeyAt;
   }
 
   private getIndex(k: number, i: number, width: number): number {
@@ -153,6 +170,7 @@ export class DictTables {
   /** Writes a keys object's header and empties its index (new_keys_object). */
   private initKeys(k: number, size: number, unicode: boolean): void {
     const core = this.core;
+    if (k === this.memoKeys) this.memoKeys = 0;
     const usable = usableFraction(size);
     core.writeWord(k, 1);
     if (this.old) {
@@ -184,6 +202,7 @@ export class DictTables {
 
   /** free_keys_object's end: an emptied keys object goes to the free list (8 slots; 3.11+ str-only) or is freed. */
   private freeKeys(k: number): void {
+    if (k === this.memoKeys) this.memoKeys = 0;
     const keepable = this.size(k) === DICT_MINSIZE && (this.old || this.unicode(k));
     if (keepable && this.keysFree.push(k)) return;
     this.core.allocator.free(k);

@@ -9,7 +9,7 @@
 import type { ObjectCore } from "../objects/object-core.js";
 import { OB_SIZE, type ObjectType } from "../objects/object-type.js";
 import type { BuiltinRules } from "./builtin-rules.js";
-import { hashSecret } from "./hashes.js";
+import { hashSecret, secretHalves } from "./hashes.js";
 import { hashHigh, hashValue, ValueKind, type ValueReader } from "./values.js";
 
 // PyASCIIObject.state's ascii bit.
@@ -29,12 +29,14 @@ export interface KeyTypes {
 /** The keys' view of the objects, with CPython's hashes under one hash secret. */
 export class KeyReader implements ValueReader {
   readonly secret: readonly [bigint, bigint];
+  readonly secretHalves: Uint32Array;
   readonly minor: number;
   /** The high half of the last hash {@link KeyReader.hashKey} returned. */
   hashHi = 0;
   private readonly core: ObjectCore;
   private readonly rules: BuiltinRules;
-  private readonly types: () => KeyTypes;
+  private typesNow: KeyTypes | undefined;
+  private readonly typesOf: () => KeyTypes;
   private readonly ints: (a: number) => number | bigint;
   private readonly floats: (a: number) => number;
 
@@ -48,10 +50,17 @@ export class KeyReader implements ValueReader {
     this.core = core;
     this.rules = rules;
     this.secret = hashSecret(seed);
+    this.secretHalves = secretHalves(this.secret);
     this.minor = rules.minor;
-    this.types = types;
+    this.typesOf = types;
     this.ints = values.int;
     this.floats = values.float;
+  }
+
+  /** The types, looked up once they exist (the reader is made before them). */
+  private types(): KeyTypes {
+    if (this.typesNow === undefined) this.typesNow = this.typesOf();
+    return this.typesNow;
   }
 
   kindOf(a: number): ValueKind {

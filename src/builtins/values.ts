@@ -8,7 +8,7 @@
  * @module
  */
 
-import { bytesHash, floatHash, intHash, tupleHash } from "./hashes.js";
+import { bytesHash, bytesHashHalves, floatHash, intHash, siphashHigh, tupleHash } from "./hashes.js";
 
 /** The kinds of built-in value the rules tell apart. */
 export const ValueKind = {
@@ -37,8 +37,9 @@ export interface ValueReader {
   /** A tuple's items. */
   itemCount(address: number): number;
   itemAt(address: number, i: number): number;
-  /** The SipHash key of the hash secret, and the release (which SipHash). */
+  /** The SipHash key of the hash secret (and as 32-bit halves), and the release (which SipHash). */
   readonly secret: readonly [bigint, bigint];
+  readonly secretHalves: Uint32Array;
   readonly minor: number;
 }
 
@@ -100,6 +101,10 @@ export function hashValue(r: ValueReader, a: number): number {
   } else if (kind === ValueKind.Float) {
     const v = r.floatValue(a);
     if (Number.isSafeInteger(v)) return smallIntHash(v === 0 ? 0 : v);
+  } else if (kind === ValueKind.Str || kind === ValueKind.Bytes) {
+    const lo = bytesHashHalves(r.storedBytes(a), r.secretHalves, r.minor);
+    hashHigh = siphashHigh;
+    return lo;
   }
   const h = fullHash(r, a);
   return h === undefined ? -1 : split(h);

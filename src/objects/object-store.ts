@@ -405,6 +405,13 @@ export abstract class ObjectStore {
     }
   }
 
+  /** An object a realloc moved (a str grown in place): it lives at `to` now, with everything it held. */
+  moveObject(from: number, to: number): void {
+    clearGranule(this.live, from);
+    if (to >>> 9 >= this.live.length) this.live = growGranules(this.live, to + 16);
+    setGranule(this.live, to);
+  }
+
   /** Forgets a freed object: it is no longer live. */
   protected forget(address: number): void {
     clearGranule(this.live, address);

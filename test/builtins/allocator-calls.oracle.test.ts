@@ -17,7 +17,15 @@ import { record } from "../../cli/record.js";
 import { type ProfileName, profileProofs, profiles } from "../../src/index.js";
 import { compared } from "../support/comparisons.js";
 import { recordingPython } from "../support/python.js";
-import { madeBefore, ownFrees, pymemSegments, pythonScript, scripts, segments } from "./allocator-calls.js";
+import {
+  madeBefore,
+  ownFrees,
+  pymemSegments,
+  pythonScript,
+  scripts,
+  segmentSteps,
+  segments,
+} from "./allocator-calls.js";
 
 const all = scripts();
 const goldenDir = fileURLToPath(new URL("./golden/", import.meta.url));
@@ -55,8 +63,9 @@ for (const version of ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.
     let calls = 0;
     for (const [k, s] of all.entries()) {
       const mine = pymemSegments(profile, s.steps);
-      expect(mine, s.name).toHaveLength(s.steps.length);
-      const kept = mine.map((c, i) => (s.steps[i]?.op === "collect" ? ownFrees(c, madeBefore(mine, i)) : c));
+      const of = segmentSteps(s.steps);
+      expect(mine, s.name).toHaveLength(of.length);
+      const kept = mine.map((c, i) => (of[i]?.op === "collect" ? ownFrees(c, madeBefore(mine, i)) : c));
       expect(hash(kept), s.name).toBe(golden[k]?.hash);
       calls += golden[k]?.calls ?? 0;
     }
@@ -75,10 +84,11 @@ for (const version of ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.
         // After start-up's checkpoint: one segment per step.
         const real = segments(readFileSync(`${base}.trace`, "utf8"), 1);
         const mine = pymemSegments(profile, s.steps);
-        expect(real, s.name).toHaveLength(s.steps.length);
+        const of = segmentSteps(s.steps);
+        expect(real, s.name).toHaveLength(of.length);
         real.forEach((calls, i) => {
-          const what = `${s.name}, step ${i}: ${JSON.stringify(s.steps[i], (_, v) => (typeof v === "bigint" ? String(v) : v))}`;
-          if (s.steps[i]?.op === "collect") {
+          const what = `${s.name}, segment ${i}: ${JSON.stringify(of[i], (_, v) => (typeof v === "bigint" ? String(v) : v))}`;
+          if (of[i]?.op === "collect") {
             // The interpreter's own objects die too: compare the frees of ours, in order.
             const before = madeBefore(real, i);
             expect(ownFrees(mine[i] as string[], before), what).toEqual(ownFrees(calls, before));
@@ -86,7 +96,7 @@ for (const version of ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.
           } else expect(mine[i], what).toEqual(calls);
         });
         // What the goldens keep of a collection: our frees only (what pymem must match).
-        const kept = real.map((c, i) => (s.steps[i]?.op === "collect" ? ownFrees(c, madeBefore(real, i)) : c));
+        const kept = real.map((c, i) => (of[i]?.op === "collect" ? ownFrees(c, madeBefore(real, i)) : c));
         const n = kept.reduce((sum, c) => sum + c.length, 0);
         found.push({ name: s.name, steps: s.steps.length, calls: n, hash: hash(kept) });
       }

@@ -60,9 +60,26 @@ function faithful(s: Step, k: number, setup: string[]): string {
       setup.push(`k${k} = bytes(${cut})`, `q${k} = bytes(${s.length - cut})`);
       return `${d} = k${k} + q${k}`;
     }
+    case "iaddLoop":
+      setup.push(`p${k} = (${s.parts.map(pyStr).join(", ")},)`);
+      return [
+        "i = 0",
+        `    while i < ${s.parts.length}:`,
+        "        ck()",
+        `        ${d} += p${k}[i]`,
+        "        i += 1",
+      ].join("\n");
+    case "joinParts":
+      setup.push(`p${k} = (${s.parts.map(pyStr).join(", ")},)`);
+      return `${d} = "".join(p${k})`;
     default:
       return statement(s);
   }
+}
+
+/** The step each segment belongs to: one segment per step, and one more per part of a str loop. */
+export function segmentSteps(steps: readonly Step[]): Step[] {
+  return steps.flatMap((s): Step[] => (s.op === "iaddLoop" ? [s, ...s.parts.map(() => s)] : [s]));
 }
 
 /** The Python program: the steps in a function run twice, the second time recorded with checkpoints. */
@@ -280,8 +297,27 @@ export function scripts(): Script[] {
   sets.push({ op: "dict", dst: 7 }, { op: "setitem", dst: 7, key: 2, value: 0 }, { op: "clear", dst: 7 });
   sets.push({ op: "setitem", dst: 7, key: 0, value: 2 }, { op: "del", dst: 6 }, { op: "del", dst: 7 });
 
+  // `s += part` in a warm loop (grown in place once the str is the loop's alone) against `"".join(parts)`.
+  const text: Step[] = [...operands(), { op: "str", dst: 4, value: "start" }];
+  const words = (n: number, top: number) =>
+    Array.from({ length: n }, (_, i) =>
+      String.fromCodePoint(...Array.from({ length: 1 + (i % 7) }, (_, j) => (j === 0 && i % 5 === 4 ? top : 0x61 + j))),
+    );
+  for (const [n, top] of [
+    [40, 0x62],
+    [30, 0xe9],
+    [25, 0x3b1],
+    [12, 0x1f600],
+  ] as const) {
+    const parts = words(n, top);
+    text.push({ op: "iaddLoop", dst: 4, parts }, { op: "joinParts", dst: 5, parts }, { op: "del", dst: 5 });
+  }
+  text.push({ op: "joinParts", dst: 5, parts: ["one"] }, { op: "joinParts", dst: 6, parts: ["", ""] });
+  text.push({ op: "concat", dst: 7, a: 4, b: 2 }, { op: "del", dst: 4 }, { op: "del", dst: 7 });
+
   return [
     { name: "a list grown by append, emptied by pop", steps: list },
+    { name: "str += in a loop, and join", steps: text },
     { name: "sets filled, emptied in part and cleared", steps: sets },
     { name: "dicts built by assignment, emptied by del", steps: dicts },
     { name: "free lists emptied by a full collection", steps: collect },

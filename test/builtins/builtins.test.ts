@@ -8,6 +8,7 @@ import {
   type ProfileName,
   profiles,
   RefCounter,
+  TraceRecorder,
 } from "../../src/index.js";
 
 function heap(name: ProfileName) {
@@ -296,6 +297,64 @@ describe("Builtins: sets", () => {
     expect(table(1)).toBe(table(1));
     expect(table(0)).not.toBe(table(1));
     expect(() => new Builtins({ objects: new RefCounter(), hashSeed: -1 })).toThrow(/hashSeed.*-1/);
+  });
+});
+
+describe("Builtins: strs together", () => {
+  it("grows a str the caller alone holds in place; a shared or hashed one, or ASCII growing by latin-1, is copied", () => {
+    const recorder = new TraceRecorder(new BlockAllocator({ profile: profiles["cpython-3.12"] }));
+    const objects = new RefCounter({ allocator: recorder });
+    const py = new Builtins({ objects });
+    const reallocs = () =>
+      recorder
+        .text()
+        .split("\n")
+        .filter((l) => l.startsWith("r "))
+        .map((l) => Number(l.split(" ")[2]));
+    let s = py.concat(py.str("ab"), py.str("cd"));
+    const t = py.str("ef");
+    s = py.iadd(s, t);
+    expect(py.strValue(s)).toBe("abcdef");
+    expect(reallocs()).toEqual([40 + 7]);
+    // Shared: a new str, the old one kept by its other holder.
+    const other = s;
+    objects.incref(other);
+    s = py.iadd(s, t);
+    expect(s).not.toBe(other);
+    expect(py.strValue(other)).toBe("abcdef");
+    // Hashed (used as a key): a new str.
+    const d = py.dict();
+    py.setItem(d, s, t);
+    const keyed = s;
+    s = py.iadd(s, t);
+    expect(s).not.toBe(keyed);
+    // Its own alone again, but hashed once (hash() keeps the hash in the str): still a new str.
+    py.delItem(d, keyed);
+    const hashed = py.concat(s, t);
+    py.hash(hashed);
+    expect(objects.refcount(hashed)).toBe(1);
+    const grown = py.iadd(hashed, t);
+    expect(grown).not.toBe(hashed);
+    expect(objects.isAlive(hashed)).toBe(false);
+    objects.decref(grown);
+    // ASCII growing by latin-1: a new, wider str.
+    const before = reallocs().length;
+    s = py.iadd(s, py.str("é!"));
+    expect(reallocs().length).toBe(before);
+    expect(py.strValue(s)).toBe("abcdefefefé!");
+    expect(py.getsizeof(s)).toBe(56 + 13);
+  });
+
+  it("joins into one new str, and hands back a lone item or the empty str", () => {
+    const { py } = heap("cpython-3.11");
+    const [a, b, sep] = [py.str("x"), py.str("ĀĀ"), py.str(", ")];
+    const j = py.join(sep, [a, b, a]);
+    expect(py.strValue(j)).toBe("x, ĀĀ, x");
+    expect(py.getsizeof(j)).toBe(72 + 2 * 9);
+    expect(py.join(sep, [b])).toBe(b);
+    expect(py.join(sep, [])).toBe(py.str(""));
+    // Two empty items: PyUnicode_New(0), the empty str.
+    expect(py.join(py.str(""), [py.str(""), py.str("")])).toBe(py.str(""));
   });
 });
 

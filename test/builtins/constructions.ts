@@ -42,6 +42,13 @@ export type Step =
   | { op: "discard"; dst: number; item: number }
   | { op: "clear"; dst: number }
   | { op: "del"; dst: number }
+  | { op: "concat"; dst: number; a: number; b: number }
+  | { op: "iadd"; dst: number; item: number }
+  | { op: "join"; dst: number; sep: number; items: number[] }
+  /** `s += part` for each part, in a warm `while` loop (CPython's in-place form); the parts are made beforehand. */
+  | { op: "iaddLoop"; dst: number; parts: string[] }
+  /** `"".join(parts)` of parts made beforehand (a tuple constant). */
+  | { op: "joinParts"; dst: number; parts: string[] }
   /** gc.collect(): a full collection, which empties the free lists. */
   | { op: "collect"; dst: number };
 
@@ -133,6 +140,21 @@ export function constructionSequence(seed: number, length: number): Step[] {
         item: present.length > 0 && rand() < 0.8 ? pickOne(rand, present) : pickOne(rand, keys),
       };
     }
+    // And some to strs: concatenated, grown by +=, joined.
+    const strs = regs.strs();
+    const z = rand();
+    if (strs.length > 0 && z < 0.03) step = { op: "concat", dst, a: pickOne(rand, strs), b: pickOne(rand, strs) };
+    else if (strs.length > 1 && z < 0.06) {
+      const target = pickOne(rand, strs);
+      step = { op: "iadd", dst: target, item: pickOne(rand, strs) };
+    } else if (strs.length > 0 && z < 0.08) {
+      step = {
+        op: "join",
+        dst,
+        sep: pickOne(rand, strs),
+        items: Array.from({ length: intIn(rand, 0, 6) }, () => pickOne(rand, strs)),
+      };
+    }
     regs.apply(step);
     steps.push(step);
   }
@@ -211,6 +233,15 @@ export function statement(s: Step): string {
       return `${d}.discard(${reg(s.item)})`;
     case "clear":
       return `${d}.clear()`;
+    case "concat":
+      return `${d} = ${reg(s.a)} + ${reg(s.b)}`;
+    case "iadd":
+      return `${d} += ${reg(s.item)}`;
+    case "join":
+      return `${d} = ${reg(s.sep)}.join([${s.items.map(reg).join(", ")}])`;
+    case "iaddLoop":
+    case "joinParts":
+      throw new Error(`${s.op} is rendered by the allocator-call oracle's scripts only`);
     case "del":
       return `del ${d}`;
     case "collect":
@@ -287,6 +318,15 @@ export function runInPymem(profile: Profile, steps: readonly Step[], record = fa
     for (const r of rs) py.append(list, regs[r] as number);
     return list;
   };
+  // Parts of str loops and joins are constants of the Python code: made before anything is recorded.
+  const prepared = new Map<Step, number[]>();
+  for (const s of steps) {
+    if (s.op === "iaddLoop" || s.op === "joinParts")
+      prepared.set(
+        s,
+        s.parts.map((p) => py.str(p)),
+      );
+  }
   for (const s of steps) {
     recorder?.checkpoint();
     switch (s.op) {
@@ -345,6 +385,38 @@ export function runInPymem(profile: Profile, steps: readonly Step[], record = fa
       case "clear":
         py.clear(regs[s.dst] as number);
         break;
+      case "concat":
+        set(s.dst, py.concat(regs[s.a] as number, regs[s.b] as number));
+        break;
+      case "iadd":
+        // The register's reference goes in, the result's comes back.
+        regs[s.dst] = py.iadd(regs[s.dst] as number, regs[s.item] as number);
+        break;
+      case "join": {
+        const arg = listDisplay(s.items);
+        const joined = py.join(regs[s.sep] as number, items(s.items));
+        objects.decref(arg);
+        set(s.dst, joined);
+        break;
+      }
+      case "iaddLoop":
+        for (const p of prepared.get(s) as number[]) {
+          recorder?.checkpoint();
+          if (py.rules.minor === 11) {
+            // 3.11 grows a str in place only in quickened code (a function called 8 times or more); the oracle's
+            // runs twice, so `+=` is the generic BINARY_OP there: a new str each time.
+            const old = regs[s.dst] as number;
+            regs[s.dst] = py.concat(old, p);
+            objects.decref(old);
+          } else regs[s.dst] = py.iadd(regs[s.dst] as number, p);
+        }
+        break;
+      case "joinParts": {
+        const empty = py.str("");
+        set(s.dst, py.join(empty, prepared.get(s) as number[]));
+        objects.decref(empty);
+        break;
+      }
       case "del":
         set(s.dst, 0);
         break;

@@ -45,6 +45,11 @@ export class Registers {
     return this.held.flatMap((h, r) => (h?.keys !== undefined && !h.isSet ? [r] : []));
   }
 
+  /** Registers holding a str. */
+  strs(): number[] {
+    return this.held.flatMap((h, r) => (h?.key?.startsWith("s:") ? [r] : []));
+  }
+
   /** Registers holding a set. */
   sets(): number[] {
     return this.held.flatMap((h, r) => (h?.isSet ? [r] : []));
@@ -124,6 +129,23 @@ export class Registers {
       }
       case "del":
         h[s.dst] = undefined;
+        break;
+      case "concat":
+        h[s.dst] = { key: `s:${key(s.a).slice(2)}${key(s.b).slice(2)}` };
+        break;
+      case "iadd":
+        h[s.dst] = { key: `s:${key(s.dst).slice(2)}${key(s.item).slice(2)}` };
+        break;
+      case "join": {
+        const sep = key(s.sep).slice(2);
+        h[s.dst] = { key: `s:${s.items.map((r) => key(r).slice(2)).join(sep)}` };
+        break;
+      }
+      case "iaddLoop":
+        h[s.dst] = { key: `s:${key(s.dst).slice(2)}${s.parts.join("")}` };
+        break;
+      case "joinParts":
+        h[s.dst] = { key: `s:${s.parts.join("")}` };
         break;
       case "collect":
         break;

@@ -206,4 +206,29 @@ export const builtinMutations: Mutation[] = [
     rule: "3.11 hashes strs and bytes with SipHash-1-3 (before: SipHash-2-4)",
     tests: ["test/builtins/hashes.oracle.test.ts"],
   },
+
+  {
+    id: "builtins-str-append-hashed",
+    file: "src/builtins/str-ops.ts",
+    find: "    return this.core.refcount(a) === 1 && u32[(a + 24) >>> 2] === 0xffffffff && u32[(a + 28) >>> 2] === 0xffffffff;",
+    replace: "    return this.core.refcount(a) === 1;",
+    rule: "unicode_modifiable: a str whose hash was computed is never grown in place",
+    tests: [UNIT],
+  },
+  {
+    id: "builtins-str-append-ascii-latin1",
+    file: "src/builtins/str-ops.ts",
+    find: "    if (this.modifiable(s) && this.kind(t) <= kind && !(this.ascii(s) && !this.ascii(t))) {",
+    replace: "    if (this.modifiable(s) && this.kind(t) <= kind) {",
+    rule: "PyUnicode_Append does not grow an ASCII str in place by a latin-1 one (the header would change)",
+    tests: [UNIT, SIZES, CALLS],
+  },
+  {
+    id: "builtins-str-append-in-place",
+    file: "src/builtins/str-ops.ts",
+    find: "    if (this.modifiable(s) && this.kind(t) <= kind && !(",
+    replace: "    if (this.modifiable(s) && this.kind(t) < kind && !(",
+    rule: "PyUnicode_Append grows a modifiable str in place by a str as wide or narrower",
+    tests: [UNIT, CALLS],
+  },
 ];

@@ -1,0 +1,36 @@
+import { fc, test } from "@fast-check/vitest";
+import { describe, expect, it } from "vitest";
+import {
+  bytesHash,
+  bytesHashHalves,
+  floatHash,
+  hashSecret,
+  intHash,
+  secretHalves,
+  siphashHigh,
+  tupleHash,
+} from "../../src/builtins/hashes.js";
+
+describe("hashes", () => {
+  test.prop([fc.uint8Array({ maxLength: 80 }), fc.constantFrom(0, 1, 12345), fc.constantFrom(10, 11)])(
+    "SipHash on 32-bit halves equals SipHash on bigints",
+    (data, seed, minor) => {
+      const key = hashSecret(seed);
+      const lo = bytesHashHalves(data, secretHalves(key), minor);
+      const full = BigInt.asUintN(64, bytesHash(data, key, minor));
+      expect((BigInt(siphashHigh) << 32n) | BigInt(lo)).toBe(full);
+    },
+  );
+
+  it("hashes ints and floats alike when they are equal, modulo 2**61 - 1, and never -1", () => {
+    expect(intHash(-1n)).toBe(-2n);
+    expect(intHash(2n ** 61n - 1n)).toBe(0n);
+    expect(floatHash(1000)).toBe(intHash(1000n));
+    expect(floatHash(0.5)).toBe(2n ** 60n);
+    expect(floatHash(Number.POSITIVE_INFINITY)).toBe(314159n);
+  });
+
+  it("keeps hash(()) what it has always been", () => {
+    expect(tupleHash([])).toBe(5740354900026072187n);
+  });
+});
