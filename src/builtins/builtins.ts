@@ -35,7 +35,7 @@ import {
 } from "./int-layout.js";
 import { KeyReader } from "./key-reader.js";
 import { SetTables } from "./set-tables.js";
-import { strAllocBytes, strKind, strShape, utf8Length } from "./str-layout.js";
+import { strAllocBytes, strShape, utf8Length } from "./str-layout.js";
 import { StrOps } from "./str-ops.js";
 import { fullHash } from "./values.js";
 
@@ -82,9 +82,6 @@ const EMPTY_TUPLE_AT = EMPTY_BYTES_AT + 64;
 const EMPTY_KEYS_AT = EMPTY_TUPLE_AT + 64;
 const DUMMY_AT = EMPTY_KEYS_AT + 64;
 const SMALL_INTS_AT = DUMMY_AT + 64;
-// PyASCIIObject.state: kind in bits 2–4, compact bit 5, ascii bit 6.
-const STATE_COMPACT = 1 << 5;
-const STATE_ASCII = 1 << 6;
 
 // Float64 to two 32-bit words without a DataView per call.
 const f64 = new Float64Array(1);
@@ -313,7 +310,7 @@ export class Builtins {
       return this.staticStr(LATIN1_AT + shape.maxChar * CHAR_STRIDE, s, shape);
     const r = this.rules;
     const a = this.core.newObject(this.strType, 0, strAllocBytes(shape, r.strAsciiHeader, r.strCompactHeader));
-    this.writeStr(a, s, shape);
+    this.strs.write(a, s, shape);
     return a;
   }
 
@@ -425,7 +422,8 @@ export class Builtins {
   /** list.append (over-allocating as the release does). */
   append(list: number, item: number): void {
     this.checkList(list);
-    this.objects.append(list, item);
+    this.checkObject(item, "item");
+    this.core.append(list, item);
   }
 
   /** list.extend with a list or tuple of `items`. */
@@ -437,7 +435,8 @@ export class Builtins {
   /** list.pop(): the last item; its reference passes to the caller. */
   pop(list: number): number {
     this.checkList(list);
-    return this.objects.pop(list);
+    if (this.core.slotCount(list, this.listType) === 0) throw new RangeError("pop from empty list");
+    return this.core.pop(list);
   }
 
   /** An empty dict (`PyDict_New`): from the free list when it holds one, sharing the empty keys, untracked. */
@@ -586,7 +585,7 @@ export class Builtins {
       case this.listType:
         return gcHead + t.slotOffset + 8 * this.core.readWord(address + OB_ALLOCATED);
       case this.strType:
-        return this.strSizeof(address);
+        return this.strs.sizeof(address);
       case this.dictType:
         return this.dicts.sizeof(address);
       case this.setType:
@@ -662,57 +661,10 @@ export class Builtins {
     writeDigits(u32, (a + INT_HEADER) >>> 2, v, n);
   }
 
-  private writeStr(a: number, s: string, shape: { length: number; maxChar: number }): void {
-    const core = this.core;
-    const kind = strKind(shape.maxChar);
-    const ascii = shape.maxChar < 0x80;
-    core.writeWord(a + 16, shape.length);
-    core.u32[(a + 24) >>> 2] = 0xffffffff; // hash not computed: -1
-    core.u32[(a + 28) >>> 2] = 0xffffffff;
-    core.u32[(a + 32) >>> 2] = (kind << 2) | STATE_COMPACT | (ascii ? STATE_ASCII : 0);
-    const data = a + (ascii ? this.rules.strAsciiHeader : this.rules.strCompactHeader);
-    const u8 = core.memory.u8;
-    if (kind === 1) {
-      // One byte per character, and no surrogates below 256: code units are the characters.
-      for (let i = 0; i < s.length; i++) u8[data + i] = s.charCodeAt(i);
-      return;
-    }
-    let i = 0;
-    for (let j = 0; j < s.length; j++) {
-      let c = s.charCodeAt(j);
-      if (c >= 0xd800 && c < 0xdc00 && j + 1 < s.length) {
-        const d = s.charCodeAt(j + 1);
-        if (d >= 0xdc00 && d < 0xe000) {
-          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-          j++;
-        }
-      }
-      if (kind === 2) {
-        u8[data + 2 * i] = c & 0xff;
-        u8[data + 2 * i + 1] = c >>> 8;
-      } else core.u32[(data + 4 * i) >>> 2] = c;
-      i++;
-    }
-  }
-
   private writeBytesHeader(a: number, n: number): void {
     this.core.writeWord(a + OB_SIZE, n);
     this.core.u32[(a + 24) >>> 2] = 0xffffffff;
     this.core.u32[(a + 28) >>> 2] = 0xffffffff;
-  }
-
-  /** unicode___sizeof__: header and characters, plus a UTF-8 copy kept apart from them. */
-  private strSizeof(a: number): number {
-    const core = this.core;
-    const r = this.rules;
-    const n = core.readWord(a + 16);
-    const state = core.u32[(a + 32) >>> 2] as number;
-    if ((state & STATE_ASCII) !== 0) return r.strAsciiHeader + n + 1;
-    const kind = (state >>> 2) & 7;
-    // The compact header's utf8_length and utf8 pointer are its last fields but one (3.8–3.11: wstr_length last).
-    const at = r.strCompactHeader - (r.strCompactHeader === 72 ? 24 : 16);
-    const utf8 = core.readWord(a + at + 8);
-    return r.strCompactHeader + (n + 1) * kind + (utf8 !== 0 ? core.readWord(a + at) + 1 : 0);
   }
 
   // --- static objects ------------------------------------------------------
@@ -737,7 +689,7 @@ export class Builtins {
 
   private staticStr(at: number, s: string, shape: { length: number; maxChar: number }): number {
     return this.placeStatic(this.strType, at, this.staticBase + at, (a) => {
-      this.writeStr(a, s, shape);
+      this.strs.write(a, s, shape);
       // 3.12+: the static latin-1 strings above ASCII carry their UTF-8 form after the characters.
       if (this.rules.latin1Utf8 && shape.maxChar >= 0x80) {
         const at = this.rules.strCompactHeader - 16;

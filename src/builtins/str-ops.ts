@@ -83,6 +83,44 @@ export class StrOps {
     core.u32[(a + 32) >>> 2] = (kind << 2) | STATE_COMPACT | (ascii ? STATE_ASCII : 0);
   }
 
+  /** A new str's header and characters, from a JavaScript string of that shape. */
+  write(a: number, s: string, shape: { length: number; maxChar: number }): void {
+    const kind = shape.maxChar < 0x100 ? 1 : shape.maxChar < 0x10000 ? 2 : 4;
+    const ascii = shape.maxChar < 0x80;
+    this.writeHeader(a, shape.length, kind, ascii);
+    const data = a + this.header(ascii);
+    const u8 = this.core.memory.u8;
+    if (kind === 1) {
+      // One byte per character, and no surrogates below 256: code units are the characters.
+      for (let i = 0; i < s.length; i++) u8[data + i] = s.charCodeAt(i);
+      return;
+    }
+    let i = 0;
+    for (let j = 0; j < s.length; j++) {
+      let c = s.charCodeAt(j);
+      if (c >= 0xd800 && c < 0xdc00 && j + 1 < s.length) {
+        const d = s.charCodeAt(j + 1);
+        if (d >= 0xdc00 && d < 0xe000) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          j++;
+        }
+      }
+      this.setChar(data, kind, i++, c);
+    }
+  }
+
+  /** unicode___sizeof__: header and characters, plus a UTF-8 copy kept apart from them. */
+  sizeof(a: number): number {
+    const core = this.core;
+    const r = this.rules;
+    const n = this.length(a);
+    if (this.ascii(a)) return r.strAsciiHeader + n + 1;
+    // The compact header's utf8_length and utf8 pointer are its last fields but one (3.8–3.11: wstr_length last).
+    const at = r.strCompactHeader - (r.strCompactHeader === 72 ? 24 : 16);
+    const utf8 = core.readWord(a + at + 8);
+    return r.strCompactHeader + (n + 1) * this.kind(a) + (utf8 !== 0 ? core.readWord(a + at) + 1 : 0);
+  }
+
   /** PyUnicode_New(length, maxChar): the empty str for 0, else a new object with room for the characters and a NUL. */
   newStr(length: number, maxChar: number): number {
     if (length === 0) return this.empty();
