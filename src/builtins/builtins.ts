@@ -669,47 +669,61 @@ export class Builtins {
 
   // --- static objects ------------------------------------------------------
 
-  /** Places a static object on first use, then hands out a new reference to it. */
+  /** A new reference to the static object at `at`, whose fields `write` lays down the first time it is asked for. */
   private placeStatic(t: ObjectType, at: number, address: number, write: (address: number) => void): number {
     const core = this.core;
-    if (this.placed[at >>> 4] === 0) {
-      write(address);
-      const immortal = core.profile.immortalRefcount;
-      core.placeStatic(t, address, immortal ?? 1);
-      this.placed[at >>> 4] = 1;
-    }
+    write(address);
+    core.placeStatic(t, address, core.profile.immortalRefcount ?? 1);
+    this.placed[at >>> 4] = 1;
     core.incref(address);
+    return address;
+  }
+
+  /** A new reference to a static object already in place (no closure is made on this, the common path). */
+  private shared(at: number, address: number): number {
+    if (this.placed[at >>> 4] === 0) return 0;
+    this.core.incref(address);
     return address;
   }
 
   private smallInt(v: number): number {
     const at = SMALL_INTS_AT + (v - SMALL_INT_MIN) * INT_STRIDE;
-    return this.placeStatic(this.intType, at, this.staticBase + at, (a) => this.writeInt(a, v, digitCount(v)));
+    const address = this.staticBase + at;
+    return (
+      this.shared(at, address) || this.placeStatic(this.intType, at, address, (a) => this.writeInt(a, v, digitCount(v)))
+    );
   }
 
   private staticStr(at: number, s: string, shape: { length: number; maxChar: number }): number {
-    return this.placeStatic(this.strType, at, this.staticBase + at, (a) => {
-      this.strs.write(a, s, shape);
-      // 3.12+: the static latin-1 strings above ASCII carry their UTF-8 form after the characters.
-      if (this.rules.latin1Utf8 && shape.maxChar >= 0x80) {
-        const at = this.rules.strCompactHeader - 16;
-        const copy = a + this.rules.strCompactHeader + 2;
-        this.core.writeWord(a + at, utf8Length(s));
-        this.core.writeWord(a + at + 8, copy);
-      }
-    });
+    const address = this.staticBase + at;
+    return (
+      this.shared(at, address) ||
+      this.placeStatic(this.strType, at, address, (a) => {
+        this.strs.write(a, s, shape);
+        // 3.12+: the static latin-1 strings above ASCII carry their UTF-8 form after the characters.
+        if (this.rules.latin1Utf8 && shape.maxChar >= 0x80) {
+          const field = this.rules.strCompactHeader - 16;
+          this.core.writeWord(a + field, utf8Length(s));
+          this.core.writeWord(a + field + 8, a + this.rules.strCompactHeader + 2);
+        }
+      })
+    );
   }
 
   private staticBytes(at: number, n: number, b: number): number {
-    return this.placeStatic(this.bytesType, at, this.staticBase + at, (a) => {
-      this.writeBytesHeader(a, n);
-      if (n === 1) this.core.memory.u8[a + 32] = b;
-    });
+    const address = this.staticBase + at;
+    return (
+      this.shared(at, address) ||
+      this.placeStatic(this.bytesType, at, address, (a) => {
+        this.writeBytesHeader(a, n);
+        if (n === 1) this.core.memory.u8[a + 32] = b;
+      })
+    );
   }
 
   private emptyTuple(): number {
-    const gcHead = this.core.profile.gcHeadSize;
-    return this.placeStatic(this.tupleType, EMPTY_TUPLE_AT, this.staticBase + EMPTY_TUPLE_AT + gcHead, () => {});
+    const address = this.staticBase + EMPTY_TUPLE_AT + this.core.profile.gcHeadSize;
+    return this.shared(EMPTY_TUPLE_AT, address) || this.placeStatic(this.tupleType, EMPTY_TUPLE_AT, address, () => {});
   }
 
   // --- checks --------------------------------------------------------------

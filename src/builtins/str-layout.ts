@@ -18,15 +18,10 @@ export interface StrShape {
 export function strShape(s: string): StrShape {
   let length = 0;
   let maxChar = 0;
-  for (let i = 0; i < s.length; i++) {
-    let c = s.charCodeAt(i);
-    if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d < 0xe000) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        i++;
-      }
-    }
+  for (let i = 0; i < s.length; i += 1) {
+    // codePointAt joins a surrogate pair and leaves a lone surrogate as it is, as CPython's code points do.
+    const c = s.codePointAt(i) as number;
+    if (c > 0xffff) i++;
     if (c > maxChar) maxChar = c;
     length++;
   }
@@ -48,16 +43,9 @@ export function strAllocBytes(shape: StrShape, asciiHeader: number, compactHeade
 export function utf8Length(s: string): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d < 0xe000) {
-        n += 4;
-        i++;
-      } else n += 3;
-    } else n += 3;
+    const c = s.codePointAt(i) as number;
+    if (c > 0xffff) i++;
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
   }
   return n;
 }

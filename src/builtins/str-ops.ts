@@ -97,14 +97,8 @@ export class StrOps {
     }
     let i = 0;
     for (let j = 0; j < s.length; j++) {
-      let c = s.charCodeAt(j);
-      if (c >= 0xd800 && c < 0xdc00 && j + 1 < s.length) {
-        const d = s.charCodeAt(j + 1);
-        if (d >= 0xdc00 && d < 0xe000) {
-          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-          j++;
-        }
-      }
+      const c = s.codePointAt(j) as number;
+      if (c > 0xffff) j++;
       this.setChar(data, kind, i++, c);
     }
   }

@@ -65,7 +65,7 @@ export interface CollectorView {
   isContainerAt(address: number): boolean;
   /** Whether the type's references live outside slots (a dict's entries): traverseCount and traverseAt say where. */
   hasOwnRefs(t: ObjectType): boolean;
-  /** How many places tp_traverse looks at (slots, or a built-in's own, such as a dict's entries). */
+  /** For a type with its own references (hasOwnRefs): how many places tp_traverse looks at. */
   traverseCount(address: number, t: ObjectType): number;
   /** Where the `k`th place tp_traverse visits is (a word's address; 0 when it holds none). */
   traverseAt(address: number, t: ObjectType, k: number): number;

@@ -111,21 +111,16 @@ export abstract class ObjectStore {
     return this.natives[t.id]?.refAt !== undefined;
   }
 
-  /** tp_traverse's view of an object: how many places may hold a reference. */
+  /** tp_traverse's view of a type with references outside slots (hasOwnRefs): how many places may hold one. */
   traverseCount(address: number, t: ObjectType): number {
-    const h = this.natives[t.id];
-    if (h?.refAt === undefined) return this.slotCount(address, t);
+    const h = this.natives[t.id] as NativeHooks;
     return (h.traverseCount ?? (h.refCount as (a: number) => number))(address);
   }
 
-  /** Where the `k`th place tp_traverse visits is (a word's address), 0 when it holds none. */
+  /** Where the `k`th place tp_traverse visits is (a word's address), 0 when it holds none (hasOwnRefs types). */
   traverseAt(address: number, t: ObjectType, k: number): number {
-    const h = this.natives[t.id];
-    if (h?.refAt === undefined) {
-      const n = this.slotCount(address, t);
-      return this.slotBase(address, t) + 8 * (t.clearOrder === "forward" ? k : n - 1 - k);
-    }
-    return (h.traverseAt ?? h.refAt)(address, k);
+    const h = this.natives[t.id] as NativeHooks;
+    return (h.traverseAt ?? (h.refAt as (a: number, k: number) => number))(address, k);
   }
 
   /** Whether a full collection untracks the object (a dict holding only atomic values, 3.8–3.13). */

@@ -23,14 +23,8 @@ import { Registers } from "./registers.js";
 export function pyStr(s: string): string {
   let out = "";
   for (let i = 0; i < s.length; i++) {
-    let c = s.charCodeAt(i);
-    if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d < 0xe000) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        i++;
-      }
-    }
+    const c = s.codePointAt(i) as number;
+    if (c > 0xffff) i++;
     if (c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) out += String.fromCharCode(c);
     else if (c < 0x10000) out += `\\u${c.toString(16).padStart(4, "0")}`;
     else out += `\\U${c.toString(16).padStart(8, "0")}`;

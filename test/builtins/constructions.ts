@@ -140,6 +140,8 @@ export function constructionSequence(seed: number, length: number): Step[] {
         item: present.length > 0 && rand() < 0.8 ? pickOne(rand, present) : pickOne(rand, keys),
       };
     }
+    // Now and then a full collection (which untracks dicts of atoms up to 3.13, and empties the free lists).
+    if (rand() < 0.01) step = { op: "collect", dst };
     // And some to strs: concatenated, grown by +=, joined.
     const strs = regs.strs();
     const z = rand();
@@ -252,17 +254,18 @@ export function statement(s: Step): string {
 /**
  * A Python program printing, per sequence, one JSON line: getsizeof after each
  * step (-1 after a del), and after a set or dict step the hash of its
- * iteration order.
+ * iteration order and whether the gc tracks it.
  */
 export function pythonProgram(sequences: readonly Step[][]): string {
-  const lines = ["import gc, json, sys", "g = sys.getsizeof"];
+  // No automatic collection on either side: whether a dict is tracked follows the program alone.
+  const lines = ["import gc, json, sys", "gc.disable()", "g = sys.getsizeof"];
   sequences.forEach((steps, k) => {
     lines.push(`def seq${k}():`, "    out = []; o = out.append");
     for (const s of steps) {
       lines.push(`    ${statement(s)}`);
       lines.push(s.op === "del" || s.op === "collect" ? "    o(-1)" : `    o(g(${reg(s.dst)}))`);
       // A set's (or dict's) iteration order, as the hash of a tuple of it: where every key landed.
-      if (ORDERED.has(s.op)) lines.push(`    o(str(hash(tuple(${reg(s.dst)}))))`);
+      if (ORDERED.has(s.op)) lines.push(`    o(str(hash(tuple(${reg(s.dst)})))); o(int(gc.is_tracked(${reg(s.dst)})))`);
     }
     lines.push("    return out", `print(json.dumps(seq${k}()))`);
   });
@@ -302,6 +305,8 @@ export function runInPymem(profile: Profile, steps: readonly Step[], record = fa
   const recorder = record ? new TraceRecorder(blocks) : undefined;
   const objects = new RefCounter({ allocator: recorder ?? blocks });
   const gc = new Gc({ objects });
+  // The Python programs run with the gc disabled (collections come from collect steps only).
+  gc.disable();
   const py = new Builtins({ objects, hashSeed });
   const regs = new Array<number>(REGISTERS).fill(0);
   const sizes: Array<number | string> = [];
@@ -430,6 +435,8 @@ export function runInPymem(profile: Profile, steps: readonly Step[], record = fa
       const order = py.tuple(py.keys(regs[s.dst] as number));
       sizes.push(String(py.hash(order)));
       objects.decref(order);
+      // Tracked by the gc: dicts lazily up to 3.13, untracked again by a full collection.
+      sizes.push(gc.isTracked(regs[s.dst] as number) ? 1 : 0);
     }
   }
   recorder?.checkpoint();

@@ -155,7 +155,7 @@ export const builtinMutations: Mutation[] = [
     find: "    this.lazyTracking = rules.minor <= 13;",
     replace: "    this.lazyTracking = rules.minor <= 12;",
     rule: "3.8-3.13 track a dict only once it holds a container, and untrack it in full collections",
-    tests: [UNIT],
+    tests: [SIZES, UNIT],
   },
   {
     id: "builtins-dict-str-table-conversion",
