@@ -13,6 +13,9 @@ import {
   type ReplaySummary,
   renderHeapMap,
   replayTrace,
+  type TypeSample,
+  type TypeUsage,
+  typeUsage,
 } from "pymem";
 import { LIVE_ALIGNMENT, type LiveArenas, LiveRunError, liveArenas, liveRun } from "./live-run.js";
 import { openTrace } from "./read-trace.js";
@@ -36,6 +39,8 @@ export interface JobSpec {
    * their alignment (the pools an unaligned arena loses) is the live run's too.
    */
   arenas?: string;
+  /** Bytes by Python type (the trace's annotations): at the peak and the end; heap maps coloured by type. */
+  byType?: boolean;
 }
 
 /** What the HTML report draws for one replay, gathered as it runs. */
@@ -60,6 +65,10 @@ export interface ReportData {
   };
   /** The heap map at the end. */
   heapMap: string;
+  /** The same, coloured by type, when the trace names its blocks. */
+  heapMapByType?: string;
+  /** Bytes by type over the replay, when the trace names its blocks: at most {@link MAX_POINTS} samples. */
+  types?: { names: string[]; series: TypeSample[]; peak: TypeUsage["peak"]; end: TypeUsage["end"] };
 }
 
 /** Samples kept for the report: enough for a smooth line, few enough for a small file. */
@@ -95,6 +104,8 @@ export interface JobResult {
   heapMaps: HeapMapAt[];
   /** When asked for. */
   report?: ReportData;
+  /** Bytes by type, when asked for (`byType`). */
+  byType?: TypeUsage;
   /** Where the arenas' bytes went when the raw allocator held the most. */
   atPeak: MallocByteTotals & {
     /** Bytes held from the raw allocator then. */
@@ -144,6 +155,7 @@ export async function runJob(spec: JobSpec, onProgress?: (ops: number) => void):
   let finalStats = "";
   const heapMaps: HeapMapAt[] = [];
   const gather = spec.report ? new ReportGatherer(blocks) : undefined;
+  let typeOfAtEnd: ((address: number) => string | undefined) | undefined;
   const summary = await replayTrace(trace, blocks, {
     progressEvery: PEAK_EVERY,
     onProgress: (ops) => {
@@ -155,12 +167,26 @@ export async function runJob(spec: JobSpec, onProgress?: (ops: number) => void):
     },
     ...(spec.every === undefined ? (gather ? { sampleEvery: PEAK_EVERY } : {}) : { sampleEvery: spec.every }),
     onCheckpoint: (cp) => {
-      if (spec.heapMaps) heapMaps.push({ line: cp.line, op: cp.op, svg: renderHeapMap(blocks) });
+      // Coloured by type when asked (--by-type); the report draws both.
+      const blockType = spec.byType ? cp.typeOf : undefined;
+      if (spec.heapMaps)
+        heapMaps.push({
+          line: cp.line,
+          op: cp.op,
+          svg: renderHeapMap(blocks, { ...(blockType ? { blockType } : {}) }),
+        });
+      if (cp.line === 0) typeOfAtEnd = cp.typeOf;
       if (cp.line === 0) finalStats = cp.stats ?? "";
       else if (spec.everyCheckpoint) checkpoints.push(cp);
     },
   });
   const series = summary.series ?? [];
+  // The trace again, without the allocator: bytes by type need the peak, found on a first reading.
+  const annotated = trace.header.typeNames.length > 0;
+  const byType =
+    spec.byType || (spec.report && annotated)
+      ? await typeUsage(openTrace(spec.trace), spec.report ? { sampleEvery: PEAK_EVERY } : {})
+      : undefined;
   return {
     trace: spec.trace,
     profile: profile.name,
@@ -170,7 +196,8 @@ export async function runJob(spec: JobSpec, onProgress?: (ops: number) => void):
     checkpoints,
     series: spec.every === undefined ? [] : series,
     heapMaps,
-    ...(gather ? { report: gather.finish(profile, series, summary.ops) } : {}),
+    ...(gather ? { report: gather.finish(profile, series, summary.ops, byType, typeOfAtEnd) } : {}),
+    ...(spec.byType && byType ? { byType: { ...byType, series: [] } } : {}),
     atPeak,
   };
 }
@@ -231,7 +258,13 @@ class ReportGatherer {
     }
   }
 
-  finish(profile: Profile, series: ReplaySample[], totalOps: number): ReportData {
+  finish(
+    profile: Profile,
+    series: ReplaySample[],
+    totalOps: number,
+    types?: TypeUsage,
+    typeOf?: (address: number) => string | undefined,
+  ): ReportData {
     const labels: string[] = [];
     const counts = Array.from(this.counts);
     let last = counts.length - 1;
@@ -250,6 +283,15 @@ class ReportGatherer {
       sizes: { labels, counts },
       arenaUse: { ops: this.ops, rows: this.rows },
       heapMap: renderHeapMap(this.blocks),
+      ...(typeOf ? { heapMapByType: renderHeapMap(this.blocks, { blockType: typeOf }) } : {}),
+      ...(types?.annotated ? { types: thinTypes(types, totalOps) } : {}),
     };
   }
+}
+
+/** Bytes by type for the report: every `names` index kept, the samples thinned to {@link MAX_POINTS}. */
+function thinTypes(types: TypeUsage, totalOps: number): NonNullable<ReportData["types"]> {
+  const step = Math.max(1, Math.ceil(types.series.length / MAX_POINTS));
+  const series = types.series.filter((s, i) => i % step === step - 1 || s.op === totalOps);
+  return { names: types.names, series, peak: types.peak, end: types.end };
 }

@@ -24,6 +24,7 @@ import {
   VERSION,
   withCommas,
 } from "pymem";
+import { formatByType } from "./by-type.js";
 import { type JobResult, type JobSpec, runJob } from "./job.js";
 import { LiveRunError } from "./live-run.js";
 import { progress } from "./progress.js";
@@ -146,6 +147,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option("--svg <file>", "write the heap map at the end to file, and at each s line to file.line-N.svg")
     .option("--html <file>", "write a self-contained HTML report (charts, heap map, stats) to file")
     .option(
+      "--by-type",
+      "print live blocks and bytes per Python type at the peak and the end (traces of pymem record), and colour --svg maps by type",
+    )
+    .option(
       "--arenas <file>",
       "put the arenas where a live run had them (the --addresses file of pymem record): its alignment losses too",
     )
@@ -265,6 +270,7 @@ interface ReplayOpts {
   svg?: string;
   html?: string;
   arenas?: string;
+  byType?: boolean;
   quiet?: boolean;
 }
 
@@ -318,6 +324,7 @@ async function replayCommand(trace: string, o: ReplayOpts, io: Io): Promise<void
         ...(o.svg === undefined ? {} : { heapMaps: true }),
         ...(o.html === undefined ? {} : { report: true }),
         ...(o.arenas === undefined ? {} : { arenas: o.arenas }),
+        ...(o.byType ? { byType: true } : {}),
       },
       (ops) => bar.update(ops),
     );
@@ -338,6 +345,9 @@ async function replayCommand(trace: string, o: ReplayOpts, io: Io): Promise<void
           atPeak: result.atPeak,
           ...(stats ? { stats: result.finalStats } : {}),
           ...(o.everyCheckpoint ? { checkpoints: result.checkpoints } : {}),
+          ...(result.byType
+            ? { byType: { annotated: result.byType.annotated, peak: result.byType.peak, end: result.byType.end } }
+            : {}),
         },
         null,
         2,
@@ -346,6 +356,7 @@ async function replayCommand(trace: string, o: ReplayOpts, io: Io): Promise<void
     return;
   }
   io.out(formatSummary(result));
+  if (result.byType) io.out(`\n${formatByType(result.byType)}`);
   if (o.every !== undefined) io.out(`\n${formatSeries(result)}`);
   if (o.everyCheckpoint) {
     // Ops here are allocator calls, as a recording's header and its live reports count them: the earlier s lines

@@ -8,7 +8,7 @@ import { isGzip, parseTrace, type Trace, type TraceStream } from "pymem";
 /**
  * Reads the trace file at `path` (gzip or not) whole: a Trace that can be
  * replayed, played with a TracePlayer and compared any number of times. Its
- * ops cost about 33 bytes each in memory; for traces of tens of millions of
+ * ops cost about 38 bytes each in memory; for traces of tens of millions of
  * ops, {@link openTrace} streams instead.
  *
  * @example

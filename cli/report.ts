@@ -299,6 +299,57 @@ function profileRows(r: Run): Array<[string, string]> {
   ]);
 }
 
+/** Lines drawn in the chart of bytes by type: the types with most bytes at the peak; the rest are summed. */
+const TYPE_LINES = 10;
+
+/** One trace's chart of bytes by type: x, then a column per line. */
+export function typeChart(
+  trace: string,
+  t: NonNullable<ReportData["types"]>,
+): { trace: string; labels: string[]; columns: number[][] } {
+  const top = t.peak.types.slice(0, TYPE_LINES).map((u) => t.names.indexOf(u.type));
+  const x = t.series.map((p) => p.op);
+  const columns = top.map((k) => t.series.map((p) => p.bytes[k] ?? 0));
+  const labels = top.map((k) => t.names[k] as string);
+  const others = t.series.map((p) => p.bytes.reduce((a, b, k) => (top.includes(k) ? a : a + b), 0));
+  if (others.some((v) => v > 0)) {
+    columns.push(others);
+    labels.push("other types");
+  }
+  columns.push(t.series.map((p) => p.untypedBytes));
+  labels.push("untyped");
+  return { trace, labels, columns: [x, ...columns] };
+}
+
+function typeTable(t: NonNullable<ReportData["types"]>["peak"]): string {
+  const rows = t.types
+    .slice(0, 15)
+    .map(
+      (u) =>
+        `<tr><td>${escapeXml(u.type)}</td><td>${withCommas(u.objects)}</td><td>${withCommas(u.objectBytes)}</td>` +
+        `<td>${withCommas(u.parts)}</td><td>${withCommas(u.partBytes)}</td><td>${withCommas(u.bytes)}</td></tr>`,
+    );
+  rows.push(
+    `<tr><td>(untyped blocks)</td><td>${withCommas(t.untypedBlocks)}</td><td>${withCommas(t.untypedBytes)}</td>` +
+      `<td></td><td></td><td>${withCommas(t.untypedBytes)}</td></tr>`,
+  );
+  return (
+    `<p class="note">At the peak (after op ${withCommas(t.op)}): ${withCommas(t.liveBlocks)} live blocks, ` +
+    `${withCommas(t.liveBytes)} bytes; the 15 types with most bytes.</p>` +
+    `<table><tr><th>type</th><th>objects</th><th>object bytes</th><th>owned blocks</th><th>owned bytes</th><th>bytes</th></tr>${rows.join("")}</table>`
+  );
+}
+
+/** Bytes by type: the chart (drawn by the page), the table at the peak and the heap map coloured by type. */
+function typeSection(typed: Run[], perRun: (f: (r: Run) => string) => string): string {
+  return `<h2>Bytes by Python type</h2>
+<p class="note">From the trace's type annotations (pymem record names each block after the type of the object it holds or belongs to): the same under every profile. A type's bytes are its objects' blocks and the blocks they own (a list's items, a dict's keys and values).</p>
+<div id="types"></div>
+${typed.map((r) => typeTable((r.report.types as NonNullable<ReportData["types"]>).peak)).join("")}
+<h3>Heap map at the end, by type</h3>
+${perRun((r) => r.report.heapMapByType ?? "")}`;
+}
+
 /** JSON safe inside a script element. */
 function scriptJson(v: unknown): string {
   return JSON.stringify(v).replace(/</g, "\\u003c");
@@ -368,6 +419,8 @@ for (const r of D.runs) {
   for (let c = 0; c < n; c++) if (s.some(p => p.poolsPerClass[c] > 0)) classes.push(c);
   lines(chartEl(pools), "Pools in use per size class" + (D.runs.length > 1 ? ": " + r.name : ""), [[x].concat(classes.map(c => s.map(p => p.poolsPerClass[c] || 0)))], classes.map(c => (c + 1) * r.alignment + " B"), "count");
 }
+const types = document.getElementById("types");
+for (const t of D.types) lines(chartEl(types), "Bytes by type over the replay" + (D.types.length > 1 ? ": " + t.trace : ""), [t.columns], t.labels, "bytes");
 const hist = document.getElementById("sizes");
 for (const h of D.sizes) {
   const xs = h.counts.map((_, i) => i);
@@ -393,9 +446,11 @@ export function htmlReport(results: JobResult[], title: string): string {
   const name = (r: Run) =>
     runs.length > 1 && new Set(runs.map((x) => x.trace)).size > 1 ? `${r.trace} · ${r.profile}` : r.profile;
   const traces = [...new Map(runs.map((r) => [r.trace, r])).values()];
+  const typed = traces.filter((r) => r.report.types !== undefined);
   const data = {
     runs: runs.map((r) => ({ name: name(r), series: r.report.series, alignment: r.report.profile.alignment })),
     sizes: traces.map((r) => ({ trace: r.trace, labels: r.report.sizes.labels, counts: r.report.sizes.counts })),
+    types: typed.map((r) => typeChart(r.trace, r.report.types as NonNullable<ReportData["types"]>)),
   };
   const perRun = (f: (r: Run) => string) =>
     `<div class="runs">${runs.map((r) => `<div class="run"><h3>${escapeXml(name(r))}</h3>${f(r)}</div>`).join("")}</div>`;
@@ -420,6 +475,7 @@ ${perRun((r) => table(summaryRows(r)))}
 ${perRun((r) => arenaUseSvg(r.report.arenaUse, r.summary.ops))}
 <h2>Heap map at the end</h2>
 ${perRun((r) => r.report.heapMap)}
+${typed.length === 0 ? "" : typeSection(typed, perRun)}
 <h2>_PyObject_DebugMallocStats at the end</h2>
 ${perRun((r) => `<pre>${escapeXml(r.finalStats)}</pre>`)}
 <h2>Profile</h2>

@@ -104,5 +104,13 @@ export {
   type TraceStep,
 } from "./trace/trace-player.js";
 export { TraceRecorder, type TraceRecorderOptions } from "./trace/trace-recorder.js";
+export {
+  type TypeBytes,
+  type TypeSample,
+  type TypeTable,
+  type TypeUsage,
+  type TypeUsageOptions,
+  typeUsage,
+} from "./trace/type-usage.js";
 export { VERSION } from "./version.js";
 export { escapeXml, type HeapMapOptions, renderHeapMap, sizeClassColor } from "./view/heap-map.js";

@@ -27,6 +27,8 @@ const DENSE_IDS = 1 << 22;
 export class LiveTable {
   address = new Float64Array(1024);
   size = new Float64Array(1024);
+  /** Per dense ID, the {@link TraceBatch.type} of the op that made the block (0 untyped); sparse IDs keep none. */
+  type = new Uint32Array(1024);
   private readonly sparseAddress = new Map<number, number>();
   private readonly sparseSize = new Map<number, number>();
 
@@ -56,6 +58,9 @@ export class LiveTable {
       while (n <= id) n *= 2;
       this.address = grown(this.address, n);
       this.size = grown(this.size, n);
+      const type = new Uint32Array(n);
+      type.set(this.type);
+      this.type = type;
     }
     this.address[id] = address;
     this.size[id] = size;
@@ -79,6 +84,7 @@ export class LiveTable {
       const b = batch.b[i] as number;
       const p = code === TraceOp.Malloc ? alloc.malloc(a) : alloc.calloc(a, b);
       this.set(k, p, code === TraceOp.Malloc ? a : a * b);
+      if (k < this.type.length) this.type[k] = batch.type[i] as number;
       return 0;
     }
     if (old === 0) throw new TraceError(batch.line[i] as number, batch.text(i), `block ${k} is not live`);
@@ -97,6 +103,7 @@ export class LiveTable {
     const t = new LiveTable();
     t.address = this.address.slice();
     t.size = this.size.slice();
+    t.type = this.type.slice();
     for (const [k, v] of this.sparseAddress) t.sparseAddress.set(k, v);
     for (const [k, v] of this.sparseSize) t.sparseSize.set(k, v);
     return t;

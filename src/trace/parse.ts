@@ -46,6 +46,14 @@ export class TraceBatch {
   readonly b: Float64Array;
   /** 1-based line numbers in the trace. */
   readonly line: Float64Array;
+  /**
+   * For an `m` or `c` followed by a `# type` or `# part` annotation: 1 + the
+   * index of the type's name in {@link TraceHeader.typeNames}; 0 when the
+   * block was not named.
+   */
+  readonly type: Uint32Array;
+  /** 1 when the annotation was `# part` (memory owned by an object of that type), 0 for `# type` or none. */
+  readonly part: Uint8Array;
 
   constructor(capacity: number) {
     this.op = new Uint8Array(capacity);
@@ -53,6 +61,8 @@ export class TraceBatch {
     this.a = new Float64Array(capacity);
     this.b = new Float64Array(capacity);
     this.line = new Float64Array(capacity);
+    this.type = new Uint32Array(capacity);
+    this.part = new Uint8Array(capacity);
   }
 
   /** Room for more ops. */
@@ -75,8 +85,10 @@ export class TraceBatch {
 export interface TraceHeader {
   /** `# key: value` pairs, e.g. `workload`, `python`, `ops`, `peak-live`. */
   fields: Record<string, string>;
-  /** Every comment line, without the leading `# `. */
+  /** Every comment line, without the leading `# ` (type annotations excepted: they are in the batches). */
   comments: string[];
+  /** The Python type names of `# type` and `# part` annotations, in order of first appearance ({@link TraceBatch.type}). */
+  typeNames: string[];
 }
 
 /** A trace parsed whole, from a string or bytes. */
@@ -200,6 +212,8 @@ export function joinBatches(batches: readonly TraceBatch[], capacity: number): T
     ops.a.set(b.a.subarray(0, n), at);
     ops.b.set(b.b.subarray(0, n), at);
     ops.line.set(b.line.subarray(0, n), at);
+    ops.type.set(b.type.subarray(0, n), at);
+    ops.part.set(b.part.subarray(0, n), at);
     ops.length = at + n;
   }
   return ops;
@@ -215,7 +229,7 @@ export function isGzip(bytes: Uint8Array): boolean {
 }
 
 function emptyHeader(): TraceHeader {
-  return { fields: {}, comments: [] };
+  return { fields: {}, comments: [], typeNames: [] };
 }
 
 function parseText(text: string): Trace {
@@ -245,6 +259,7 @@ function parseStream(open: () => TraceChunks, reopens: boolean): TraceStream {
       // Each reading fills the header afresh.
       for (const k of Object.keys(header.fields)) delete header.fields[k];
       header.comments.length = 0;
+      header.typeNames.length = 0;
       const chunks = open();
       if (chunks === null || typeof chunks !== "object" || !(Symbol.asyncIterator in chunks)) {
         throw new TypeError(
@@ -258,11 +273,16 @@ function parseStream(open: () => TraceChunks, reopens: boolean): TraceStream {
         // Feed line by line so that a full batch can be handed out mid-chunk.
         while (from < text.length) {
           from = parser.feedUntilFull(text, from, batch);
-          if (batch.length === batch.capacity) {
+          // A full batch is handed out at the next op line: annotations after its last op may follow in the next chunk.
+          if (batch.length === batch.capacity && from < text.length) {
             yield batch;
             batch = new TraceBatch(STREAM_BATCH);
           }
         }
+      }
+      if (batch.length === batch.capacity && parser.opPending()) {
+        yield batch;
+        batch = new TraceBatch(STREAM_BATCH);
       }
       parser.feed("", batch, true);
       if (batch.length > 0) yield batch;
@@ -341,8 +361,15 @@ async function* gunzip(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Ar
 class LineParser {
   private carry = "";
   private lineNo = 0;
+  private readonly typeIndex = new Map<string, number>();
 
   constructor(private readonly header: TraceHeader) {}
+
+  /** The text after the last line break starts an op line (not a comment or blank). */
+  opPending(): boolean {
+    const line = this.carry.endsWith("\r") ? this.carry.slice(0, -1) : this.carry;
+    return line.length > 0 && line.charCodeAt(0) !== 35;
+  }
 
   /** Parses every complete line of `text` (and the last partial one when `end`). The batch must have room. */
   feed(text: string, batch: TraceBatch, end: boolean): void {
@@ -358,14 +385,24 @@ class LineParser {
     }
   }
 
-  /** Parses lines of `text` from `from` until the text ends or the batch is full; returns where it stopped. */
+  /**
+   * Parses lines of `text` from `from` until the text ends or the batch is
+   * full; returns where it stopped. A full batch still takes the comment
+   * lines after its last op (an annotation belongs to the op before it), up
+   * to the next op line.
+   */
   feedUntilFull(text: string, from: number, batch: TraceBatch): number {
     let i = from;
-    while (batch.length < batch.capacity) {
+    for (;;) {
       const nl = text.indexOf("\n", i);
       if (nl === -1) {
         this.carry += text.slice(i);
         return text.length;
+      }
+      if (batch.length === batch.capacity) {
+        const first = this.carry.length > 0 ? this.carry.charCodeAt(0) : nl > i ? text.charCodeAt(i) : 0;
+        // An empty line or a comment is taken; an op line waits for the next batch.
+        if (first !== 35 /* # */ && !(this.carry.length === 0 && nl === i)) return i;
       }
       let line = text.slice(i, nl);
       if (this.carry.length > 0) {
@@ -375,7 +412,28 @@ class LineParser {
       this.parseLine(line, batch);
       i = nl + 1;
     }
-    return i;
+  }
+
+  /**
+   * `# type ID NAME` or `# part ID NAME` right after the `m` or `c` of block
+   * ID: names it in the batch. False (an ordinary comment) otherwise.
+   */
+  private annotate(line: string, batch: TraceBatch): boolean {
+    const k = batch.length - 1;
+    const fields = line.split(" ");
+    if (k < 0 || fields.length !== 4) return false;
+    const op = batch.op[k] as number;
+    if ((op !== TraceOp.Malloc && op !== TraceOp.Calloc) || String(batch.id[k]) !== fields[2]) return false;
+    const name = fields[3] as string;
+    let index = this.typeIndex.get(name);
+    if (index === undefined) {
+      index = this.header.typeNames.length;
+      this.header.typeNames.push(name);
+      this.typeIndex.set(name, index);
+    }
+    batch.type[k] = index + 1;
+    batch.part[k] = fields[1] === "part" ? 1 : 0;
+    return true;
   }
 
   private parseLine(raw: string, batch: TraceBatch): void {
@@ -384,6 +442,9 @@ class LineParser {
     if (line.length === 0) return;
     const c0 = line.charCodeAt(0);
     if (c0 === 35 /* # */) {
+      if (line.startsWith("# type ") || line.startsWith("# part ")) {
+        if (this.annotate(line, batch)) return;
+      }
       const comment = line.slice(1).trimStart();
       this.header.comments.push(comment);
       const colon = comment.indexOf(": ");

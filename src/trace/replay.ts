@@ -12,7 +12,7 @@ import type { ObjectAllocator } from "../object-allocator.js";
 import { blockSizeOf } from "../pymalloc/size-class.js";
 import { type RawAllocator, swapPeakBytes } from "../raw/raw-allocator.js";
 import { allocatorFailure, LiveTable } from "./live-table.js";
-import { type Trace, type TraceBatch, TraceOp, type TraceStream } from "./parse.js";
+import { type Trace, type TraceBatch, type TraceHeader, TraceOp, type TraceStream } from "./parse.js";
 import type { TraceAllocator } from "./trace-allocator.js";
 
 /** One point of the time series. */
@@ -44,6 +44,13 @@ export interface ReplayCheckpoint {
   line: number;
   /** `debugMallocStats()` text, when the allocator has one. */
   stats?: string;
+  /**
+   * When the trace names its blocks (`# type` / `# part` annotations): the
+   * Python type of the live block at an address now (for a block an object
+   * owns, the owner's type), or undefined. For a heap map coloured by type
+   * ({@link HeapMapOptions.blockType}); valid until the replay goes on.
+   */
+  typeOf?: (address: number) => string | undefined;
 }
 
 /** Options of {@link replayTrace}. */
@@ -129,6 +136,7 @@ class Replayer {
   constructor(
     private readonly allocator: TraceAllocator,
     private readonly options: ReplayOptions,
+    private readonly header?: TraceHeader,
   ) {
     this.nextProgress = options.progressEvery ?? 65536;
     this.nextSample = options.sampleEvery ?? Number.POSITIVE_INFINITY;
@@ -156,6 +164,8 @@ class Replayer {
     // before anything else can look (samples, progress, checkpoints, errors).
     let addr = live.address;
     let sizes = live.size;
+    let types = live.type;
+    const btype = batch.type;
     let ops = this.ops;
     let liveBlocks = this.liveBlocks;
     let liveBytes = this.liveBytes;
@@ -175,6 +185,7 @@ class Replayer {
           const size = a[i] as number;
           addr[k] = alloc.malloc(size);
           sizes[k] = size;
+          types[k] = btype[i] as number;
           mallocs++;
           liveBytes += size;
           if (++liveBlocks > peakBlocks) peakBlocks = liveBlocks;
@@ -196,6 +207,7 @@ class Replayer {
           peakBytes = this.peakLiveBytes;
           addr = live.address;
           sizes = live.size;
+          types = live.type;
         }
         if (++ops >= next) {
           this.save(ops, liveBlocks, liveBytes, peakBlocks, peakBytes, mallocs, frees);
@@ -273,8 +285,27 @@ class Replayer {
     const cp: ReplayCheckpoint = { op: this.ops, line };
     const text = (this.allocator as Partial<ObjectAllocator>).debugMallocStats?.();
     if (text !== undefined) cp.stats = text;
+    const names = this.header?.typeNames;
+    if (names !== undefined && names.length > 0) cp.typeOf = this.typeOfNow(names);
     onCheckpoint?.(cp);
     if (keepCheckpoints) this.kept.push(cp);
+  }
+
+  /** Address → type name of the live blocks, built at the first call. */
+  private typeOfNow(names: readonly string[]): (address: number) => string | undefined {
+    let byAddress: Map<number, string> | undefined;
+    return (address) => {
+      if (byAddress === undefined) {
+        byAddress = new Map();
+        const { address: at, type } = this.live;
+        for (let k = 0; k < type.length; k++) {
+          const a = at[k] as number;
+          const t = type[k] as number;
+          if (a !== 0 && t !== 0) byAddress.set(a, names[t - 1] as string);
+        }
+      }
+      return byAddress.get(address);
+    };
   }
 
   private sample(): void {
@@ -398,7 +429,7 @@ export function replayTrace(
   if (trace?.kind !== "trace" && trace?.kind !== "stream") {
     throw new TypeError("replayTrace takes the result of parseTrace, loadTrace or a TraceRecorder's trace()");
   }
-  const r = new Replayer(allocator, options);
+  const r = new Replayer(allocator, options, trace.header);
   if (trace.kind === "trace") {
     try {
       r.run(trace.ops);

@@ -165,7 +165,11 @@ export class TraceRecorder implements ObjectAllocator {
   /** What was recorded so far, as a {@link Trace} of its own (later calls do not change it). */
   trace(): Trace {
     const ops = joinBatches([this.ops], this.ops.length);
-    const header: TraceHeader = { fields: { workload: this.workload }, comments: [`workload: ${this.workload}`] };
+    const header: TraceHeader = {
+      fields: { workload: this.workload },
+      comments: [`workload: ${this.workload}`],
+      typeNames: [],
+    };
     return { kind: "trace", header, ops };
   }
 

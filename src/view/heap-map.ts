@@ -14,6 +14,7 @@ import { asPymalloc, type BlockAllocator } from "../pymalloc/block-allocator.js"
 import type { Pool } from "../pymalloc/pool.js";
 import { blockSizeOf, sizeClassCount } from "../pymalloc/size-class.js";
 import { withCommas } from "../pymalloc/stats.js";
+import { type TypePalette, typePalette } from "./type-palette.js";
 
 /** Options of {@link renderHeapMap}. */
 export interface HeapMapOptions {
@@ -35,6 +36,14 @@ export interface HeapMapOptions {
    * carved pools alone. A caption line says how many were left out.
    */
   hideUncarved?: boolean;
+  /**
+   * Colour blocks by the Python type they hold instead of by size class:
+   * the type of the block in use at an address, or undefined when unknown
+   * (a replay checkpoint's `typeOf` gives it for a trace whose blocks are
+   * named). The most frequent types get a colour each; a pool
+   * takes the colour of the type most of its blocks hold.
+   */
+  blockType?: (address: number) => string | undefined;
 }
 
 // Where block-view tiles and pools-view rows start, and the spacing of everything.
@@ -89,7 +98,10 @@ function checkOptions(blocks: BlockAllocator, options: HeapMapOptions): { detail
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`options must be an object, got ${String(options)}`);
   }
-  const { detail = "auto", arena, title, cellSize, hideUncarved } = options;
+  const { detail = "auto", arena, title, cellSize, hideUncarved, blockType } = options;
+  if (blockType !== undefined && typeof blockType !== "function") {
+    throw new TypeError(`blockType must be a function, got ${typeof blockType}`);
+  }
   if (detail !== "auto" && detail !== "pools" && detail !== "blocks") {
     throw new RangeError(`detail must be "auto", "pools" or "blocks", got ${JSON.stringify(detail)}`);
   }
@@ -151,7 +163,7 @@ export function renderHeapMap(blocks: BlockAllocator, options: HeapMapOptions = 
   const { detail, arena } = checkOptions(blocks, options);
   return detail === "blocks" && arena !== undefined
     ? blocksView(blocks, arena, options)
-    : poolsView(blocks, options.cellSize ?? 12, options.title, options.hideUncarved === true);
+    : poolsView(blocks, options.cellSize ?? 12, options.title, options.hideUncarved === true, options.blockType);
 }
 
 interface Totals {
@@ -263,6 +275,101 @@ function legend(
   return { svg: `<g class="legend">${parts.join("")}</g>`, bottom: y + LINE };
 }
 
+/** The legend of a map coloured by type: a swatch per key, then the pool states. */
+function typeLegend(palette: TypePalette, y: number, uncarved: boolean): { svg: string; bottom: number } {
+  const parts: string[] = [`<text x="${MARGIN}" y="${y + 11}">types (blocks in use):</text>`];
+  y += LINE;
+  let x = MARGIN;
+  for (const k of palette.keys) {
+    const label = `${k.label} ${withCommas(k.blocks)}`;
+    const w = LEGEND_SWATCH + 14 + label.length * 7;
+    if (x + w > MARGIN + LEGEND_WIDTH) {
+      x = MARGIN;
+      y += LINE;
+    }
+    parts.push(
+      `<rect x="${x}" y="${y}" width="${LEGEND_SWATCH}" height="${LEGEND_SWATCH}" fill="${k.color}"/>`,
+      `<text x="${x + LEGEND_SWATCH + 4}" y="${y + 11}" data-type="${escapeXml(k.label)}">${escapeXml(label)}</text>`,
+    );
+    x += w;
+  }
+  if (palette.keys.length === 0) parts.push(`<text x="${x}" y="${y + 11}">(no block in use)</text>`);
+  y += LINE + 4;
+  const h = LEGEND_SWATCH;
+  parts.push(
+    `<rect x="${MARGIN}" y="${y}" width="${h}" height="${h}" class="empty"/>`,
+    `<text x="${MARGIN + h + 4}" y="${y + 11}">empty pool</text>`,
+  );
+  if (uncarved) {
+    parts.push(
+      `<rect x="${MARGIN + 110}" y="${y}" width="${h}" height="${h}" class="unused"/>`,
+      `<text x="${MARGIN + 110 + h + 4}" y="${y + 11}">never carved</text>`,
+    );
+  }
+  const x2 = MARGIN + (uncarved ? 240 : 110);
+  parts.push(
+    `<rect x="${x2}" y="${y}" width="${h}" height="${h}" fill="${FREE_FILL}"/>`,
+    `<text x="${x2 + h + 4}" y="${y + 11}">pale: free blocks; a pool has the colour of most of its blocks</text>`,
+  );
+  return { svg: `<g class="legend">${parts.join("")}</g>`, bottom: y + LINE };
+}
+
+/** The part of a pool, or a block, that is free, on a map coloured by type. */
+const FREE_FILL = "#ececec";
+
+/** Per block of a pool, the type of the block in use there (undefined when free, never handed out, or untyped). */
+function blockTypes(
+  blocks: BlockAllocator,
+  p: Pool,
+  states: Uint8Array,
+  blockType: (address: number) => string | undefined,
+): Array<string | undefined> {
+  const start = p.address + blocks.profile.poolOverhead;
+  const types: Array<string | undefined> = new Array(states.length);
+  for (let i = 0; i < states.length; i++) if (states[i] === 2) types[i] = blockType(start + i * p.blockSize);
+  return types;
+}
+
+/** Types of the pools to draw: the palette over their blocks in use, and each pool's most frequent type. */
+function typesOfPools(
+  blocks: BlockAllocator,
+  pools: Pool[],
+  blockType: (address: number) => string | undefined,
+): { palette: TypePalette; byPool: Map<number, Array<string | undefined>>; major: Map<number, string | undefined> } {
+  const counts = new Map<string | undefined, number>();
+  const byPool = new Map<number, Array<string | undefined>>();
+  const major = new Map<number, string | undefined>();
+  for (const p of pools) {
+    const states = blockStates(blocks, p);
+    const types = blockTypes(blocks, p, states, blockType);
+    byPool.set(p.address, types);
+    const here = new Map<string | undefined, number>();
+    for (let i = 0; i < types.length; i++) {
+      if (states[i] !== 2) continue;
+      const t = types[i];
+      counts.set(t, (counts.get(t) ?? 0) + 1);
+      here.set(t, (here.get(t) ?? 0) + 1);
+    }
+    let best: string | undefined;
+    let most = -1;
+    for (const [t, n] of here) {
+      if (n > most || (n === most && t !== undefined && (best === undefined || t < best))) {
+        best = t;
+        most = n;
+      }
+    }
+    major.set(p.address, best);
+  }
+  return { palette: typePalette(counts), byPool, major };
+}
+
+/** The pools of `arenas` with a block in use. */
+function poolsInUse(arenas: Arena[]): Pool[] {
+  const out: Pool[] = [];
+  for (const a of arenas) for (const p of a.pools()) if (p.state !== "empty" && p.blocksInUse > 0) out.push(p);
+  return out;
+}
+
 /** The SVG document; `label` (the heading) is its accessible name and title. */
 function document(width: number, height: number, label: string, body: string[]): string {
   const name = escapeXml(label);
@@ -274,10 +381,17 @@ function document(width: number, height: number, label: string, body: string[]):
 }
 
 /** Every arena a row, every pool a cell. */
-function poolsView(blocks: BlockAllocator, cell: number, title: string | undefined, hideUncarved: boolean): string {
+function poolsView(
+  blocks: BlockAllocator,
+  cell: number,
+  title: string | undefined,
+  hideUncarved: boolean,
+  blockType?: (address: number) => string | undefined,
+): string {
   const { poolSize, alignment } = blocks.profile;
   const nClasses = sizeClassCount(blocks.profile.smallRequestThreshold, alignment);
   const arenas = blocks.arenas();
+  const typed = blockType === undefined ? undefined : typesOfPools(blocks, poolsInUse(arenas), blockType);
   const label = headingText(blocks, totals(arenas), title);
   const body: string[] = [heading(label)];
   const used = new Set<number>();
@@ -314,9 +428,12 @@ function poolsView(blocks: BlockAllocator, cell: number, title: string | undefin
       used.add(c);
       // At least one pixel for a pool with any block in use, so that no used pool looks empty.
       const h = Math.max(1, Math.round((cell * p.blocksInUse) / p.capacity));
+      const major = typed?.major.get(p.address);
+      const solid = typed === undefined ? sizeClassColor(c, nClasses) : typed.palette.colorOf(major);
+      const typeData = typed === undefined ? "" : ` data-type="${escapeXml(major ?? "")}"`;
       body.push(
-        `<g ${poolData(p, state)}>${tip}<rect ${at} fill="${paleColor(c, nClasses)}"/>` +
-          `<rect x="${x}" y="${y + cell - h}" width="${cell}" height="${h}" fill="${sizeClassColor(c, nClasses)}"/></g>`,
+        `<g ${poolData(p, state)}${typeData}>${tip}<rect ${at} fill="${typed === undefined ? paleColor(c, nClasses) : FREE_FILL}"/>` +
+          `<rect x="${x}" y="${y + cell - h}" width="${cell}" height="${h}" fill="${solid}"/></g>`,
       );
     }
     body.push("</g>");
@@ -329,13 +446,16 @@ function poolsView(blocks: BlockAllocator, cell: number, title: string | undefin
     body.push(uncarvedCaption(y + 4, hidden));
     y += LINE + 4;
   }
-  const key = legend(
-    nClasses,
-    alignment,
-    y + 10,
-    [...used].sort((a, b) => a - b),
-    !hideUncarved,
-  );
+  const key =
+    typed === undefined
+      ? legend(
+          nClasses,
+          alignment,
+          y + 10,
+          [...used].sort((a, b) => a - b),
+          !hideUncarved,
+        )
+      : typeLegend(typed.palette, y + 10, !hideUncarved);
   body.push(key.svg);
   const width = Math.max(MARGIN * 2 + LABEL_WIDTH + widest * (cell + 1), MARGIN * 2 + LEGEND_WIDTH);
   return document(width, key.bottom + MARGIN, label, body);
@@ -366,6 +486,8 @@ function blocksView(blocks: BlockAllocator, arena: Arena, options: HeapMapOption
   const body: string[] = [heading(label), `<g data-arena="${arena.index}"${left}>`];
   const used = new Set<number>();
   const top = MARGIN + 24;
+  const typed =
+    options.blockType === undefined ? undefined : typesOfPools(blocks, poolsInUse([arena]), options.blockType);
   for (let k = 0; k < n; k++) {
     const address = arena.firstPool + k * poolSize;
     const x = MARGIN + (k % TILE_COLUMNS) * (TILE + 8);
@@ -392,13 +514,16 @@ function blocksView(blocks: BlockAllocator, arena: Arena, options: HeapMapOption
     // Whole pixels, so that rows of blocks meet without seams.
     const side = Math.max(1, Math.floor(TILE / cols));
     const runs: string[] = [];
+    const types = typed?.byPool.get(p.address);
     for (let row = 0; row * cols < states.length; row++) {
       const end = Math.min(states.length, (row + 1) * cols);
       for (let i = row * cols; i < end; ) {
         let j = i + 1;
-        while (j < end && states[j] === states[i]) j++;
+        while (j < end && states[j] === states[i] && (types === undefined || types[j] === types[i])) j++;
         const cls = states[i] === 2 ? "u" : states[i] === 1 ? "f" : "v";
-        const fill = states[i] === 1 ? ` fill="${paleColor(c, nClasses)}"` : "";
+        let fill = states[i] === 1 ? ` fill="${paleColor(c, nClasses)}"` : "";
+        if (typed !== undefined && states[i] === 1) fill = ` fill="${FREE_FILL}"`;
+        if (typed !== undefined && states[i] === 2) fill = ` fill="${typed.palette.colorOf(types?.[i])}"`;
         runs.push(
           `<rect class="${cls}" x="${x + (i - row * cols) * side}" y="${y + TILE_HEADER + row * side}" ` +
             `width="${(j - i) * side}" height="${side}"${fill}/>`,
@@ -419,13 +544,16 @@ function blocksView(blocks: BlockAllocator, arena: Arena, options: HeapMapOption
     body.push(uncarvedCaption(y, arena.nTotalPools - n));
     y += LINE;
   }
-  const key = legend(
-    nClasses,
-    alignment,
-    y + 4,
-    [...used].sort((a, b) => a - b),
-    !hideUncarved,
-  );
+  const key =
+    typed === undefined
+      ? legend(
+          nClasses,
+          alignment,
+          y + 4,
+          [...used].sort((a, b) => a - b),
+          !hideUncarved,
+        )
+      : typeLegend(typed.palette, y + 4, !hideUncarved);
   body.push(key.svg);
   const width = Math.max(MARGIN * 2 + TILE_COLUMNS * (TILE + 8), MARGIN * 2 + LEGEND_WIDTH);
   return document(width, key.bottom + MARGIN, label, body);

@@ -281,3 +281,76 @@ describe("renderHeapMap, bad options", () => {
     expect(colours.size).toBe(64);
   });
 });
+
+describe("renderHeapMap, blockType", () => {
+  // Types by a hash of the address: a pool's blocks hold several types, some none.
+  const typeAt = (address: number) => (address % 7 === 0 ? undefined : ["list", "dict", "str"][(address >> 4) % 3]);
+
+  test.prop([fc.integer(), fc.integer({ min: 1, max: 20_000 })], { numRuns: 8 })(
+    "every block in use is drawn in the colour its type has in the legend; free blocks are pale",
+    (seed, ops) => {
+      const blocks = heap("cpython-3.11", seed, ops);
+      const arena = blocks.arenas()[0];
+      if (arena === undefined) return;
+      const svg = parse(renderHeapMap(blocks, { arena: arena.index, blockType: typeAt }));
+      const legend = all(svg, "g").find((g) => g.getAttribute("class") === "legend") as Element;
+      const colorOf = new Map<string, string>();
+      const texts = all(legend, "text").filter((t) => t.hasAttribute("data-type"));
+      const swatches = all(legend, "rect");
+      texts.forEach((t, k) => {
+        colorOf.set(t.getAttribute("data-type") as string, swatches[k]?.getAttribute("fill") as string);
+      });
+      const counts = new Map<string, number>();
+      const { poolOverhead } = blocks.profile;
+      for (const g of all(svg, "g").filter((x) => x.hasAttribute("data-side"))) {
+        const address = num(g, "data-pool");
+        const size = (num(g, "data-class") + 1) * blocks.profile.alignment;
+        const side = num(g, "data-side");
+        const cols = Math.ceil(Math.sqrt(num(g, "data-capacity")));
+        const rects = all(g, "rect");
+        const tile = rects.find((r) => r.getAttribute("class") === "tile") as Element;
+        for (const r of rects) {
+          const cls = r.getAttribute("class");
+          if (cls !== "u" && cls !== "f") continue;
+          const row = Math.round((num(r, "y") - num(tile, "y")) / side);
+          const col = Math.round((num(r, "x") - num(tile, "x")) / side);
+          for (let i = row * cols + col; i < row * cols + col + Math.round(num(r, "width") / side); i++) {
+            if (cls === "f") {
+              expect(r.getAttribute("fill")).toBe("#ececec");
+              continue;
+            }
+            const t = typeAt(address + poolOverhead + i * size) ?? "untyped";
+            counts.set(t, (counts.get(t) ?? 0) + 1);
+            expect(r.getAttribute("fill"), `block ${i} of pool ${address}: ${t}`).toBe(colorOf.get(t));
+          }
+        }
+      }
+      // The legend counts each type's blocks in use.
+      for (const t of texts) {
+        const name = t.getAttribute("data-type") as string;
+        expect(t.textContent).toBe(`${name} ${(counts.get(name) ?? 0).toLocaleString("en-US")}`);
+      }
+    },
+  );
+
+  it("colours a pool in the pools view after the type most of its blocks hold", () => {
+    const blocks = new BlockAllocator({ raw: new RawAllocator(), profile: profiles["cpython-3.11"] });
+    const lists = Array.from({ length: 40 }, () => blocks.malloc(56));
+    const strs = Array.from({ length: 10 }, () => blocks.malloc(56));
+    blocks.malloc(100); // a pool of another class, untyped
+    const type = new Map<number, string>([
+      ...lists.map((a) => [a, "list"] as const),
+      ...strs.map((a) => [a, "str"] as const),
+    ]);
+    const svg = parse(renderHeapMap(blocks, { detail: "pools", blockType: (a) => type.get(a) }));
+    const pools = all(svg, "g").filter((g) => g.hasAttribute("data-pool"));
+    expect(pools.map((g) => g.getAttribute("data-type")).sort()).toEqual(["", "list"]);
+  });
+
+  it("must be a function: a TypeError naming what it got", () => {
+    const blocks = new BlockAllocator({ raw: new RawAllocator(), profile: profiles["cpython-3.11"] });
+    expect(() => renderHeapMap(blocks, { blockType: "list" as never })).toThrow(
+      /blockType must be a function, got string/,
+    );
+  });
+});
