@@ -47,11 +47,12 @@ sets = [set(range(i % 9)) for i in range(n // 2)]
 plains = [Plain(i) for i in range(n)]
 slotted = [Slotted() for i in range(n // 3)]
 floats = [float(i) + 0.5 for i in range(n)]
+names = [("k%05d" % i) * (1 + i % 5) for i in range(n)]
 gc.collect()
 _pymem_record.checkpoint()
 after = census()
 with open(out, "w") as f:
-    json.dump({"before": before, "after": after}, f)
+    json.dump({"before": before, "after": after, "names": sum(sys.getsizeof(s) for s in names)}, f)
 `;
 
 const dir = mkdtempSync(`${tmpdir()}/pymem-types-`);
@@ -92,7 +93,7 @@ for (const release of RELEASES) {
       const python = found.python as string;
       const n = 1200;
       type Census = { counts: Record<string, number>; sizes: Record<string, number> };
-      let live: { before: Census; after: Census };
+      let live: { before: Census; after: Census; names: number };
       let trace: string;
 
       it("records the program", async () => {
@@ -134,6 +135,9 @@ for (const release of RELEASES) {
         got["Slotted bytes"] = delta("Slotted", (u) => u.objectBytes);
         want["Slotted bytes"] = liveDelta("sizes", "Slotted");
         expect(got).toEqual(want);
+        // strs the gc does not list: at least the program's own n names, and their bytes.
+        expect(delta("str", (u) => u.objects)).toBeGreaterThanOrEqual(n);
+        expect(delta("str", (u) => u.objectBytes)).toBeGreaterThanOrEqual(live.names);
         // Most bytes are named: what is not is pymalloc's callers' own memory (the interpreter's, buffers of
         // objects the recorder does not look into).
         expect(after.untypedBytes).toBeLessThan(after.liveBytes * 0.3);

@@ -353,7 +353,9 @@ static void name_object(slot_t *s, int live) {
         if (name < 0) continue;
         PyTypeObject *tp = (PyTypeObject *)o[1];
         size_t want = (tp->tp_flags & Py_TPFLAGS_HAVE_GC) ? GC_HEAD + pre_header(tp) : 0;
-        if (want != off || off + (size_t)tp->tp_basicsize > s->size) continue;
+        /* A compact str is smaller than str's basic size, the layout of the legacy strs subclasses still have. */
+        size_t least = tp == &PyUnicode_Type ? sizeof(PyASCIIObject) + 1 : (size_t)tp->tp_basicsize;
+        if (want != off || off + least > s->size) continue;
         s->offset = (uint8_t)off;
         if (live) s->kind = owns(tp, (PyObject *)o);
         annotate(s, 't', name);
