@@ -14,6 +14,7 @@ import {
   renderHeapMap,
   replayTrace,
   type TypeSample,
+  type TypeTable,
   type TypeUsage,
   typeUsage,
 } from "pymem";
@@ -67,8 +68,20 @@ export interface ReportData {
   heapMap: string;
   /** The same, coloured by type, when the trace names its blocks. */
   heapMapByType?: string;
-  /** Bytes by type over the replay, when the trace names its blocks: at most {@link MAX_POINTS} samples. */
-  types?: { names: string[]; series: TypeSample[]; peak: TypeUsage["peak"]; end: TypeUsage["end"] };
+  /** Bytes by type over the replay, when the trace names its blocks. */
+  types?: ReportTypes;
+}
+
+/** What the HTML report shows of bytes by type. */
+export interface ReportTypes {
+  /** The trace's type names; samples index them. */
+  names: string[];
+  /** Bytes by type every so many ops, at most 600 samples, evenly spaced. */
+  series: TypeSample[];
+  /** At the peak of live bytes. */
+  peak: TypeTable;
+  /** At the end. */
+  end: TypeTable;
 }
 
 /** Samples kept for the report: enough for a smooth line, few enough for a small file. */
@@ -290,7 +303,7 @@ class ReportGatherer {
 }
 
 /** Bytes by type for the report: every `names` index kept, the samples thinned to {@link MAX_POINTS}. */
-function thinTypes(types: TypeUsage, totalOps: number): NonNullable<ReportData["types"]> {
+function thinTypes(types: TypeUsage, totalOps: number): ReportTypes {
   const step = Math.max(1, Math.ceil(types.series.length / MAX_POINTS));
   const series = types.series.filter((s, i) => i % step === step - 1 || s.op === totalOps);
   return { names: types.names, series, peak: types.peak, end: types.end };

@@ -31,7 +31,7 @@ import { checkPath, checkReadable, readTraceHeader } from "./read-trace.js";
 import { type RecordOptions, record } from "./record.js";
 import { htmlReport as renderReport } from "./report.js";
 
-export type { HeapMapAt, JobResult as ReplayRun, ReportData } from "./job.js";
+export type { HeapMapAt, JobResult as ReplayRun, ReportData, ReportTypes } from "./job.js";
 export { openTrace, readTrace, traceFiles } from "./read-trace.js";
 export type { RecordOptions } from "./record.js";
 

@@ -203,10 +203,10 @@ export interface RecordOptions {
 export async function record(out: string, command: string[], options: RecordOptions = {}): Promise<number> {
   const recorder = recorderFor(options.python);
   // The recorder writes `${out}.tmp`, which becomes `out` only when complete; cleared first, so a file left by an
-  // earlier run is never taken for this one's trace. `.tmp.body` is in case an older recorder build ran: this one
-  // removes its body file's name as soon as it has opened it.
+  // earlier run is never taken for this one's trace. `.tmp.body` and `.tmp.types` are in case an older recorder build
+  // ran: this one removes its side files' names as soon as it has opened them.
   const tmp = `${out}.tmp`;
-  const temporary = [tmp, `${tmp}.body`, `${out}.part`];
+  const temporary = [tmp, `${tmp}.body`, `${tmp}.types`, `${out}.part`];
   const clear = () => Promise.all(temporary.map((f) => rm(f, { force: true })));
   await clear();
   const [file, args] = recorder.command([
