@@ -13,6 +13,7 @@ import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { main } from "../cli/main.js";
 import { BlockAllocator, profiles, RawAllocator, renderHeapMap, sizeClassColor } from "../src/index.js";
+import { recordingPython } from "../test/support/python.js";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const out = `${root}e2e/.out/`;
@@ -134,4 +135,37 @@ describe("the HTML reports in Chromium, offline", () => {
     await page.screenshot({ path: `${out}${name}-report.png`, fullPage: true });
     expect(problems).toEqual([]);
   });
+});
+
+describe("the HTML report of a trace that names types, in Chromium", () => {
+  const python = recordingPython("3.11");
+  it.skipIf(python.python === undefined)(
+    `charts bytes by type and draws the heap map by type${python.why ? ` (skipped: ${python.why})` : ""}`,
+    async () => {
+      const script = `${out}typed.py`;
+      writeFileSync(
+        script,
+        "rows = [{'id': i, 'name': str(i) * 3, 'tags': [i, i + 1]} for i in range(20000)]\nprint(len(rows))\n",
+      );
+      const trace = `${out}typed.trace.gz`;
+      const quiet = { out: () => {}, err: () => {} };
+      expect(await main(["record", "--python", python.python as string, trace, "--", script], quiet)).toBe(0);
+      const file = `${out}typed.html`;
+      expect(await main(["replay", trace, "--html", file, "-q"], quiet)).toBe(0);
+      const { page, problems } = await offlinePage();
+      await page.goto(pathToFileURL(file).href);
+      await page.waitForSelector("#types .uplot canvas");
+      expect(await page.locator("#types .uplot").count()).toBe(1);
+      // The chart's legend names the types that held the most bytes at the peak: the program's dicts among them.
+      const legend = await page.locator("#types .u-legend").innerText();
+      expect(legend).toMatch(/\bdict\b/);
+      expect(legend).toMatch(/untyped/);
+      // The heap map by type: a legend key per type, and pools coloured after them.
+      const keys = await page.locator('svg g.legend text[data-type="dict"]').count();
+      expect(keys).toBe(1);
+      expect(await page.locator("svg g[data-pool][data-type='dict']").count()).toBeGreaterThan(0);
+      await page.screenshot({ path: `${out}typed-report.png`, fullPage: true });
+      expect(problems).toEqual([]);
+    },
+  );
 });
