@@ -137,56 +137,8 @@ export function tupleHash(items: readonly bigint[]): bigint {
 
 // --- SipHash on 32-bit halves: what dict and set insertion use, without a bigint per call ---------------------
 
-// The state v0..v3, low and high halves: [v0l, v0h, v1l, v1h, v2l, v2h, v3l, v3h].
-const v = new Uint32Array(8);
-
 /** The high half of the last hash {@link bytesHashHalves} returned the low half of. */
 export let siphashHigh = 0;
-
-function sipRound(): void {
-  let h: number;
-  let l: number;
-  // v0 += v1; v2 += v3
-  l = ((v[0] as number) + (v[2] as number)) >>> 0;
-  v[1] = (v[1] as number) + (v[3] as number) + (l < (v[0] as number) ? 1 : 0);
-  v[0] = l;
-  l = ((v[4] as number) + (v[6] as number)) >>> 0;
-  v[5] = (v[5] as number) + (v[7] as number) + (l < (v[4] as number) ? 1 : 0);
-  v[4] = l;
-  // v1 = rotl(v1, 13) ^ v0; v3 = rotl(v3, 16) ^ v2
-  h = ((v[3] as number) << 13) | ((v[2] as number) >>> 19);
-  l = ((v[2] as number) << 13) | ((v[3] as number) >>> 19);
-  v[3] = h ^ (v[1] as number);
-  v[2] = l ^ (v[0] as number);
-  h = ((v[7] as number) << 16) | ((v[6] as number) >>> 16);
-  l = ((v[6] as number) << 16) | ((v[7] as number) >>> 16);
-  v[7] = h ^ (v[5] as number);
-  v[6] = l ^ (v[4] as number);
-  // v0 = rotl(v0, 32)
-  h = v[1] as number;
-  v[1] = v[0] as number;
-  v[0] = h;
-  // v2 += v1; v0 += v3
-  l = ((v[4] as number) + (v[2] as number)) >>> 0;
-  v[5] = (v[5] as number) + (v[3] as number) + (l < (v[4] as number) ? 1 : 0);
-  v[4] = l;
-  l = ((v[0] as number) + (v[6] as number)) >>> 0;
-  v[1] = (v[1] as number) + (v[7] as number) + (l < (v[0] as number) ? 1 : 0);
-  v[0] = l;
-  // v1 = rotl(v1, 17) ^ v2; v3 = rotl(v3, 21) ^ v0
-  h = ((v[3] as number) << 17) | ((v[2] as number) >>> 15);
-  l = ((v[2] as number) << 17) | ((v[3] as number) >>> 15);
-  v[3] = h ^ (v[5] as number);
-  v[2] = l ^ (v[4] as number);
-  h = ((v[7] as number) << 21) | ((v[6] as number) >>> 11);
-  l = ((v[6] as number) << 21) | ((v[7] as number) >>> 11);
-  v[7] = h ^ (v[1] as number);
-  v[6] = l ^ (v[0] as number);
-  // v2 = rotl(v2, 32)
-  h = v[5] as number;
-  v[5] = v[4] as number;
-  v[4] = h;
-}
 
 /** A hash secret as the four 32-bit halves of its SipHash key (k0 low, k0 high, k1 low, k1 high). */
 export function secretHalves(key: readonly [bigint, bigint]): Uint32Array {
@@ -197,7 +149,9 @@ export function secretHalves(key: readonly [bigint, bigint]): Uint32Array {
 /**
  * _Py_HashBytes on 32-bit halves: returns the low half of the hash (as
  * unsigned), leaves the high half in {@link siphashHigh}. Equal to
- * {@link bytesHash}.
+ * {@link bytesHash}. The state lives in locals (a typed array of it, and a
+ * call per round, cost three times as much), so the round is written out:
+ * once for the message words, once for the finalization.
  */
 export function bytesHashHalves(data: Uint8Array, key: Uint32Array, minor: number): number {
   const n = data.length;
@@ -211,49 +165,130 @@ export function bytesHashHalves(data: Uint8Array, key: Uint32Array, minor: numbe
   const k0h = key[1] as number;
   const k1l = key[2] as number;
   const k1h = key[3] as number;
-  v[0] = k0l ^ 0x70736575;
-  v[1] = k0h ^ 0x736f6d65;
-  v[2] = k1l ^ 0x6e646f6d;
-  v[3] = k1h ^ 0x646f7261;
-  v[4] = k0l ^ 0x6e657261;
-  v[5] = k0h ^ 0x6c796765;
-  v[6] = k1l ^ 0x79746573;
-  v[7] = k1h ^ 0x74656462;
-  let i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const ml =
-      (data[i] as number) |
-      ((data[i + 1] as number) << 8) |
-      ((data[i + 2] as number) << 16) |
-      ((data[i + 3] as number) << 24);
-    const mh =
-      (data[i + 4] as number) |
-      ((data[i + 5] as number) << 8) |
-      ((data[i + 6] as number) << 16) |
-      ((data[i + 7] as number) << 24);
-    v[6] = (v[6] as number) ^ ml;
-    v[7] = (v[7] as number) ^ mh;
-    for (let r = 0; r < c; r++) sipRound();
-    v[0] = (v[0] as number) ^ ml;
-    v[1] = (v[1] as number) ^ mh;
+  let v0l = k0l ^ 0x70736575;
+  let v0h = k0h ^ 0x736f6d65;
+  let v1l = k1l ^ 0x6e646f6d;
+  let v1h = k1h ^ 0x646f7261;
+  let v2l = k0l ^ 0x6e657261;
+  let v2h = k0h ^ 0x6c796765;
+  let v3l = k1l ^ 0x79746573;
+  let v3h = k1h ^ 0x74656462;
+  let h: number;
+  let l: number;
+  let t: number;
+  // Every 8-byte word, then the last 0–7 bytes with the length in the top byte.
+  const words = n >>> 3;
+  for (let w = 0; w <= words; w++) {
+    const i = w << 3;
+    let ml = 0;
+    let mh = 0;
+    if (w < words) {
+      ml =
+        (data[i] as number) |
+        ((data[i + 1] as number) << 8) |
+        ((data[i + 2] as number) << 16) |
+        ((data[i + 3] as number) << 24);
+      mh =
+        (data[i + 4] as number) |
+        ((data[i + 5] as number) << 8) |
+        ((data[i + 6] as number) << 16) |
+        ((data[i + 7] as number) << 24);
+    } else {
+      mh = (n & 0xff) << 24;
+      for (let j = 0; i + j < n; j++) {
+        const byte = data[i + j] as number;
+        if (j < 4) ml |= byte << (8 * j);
+        else mh |= byte << (8 * (j - 4));
+      }
+    }
+    v3l ^= ml;
+    v3h ^= mh;
+    for (let r = 0; r < c; r++) {
+      // v0 += v1; v1 = rotl(v1, 13) ^ v0; v0 = rotl(v0, 32)
+      l = (v0l + v1l) | 0;
+      v0h = (v0h + v1h + (l >>> 0 < v0l >>> 0 ? 1 : 0)) | 0;
+      v0l = l;
+      h = (v1h << 13) | (v1l >>> 19);
+      l = (v1l << 13) | (v1h >>> 19);
+      v1h = h ^ v0h;
+      v1l = l ^ v0l;
+      t = v0l;
+      v0l = v0h;
+      v0h = t;
+      // v2 += v3; v3 = rotl(v3, 16) ^ v2
+      l = (v2l + v3l) | 0;
+      v2h = (v2h + v3h + (l >>> 0 < v2l >>> 0 ? 1 : 0)) | 0;
+      v2l = l;
+      h = (v3h << 16) | (v3l >>> 16);
+      l = (v3l << 16) | (v3h >>> 16);
+      v3h = h ^ v2h;
+      v3l = l ^ v2l;
+      // v0 += v3; v3 = rotl(v3, 21) ^ v0
+      l = (v0l + v3l) | 0;
+      v0h = (v0h + v3h + (l >>> 0 < v0l >>> 0 ? 1 : 0)) | 0;
+      v0l = l;
+      h = (v3h << 21) | (v3l >>> 11);
+      l = (v3l << 21) | (v3h >>> 11);
+      v3h = h ^ v0h;
+      v3l = l ^ v0l;
+      // v2 += v1; v1 = rotl(v1, 17) ^ v2; v2 = rotl(v2, 32)
+      l = (v2l + v1l) | 0;
+      v2h = (v2h + v1h + (l >>> 0 < v2l >>> 0 ? 1 : 0)) | 0;
+      v2l = l;
+      h = (v1h << 17) | (v1l >>> 15);
+      l = (v1l << 17) | (v1h >>> 15);
+      v1h = h ^ v2h;
+      v1l = l ^ v2l;
+      t = v2l;
+      v2l = v2h;
+      v2h = t;
+    }
+    v0l ^= ml;
+    v0h ^= mh;
   }
-  // The last 0–7 bytes, and the length in the top byte.
-  let bl = 0;
-  let bh = (n & 0xff) << 24;
-  for (let j = 0; i + j < n; j++) {
-    const byte = data[i + j] as number;
-    if (j < 4) bl |= byte << (8 * j);
-    else bh |= byte << (8 * (j - 4));
+  v2l ^= 0xff;
+  for (let r = 0; r < d; r++) {
+    // v0 += v1; v1 = rotl(v1, 13) ^ v0; v0 = rotl(v0, 32)
+    l = (v0l + v1l) | 0;
+    v0h = (v0h + v1h + (l >>> 0 < v0l >>> 0 ? 1 : 0)) | 0;
+    v0l = l;
+    h = (v1h << 13) | (v1l >>> 19);
+    l = (v1l << 13) | (v1h >>> 19);
+    v1h = h ^ v0h;
+    v1l = l ^ v0l;
+    t = v0l;
+    v0l = v0h;
+    v0h = t;
+    // v2 += v3; v3 = rotl(v3, 16) ^ v2
+    l = (v2l + v3l) | 0;
+    v2h = (v2h + v3h + (l >>> 0 < v2l >>> 0 ? 1 : 0)) | 0;
+    v2l = l;
+    h = (v3h << 16) | (v3l >>> 16);
+    l = (v3l << 16) | (v3h >>> 16);
+    v3h = h ^ v2h;
+    v3l = l ^ v2l;
+    // v0 += v3; v3 = rotl(v3, 21) ^ v0
+    l = (v0l + v3l) | 0;
+    v0h = (v0h + v3h + (l >>> 0 < v0l >>> 0 ? 1 : 0)) | 0;
+    v0l = l;
+    h = (v3h << 21) | (v3l >>> 11);
+    l = (v3l << 21) | (v3h >>> 11);
+    v3h = h ^ v0h;
+    v3l = l ^ v0l;
+    // v2 += v1; v1 = rotl(v1, 17) ^ v2; v2 = rotl(v2, 32)
+    l = (v2l + v1l) | 0;
+    v2h = (v2h + v1h + (l >>> 0 < v2l >>> 0 ? 1 : 0)) | 0;
+    v2l = l;
+    h = (v1h << 17) | (v1l >>> 15);
+    l = (v1l << 17) | (v1h >>> 15);
+    v1h = h ^ v2h;
+    v1l = l ^ v2l;
+    t = v2l;
+    v2l = v2h;
+    v2h = t;
   }
-  v[6] = (v[6] as number) ^ bl;
-  v[7] = (v[7] as number) ^ bh;
-  for (let r = 0; r < c; r++) sipRound();
-  v[0] = (v[0] as number) ^ bl;
-  v[1] = (v[1] as number) ^ bh;
-  v[4] = (v[4] as number) ^ 0xff;
-  for (let r = 0; r < d; r++) sipRound();
-  let lo = ((v[0] as number) ^ (v[2] as number) ^ (v[4] as number) ^ (v[6] as number)) >>> 0;
-  const hi = ((v[1] as number) ^ (v[3] as number) ^ (v[5] as number) ^ (v[7] as number)) >>> 0;
+  let lo = (v0l ^ v1l ^ v2l ^ v3l) >>> 0;
+  const hi = (v0h ^ v1h ^ v2h ^ v3h) >>> 0;
   // -1 is the error value: -2 instead.
   if (lo === 0xffffffff && hi === 0xffffffff) lo = 0xfffffffe;
   siphashHigh = hi;
