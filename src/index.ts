@@ -7,6 +7,7 @@
 
 export { type BuiltinRules, builtinRules, type FreeListName } from "./builtins/builtin-rules.js";
 export { Builtins, type BuiltinsOptions, type FreeListSizes } from "./builtins/builtins.js";
+export type { ClassDescription, ClassOptions } from "./builtins/instances.js";
 export {
   DoubleFreeError,
   formatAddress,

@@ -74,6 +74,9 @@ function stack() {
   const pyFloat = py.float(1.5);
   const pyDict = py.dict();
   const pySet = py.set();
+  const pyClass = py.newClass("A");
+  const pySlotted = py.instance(py.newClass("B", { slots: ["x"] }));
+  const pyInstance = py.instance(pyClass);
   return {
     ...pymem,
     raw,
@@ -103,6 +106,9 @@ function stack() {
     pyFloat,
     pyDict,
     pySet,
+    pyClass,
+    pySlotted,
+    pyInstance,
   };
 }
 

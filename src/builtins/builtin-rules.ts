@@ -48,6 +48,23 @@ export interface BuiltinRules {
   readonly setReusesDummy: boolean;
   /** The order clear_freelists empties the lists in. */
   readonly clearOrder: readonly FreeListName[];
+  /**
+   * How instances of a class without `__slots__` keep their attributes:
+   * `"dict"` (3.8–3.10: a `__dict__` slot in the object, the dict made at the
+   * first store), `"values"` (3.11: the values array's and the dict's
+   * pointers before the gc head, the array made with the object),
+   * `"dict-or-values"` (3.12: one word for either, beside the weaklist, before
+   * the gc head), `"inline"` (3.13+: the values inside the object).
+   */
+  readonly instanceLayout: "dict" | "values" | "dict-or-values" | "inline";
+  /** log2 of the slots of a class's shared keys (ht_cached_keys) when the class is made: 3 (8), and 6 (64) from 3.11. */
+  readonly sharedKeysLog2: number;
+  /**
+   * SHARED_KEYS_MAX_SIZE (3.11+): the entries a class's shared keys may take
+   * (its dk_usable when made; each new instance lowers it by one while above
+   * one); 0 before 3.11, where the keys take their usable two thirds.
+   */
+  readonly sharedKeysMax: number;
 }
 
 const BASE = {
@@ -63,6 +80,9 @@ const BASE = {
 
 const UP_TO_310 = {
   ...BASE,
+  instanceLayout: "dict",
+  sharedKeysLog2: 3,
+  sharedKeysMax: 0,
   intMediumBytes: 0,
   intSizeofMinDigits: 0,
   intTagged: false,
@@ -76,6 +96,9 @@ const UP_TO_310 = {
 
 const SINCE_312 = {
   ...BASE,
+  instanceLayout: "dict-or-values",
+  sharedKeysLog2: 6,
+  sharedKeysMax: 30,
   intMediumBytes: 32,
   intSizeofMinDigits: 1,
   intTagged: true,
@@ -89,6 +112,7 @@ const SINCE_312 = {
 
 const SINCE_314 = {
   ...SINCE_312,
+  instanceLayout: "inline",
   intFreeList: 100,
   tupleFreeMaxPop: 20,
   clearOrder: ["float", "tuple", "list", "dict", "dictkeys", "int"],
@@ -106,6 +130,9 @@ const RULES: Readonly<Record<number, BuiltinRules>> = Object.freeze({
     intMediumBytes: 32,
     intSizeofMinDigits: 1,
     tupleFreeMaxPush: 20,
+    instanceLayout: "values",
+    sharedKeysLog2: 6,
+    sharedKeysMax: 30,
   }),
   12: Object.freeze({ ...SINCE_312, minor: 12 }),
   // 3.13 takes size-20 tuples back (3.13.18), and empties the float list before the tuple lists.
@@ -113,6 +140,8 @@ const RULES: Readonly<Record<number, BuiltinRules>> = Object.freeze({
     ...SINCE_312,
     minor: 13,
     tupleFreeMaxPop: 20,
+    // 3.13: the values inside the object (Py_TPFLAGS_INLINE_VALUES).
+    instanceLayout: "inline",
     clearOrder: ["float", "tuple", "list", "dict", "dictkeys"] as const,
   }),
   14: Object.freeze({ ...SINCE_314, minor: 14 }),

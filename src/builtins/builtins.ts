@@ -1,15 +1,17 @@
 /**
  * Builtins: CPython's built-in objects over a RefCounter, with the layouts,
  * allocation sizes, growth rules, free lists and shared (immortal) objects of
- * the profile's release: int, float, str, bytes, tuple, list, dict, set.
+ * the profile's release: int, float, str, bytes, tuple, list, dict, set, and
+ * instances of user classes (instances.ts).
  *
  * Objects are made as the interpreter's C API makes them (`PyLong_FromLong`,
  * `PyFloat_FromDouble`, `PyUnicode_New`, `PyBytes_FromStringAndSize`,
  * `PyTuple_New`, `PyList_New`, `PyDict_New`), so the allocator sees the
  * same calls.
  * The interpreter's static objects (small ints, the empty str, bytes and
- * tuple, the one-character latin-1 strings and bytes) live in one region of
- * the raw allocator, as they live in the binary's data, and are never freed.
+ * tuple, the one-character latin-1 strings and bytes, interned attribute
+ * names) live in the raw allocator, as they live in the binary's data, and
+ * are never freed (static-objects.ts).
  *
  * @module
  */
@@ -23,19 +25,13 @@ import { objectCoreOf, type RefCounter } from "../objects/ref-counter.js";
 import { type BuiltinRules, builtinRules } from "./builtin-rules.js";
 import { DictTables } from "./dict-tables.js";
 import { FreeList } from "./free-list.js";
-import {
-  digitCount,
-  INT_HEADER,
-  intAllocBytes,
-  intHeaderWord,
-  intSizeof,
-  readDigits,
-  SMALL_INT_MIN,
-  writeDigits,
-} from "./int-layout.js";
+import { type ClassDescription, type ClassOptions, Instances } from "./instances.js";
+import { digitCount, INT_HEADER, intAllocBytes, intSizeof, readDigits, SMALL_INT_MIN } from "./int-layout.js";
 import { KeyReader } from "./key-reader.js";
 import { SetTables } from "./set-tables.js";
-import { strAllocBytes, strShape, utf8Length } from "./str-layout.js";
+import { SplitValues } from "./split-values.js";
+import { StaticObjects, writeBytesHeader, writeInt } from "./static-objects.js";
+import { strAllocBytes, strShape } from "./str-layout.js";
 import { StrOps } from "./str-ops.js";
 import { fullHash } from "./values.js";
 
@@ -70,18 +66,6 @@ export interface BuiltinsOptions {
 // PyBytesObject: the var-object header, the cached hash, then the data and a NUL.
 const BYTES_HEADER = 33;
 const FLOAT_BYTES = 24;
-// The static region: each kind of static object at its own stride, the small ints last (their number varies).
-const INT_STRIDE = 32;
-const CHAR_STRIDE = 80;
-const BYTE_STRIDE = 48;
-const LATIN1_AT = 0;
-const BYTES_AT = LATIN1_AT + 256 * CHAR_STRIDE;
-const EMPTY_STR_AT = BYTES_AT + 256 * BYTE_STRIDE;
-const EMPTY_BYTES_AT = EMPTY_STR_AT + 64;
-const EMPTY_TUPLE_AT = EMPTY_BYTES_AT + 64;
-const EMPTY_KEYS_AT = EMPTY_TUPLE_AT + 64;
-const DUMMY_AT = EMPTY_KEYS_AT + 64;
-const SMALL_INTS_AT = DUMMY_AT + 64;
 
 // Float64 to two 32-bit words without a DataView per call.
 const f64 = new Float64Array(1);
@@ -139,9 +123,9 @@ export class Builtins {
   private readonly sets: SetTables;
   private readonly reader: KeyReader;
   private readonly strs: StrOps;
-  // The static objects' region, and which of them are in place (made on first use).
-  private readonly staticBase: number;
-  private readonly placed: Uint8Array;
+  private readonly instances: Instances;
+  // The static objects (made on first use).
+  private readonly statics: StaticObjects;
 
   constructor(options: BuiltinsOptions) {
     if (typeof options !== "object" || options === null) {
@@ -191,10 +175,12 @@ export class Builtins {
       { length: rules.tupleFreeMaxPush + 1 },
       (_, i) => new FreeList(i === 0 ? 0 : rules.tupleFreeList),
     );
-    const staticBytes = SMALL_INTS_AT + (rules.smallIntMax - SMALL_INT_MIN + 1) * INT_STRIDE;
-    this.staticBase = core.allocator.raw.malloc(staticBytes);
-    core.memory.u8.fill(0, this.staticBase, this.staticBase + staticBytes);
-    this.placed = new Uint8Array(staticBytes >>> 4);
+    this.statics = new StaticObjects(
+      core,
+      rules,
+      () => ({ int: this.intType, str: this.strType, bytes: this.bytesType, tuple: this.tupleType }),
+      () => this.strs,
+    );
     const gcHead = core.profile.gcHeadSize;
     this.intType = core.defineNativeType(
       { name: "int" },
@@ -227,7 +213,8 @@ export class Builtins {
         hashHigh: () => reader.hashHi,
       },
       { dicts: this.dictObjects, keys: this.dictKeys },
-      this.staticBase + EMPTY_KEYS_AT,
+      this.statics.emptyKeys,
+      new SplitValues(core, rules.minor <= 10 ? "array" : rules.minor <= 12 ? "prefix" : "header"),
     );
     this.dicts = dicts;
     this.dictType = core.defineNativeType(
@@ -241,7 +228,7 @@ export class Builtins {
         untrackInFull: (a) => dicts.untrackInFull(a),
       },
     );
-    const sets = new SetTables(core, this.reader, () => this.setType, this.staticBase + DUMMY_AT, rules.setReusesDummy);
+    const sets = new SetTables(core, this.reader, () => this.setType, this.statics.dummy, rules.setReusesDummy);
     this.sets = sets;
     this.setType = core.defineNativeType(
       { name: "set", container: true },
@@ -262,6 +249,12 @@ export class Builtins {
         return e;
       },
     );
+    this.instances = new Instances(core, rules, dicts, {
+      intern: (name) => this.statics.intern(name),
+      text: (a) => (core.typeAt(a) === this.strType ? this.strValue(a) : undefined),
+      hash: (a) => reader.hashKey(a),
+      hashHigh: () => reader.hashHi,
+    });
     core.freeListClearer = () => this.clearFreeLists();
     declareLayer(this, {
       kind: "builtins",
@@ -277,9 +270,9 @@ export class Builtins {
   int(v: number | bigint): number {
     if (typeof v === "number") {
       if (!Number.isSafeInteger(v)) throw new RangeError(`int value must be a safe integer or a bigint, got ${v}`);
-      if (v >= SMALL_INT_MIN && v <= this.rules.smallIntMax) return this.smallInt(v);
+      if (v >= SMALL_INT_MIN && v <= this.rules.smallIntMax) return this.statics.smallInt(v);
     } else if (typeof v === "bigint") {
-      if (v >= BigInt(SMALL_INT_MIN) && v <= BigInt(this.rules.smallIntMax)) return this.smallInt(Number(v));
+      if (v >= BigInt(SMALL_INT_MIN) && v <= BigInt(this.rules.smallIntMax)) return this.statics.smallInt(Number(v));
     } else {
       throw new TypeError(`int value must be a number or a bigint, got ${typeof v}`);
     }
@@ -287,7 +280,7 @@ export class Builtins {
     const n = digitCount(v);
     const reuse = n <= 1 ? this.ints.pop() : 0;
     const a = this.core.newObject(this.intType, 0, intAllocBytes(n, r.intMediumBytes), reuse);
-    this.writeInt(a, v, n);
+    writeInt(this.core, r.intTagged, a, v, n);
     return a;
   }
 
@@ -305,9 +298,7 @@ export class Builtins {
   str(s: string): number {
     if (typeof s !== "string") throw new TypeError(`str value must be a string, got ${typeof s}`);
     const shape = strShape(s);
-    if (shape.length === 0) return this.staticStr(EMPTY_STR_AT, s, shape);
-    if (shape.length === 1 && shape.maxChar < 256)
-      return this.staticStr(LATIN1_AT + shape.maxChar * CHAR_STRIDE, s, shape);
+    if (shape.length === 0 || (shape.length === 1 && shape.maxChar < 256)) return this.statics.str(s, shape);
     const r = this.rules;
     const a = this.core.newObject(this.strType, 0, strAllocBytes(shape, r.strAsciiHeader, r.strCompactHeader));
     this.strs.write(a, s, shape);
@@ -368,13 +359,10 @@ export class Builtins {
     } else {
       throw new TypeError(`bytes data must be a Uint8Array or a length, got ${String(data)}`);
     }
-    if (n === 0) return this.staticBytes(EMPTY_BYTES_AT, 0, -1);
-    if (n === 1 && typeof data !== "number") {
-      const b = data[0] as number;
-      return this.staticBytes(BYTES_AT + b * BYTE_STRIDE, 1, b);
-    }
+    if (n === 0) return this.statics.bytes(-1);
+    if (n === 1 && typeof data !== "number") return this.statics.bytes(data[0] as number);
     const a = this.core.newObject(this.bytesType, 0, BYTES_HEADER + n);
-    this.writeBytesHeader(a, n);
+    writeBytesHeader(this.core, a, n);
     if (typeof data !== "number") this.core.memory.u8.set(data, a + 32);
     return a;
   }
@@ -383,7 +371,7 @@ export class Builtins {
   tuple(items: readonly number[]): number {
     this.checkItems(items);
     const n = items.length;
-    if (n === 0) return this.emptyTuple();
+    if (n === 0) return this.statics.emptyTuple();
     const reuse = n <= this.rules.tupleFreeMaxPop ? (this.tuples[n] as FreeList).pop() : 0;
     const block = reuse === 0 ? 0 : reuse - this.core.profile.gcHeadSize;
     const t = this.tupleType;
@@ -538,6 +526,93 @@ export class Builtins {
   }
 
   /**
+   * A class, as `class Name: pass` (instances with a `__dict__` and a
+   * `__weakref__`) or `class Name: __slots__ = slots` (member slots, no dict;
+   * a weaklist when `"__weakref__"` is among them) makes it: the handle of
+   * its type, which {@link Builtins.instance} takes. A class with a
+   * `__dict__` makes its shared keys (`ht_cached_keys`: 168 bytes up to
+   * 3.10, 768 from 3.11); nothing else of the class object is simulated.
+   * @throws TypeError for a bad name or slots (not identifiers, repeated, or `"__dict__"`)
+   */
+  newClass(name: string, options?: ClassOptions): ObjectType {
+    return this.instances.newClass(name, options);
+  }
+
+  /**
+   * `cls()`: a new instance, tracked by the gc. 3.11–3.12 also allocate its
+   * values array, 3.13+ hold the values inside the object, sized by the
+   * class's shared keys as they are now.
+   */
+  instance(cls: ObjectType): number {
+    this.checkClass(cls);
+    return this.instances.instance(cls);
+  }
+
+  /**
+   * `o.name = value`: a member slot of a `__slots__` class, else the
+   * instance's attributes (its values, or its dict, made at the first store
+   * up to 3.10), taking a reference to `value`.
+   * @throws RangeError (Python's AttributeError) for a name a `__slots__` class lacks
+   */
+  setAttr(obj: number, name: string, value: number): void {
+    this.checkAttr(obj, name, true);
+    this.checkObject(value, "value");
+    if (!this.instances.canSet(obj, name)) {
+      throw new RangeError(`AttributeError: '${this.core.typeAt(obj).name}' object has no attribute '${name}'`);
+    }
+    this.instances.setAttr(obj, name, value);
+  }
+
+  /** `o.name` of an instance's own attributes (a borrowed reference), 0 when it has none. */
+  getAttr(obj: number, name: string): number {
+    this.checkAttr(obj, name, true);
+    return this.instances.getAttr(obj, name);
+  }
+
+  /**
+   * `del o.name`: the attribute's reference released.
+   * @throws RangeError (Python's AttributeError) when the instance has no such attribute
+   */
+  delAttr(obj: number, name: string): void {
+    this.checkAttr(obj, name, true);
+    if (this.instances.getAttr(obj, name) === 0) {
+      throw new RangeError(`AttributeError: '${this.core.typeAt(obj).name}' object has no attribute '${name}'`);
+    }
+    this.instances.setAttr(obj, name, 0);
+  }
+
+  /**
+   * `o.__dict__`: a new reference to the instance's dict, made when it has
+   * none (3.11+ over its values, which it then shares).
+   * @throws TypeError for an instance of a `__slots__` class
+   */
+  instanceDict(obj: number): number {
+    this.checkAttr(obj, "__dict__");
+    if (!this.instances.hasDict(obj)) {
+      throw new TypeError(`'${this.core.typeAt(obj).name}' object (${obj}) has no attribute '__dict__'`);
+    }
+    return this.instances.instanceDict(obj);
+  }
+
+  /** A class's slots, layout, shared keys (their address) and live instances, as they are now. */
+  classInfo(cls: ObjectType): ClassDescription {
+    this.checkClass(cls);
+    return this.instances.describe(cls);
+  }
+
+  /**
+   * The class goes: it lets go of its shared keys (freed once no dict holds
+   * them), and makes no more instances.
+   * @throws TypeError while an instance of it is alive
+   */
+  dropClass(cls: ObjectType): void {
+    this.checkClass(cls);
+    const n = this.instances.liveInstances(cls);
+    if (n > 0) throw new TypeError(`class ${cls.name} still has ${n} live instance(s)`);
+    this.instances.dropClass(cls);
+  }
+
+  /**
    * `hash(o)`: CPython's hash of an int, float, str, bytes or tuple of them
    * (strs and bytes under the `hashSeed`), or of any other object by its
    * address, as `object.__hash__`.
@@ -591,6 +666,7 @@ export class Builtins {
       case this.setType:
         return this.sets.sizeof(address);
       default:
+        if (this.instances.isClass(t)) return this.instances.sizeof(address);
         return (
           (t.container ? gcHead : 0) +
           t.slotOffset +
@@ -652,80 +728,6 @@ export class Builtins {
     return Math.abs(word | 0);
   }
 
-  private writeInt(a: number, v: number | bigint, n: number): void {
-    const u32 = this.core.u32;
-    const head = intHeaderWord(v, n, this.rules.intTagged);
-    // A signed 64-bit word: two's complement in two halves.
-    u32[(a + OB_SIZE) >>> 2] = head >>> 0;
-    u32[((a + OB_SIZE) >>> 2) + 1] = head < 0 ? 0xffffffff : 0;
-    writeDigits(u32, (a + INT_HEADER) >>> 2, v, n);
-  }
-
-  private writeBytesHeader(a: number, n: number): void {
-    this.core.writeWord(a + OB_SIZE, n);
-    this.core.u32[(a + 24) >>> 2] = 0xffffffff;
-    this.core.u32[(a + 28) >>> 2] = 0xffffffff;
-  }
-
-  // --- static objects ------------------------------------------------------
-
-  /** A new reference to the static object at `at`, whose fields `write` lays down the first time it is asked for. */
-  private placeStatic(t: ObjectType, at: number, address: number, write: (address: number) => void): number {
-    const core = this.core;
-    write(address);
-    core.placeStatic(t, address, core.profile.immortalRefcount ?? 1);
-    this.placed[at >>> 4] = 1;
-    core.incref(address);
-    return address;
-  }
-
-  /** A new reference to a static object already in place (no closure is made on this, the common path). */
-  private shared(at: number, address: number): number {
-    if (this.placed[at >>> 4] === 0) return 0;
-    this.core.incref(address);
-    return address;
-  }
-
-  private smallInt(v: number): number {
-    const at = SMALL_INTS_AT + (v - SMALL_INT_MIN) * INT_STRIDE;
-    const address = this.staticBase + at;
-    return (
-      this.shared(at, address) || this.placeStatic(this.intType, at, address, (a) => this.writeInt(a, v, digitCount(v)))
-    );
-  }
-
-  private staticStr(at: number, s: string, shape: { length: number; maxChar: number }): number {
-    const address = this.staticBase + at;
-    return (
-      this.shared(at, address) ||
-      this.placeStatic(this.strType, at, address, (a) => {
-        this.strs.write(a, s, shape);
-        // 3.12+: the static latin-1 strings above ASCII carry their UTF-8 form after the characters.
-        if (this.rules.latin1Utf8 && shape.maxChar >= 0x80) {
-          const field = this.rules.strCompactHeader - 16;
-          this.core.writeWord(a + field, utf8Length(s));
-          this.core.writeWord(a + field + 8, a + this.rules.strCompactHeader + 2);
-        }
-      })
-    );
-  }
-
-  private staticBytes(at: number, n: number, b: number): number {
-    const address = this.staticBase + at;
-    return (
-      this.shared(at, address) ||
-      this.placeStatic(this.bytesType, at, address, (a) => {
-        this.writeBytesHeader(a, n);
-        if (n === 1) this.core.memory.u8[a + 32] = b;
-      })
-    );
-  }
-
-  private emptyTuple(): number {
-    const address = this.staticBase + EMPTY_TUPLE_AT + this.core.profile.gcHeadSize;
-    return this.shared(EMPTY_TUPLE_AT, address) || this.placeStatic(this.tupleType, EMPTY_TUPLE_AT, address, () => {});
-  }
-
   // --- checks --------------------------------------------------------------
 
   private checkItems(items: readonly number[]): void {
@@ -738,6 +740,27 @@ export class Builtins {
     if (!Number.isInteger(v) || v <= 0) checkAddress(v, what);
     if (!this.core.isAlive(v) || this.core.refcount(v) === 0) {
       throw new InvalidAddressError(v, `${what} is not a live object of these objects`);
+    }
+  }
+
+  /** A class made by {@link Builtins.newClass} and not dropped. */
+  private checkClass(cls: ObjectType): void {
+    if (!this.instances.isClass(cls)) {
+      throw new TypeError(`not a class of these built-ins: ${String((cls as { name?: unknown })?.name ?? cls)}`);
+    }
+  }
+
+  /** An instance of a class and an attribute name (`plain`: not one of the descriptors every instance has). */
+  private checkAttr(obj: number, name: string, plain = false): void {
+    const t = this.objects.typeOf(obj);
+    if (!this.instances.isClass(t)) throw new TypeError(`expected an instance of a class, got a ${t.name} at ${obj}`);
+    if (typeof name !== "string" || name.length === 0) {
+      throw new TypeError(`attribute name must be a non-empty string, got ${JSON.stringify(name)}`);
+    }
+    if (plain && (name === "__dict__" || name === "__weakref__" || name === "__class__")) {
+      throw new TypeError(
+        `attribute ${JSON.stringify(name)} is a descriptor of the type, not modelled as an attribute`,
+      );
     }
   }
 

@@ -9,15 +9,24 @@
  * str-only ones). A dict is made untracked and tracked by the gc once it
  * holds something the gc may track (MAINTAIN_TRACKING).
  *
+ * Split tables (PEP 412), the `__dict__` of instances: the keys object is
+ * a class's shared keys (counted by `dk_refcnt`), the values an array of the
+ * dict's own (split-values.ts). A new str key goes into the shared keys while
+ * they have room; otherwise, or for a key of another type, the dict is
+ * resized into a combined table of its own. 3.8–3.10 also combine it when its
+ * values would leave the keys' order, and on any deletion.
+ *
  * @module
  */
 
 import type { ObjectCore } from "../objects/object-core.js";
 import type { ObjectType } from "../objects/object-type.js";
 import type { BuiltinRules } from "./builtin-rules.js";
+import { DictKeys, DKIX_DUMMY, LOOKUP_SPLIT } from "./dict-keys.js";
 import { DICT_MINSIZE, indexBytes, keysBytes, tableSize, usableFraction } from "./dict-layout.js";
 import type { FreeList } from "./free-list.js";
-import { type ValueReader, valuesEqual } from "./values.js";
+import type { SplitValues } from "./split-values.js";
+import type { ValueReader } from "./values.js";
 
 // PyDictObject's fields after the header.
 const MA_USED = 16;
@@ -25,37 +34,15 @@ const MA_KEYS = 32;
 const MA_VALUES = 40;
 /** sizeof(PyDictObject). */
 export const DICT_BASIC = 48;
-// An index slot: empty, or a deleted entry.
-const DKIX_EMPTY = -1;
-const DKIX_DUMMY = -2;
-// dk_kind (3.11+).
-const KIND_GENERAL = 0;
-const KIND_UNICODE = 1;
-// 3.8–3.10's dk_lookup, as a marker: which lookup function the table uses.
-const LOOKUP_GENERAL = 1;
-const LOOKUP_UNICODE = 2;
 
 /** The dict machinery of one Builtins. */
-export class DictTables {
-  private readonly core: ObjectCore;
-  private readonly rules: BuiltinRules;
-  private readonly reader: ValueReader;
+export class DictTables extends DictKeys {
   private readonly dictType: () => ObjectType;
-  private readonly isStr: (address: number) => boolean;
-  private readonly hash: (address: number) => number;
-  private readonly hashHigh: () => number;
   private readonly dicts: FreeList;
-  private readonly keysFree: FreeList;
-  /** Py_EMPTY_KEYS: the static keys every new dict shares. */
-  readonly emptyKeys: number;
-  // 3.8–3.10: a 40-byte header (dk_refcnt, dk_size, dk_lookup, dk_usable, dk_nentries), 24-byte entries; 3.11+: 32
-  // bytes (dk_refcnt, log2 sizes, kind, version, dk_usable, dk_nentries), entries of 16 bytes in str-only tables.
-  private readonly header: number;
-  private readonly old: boolean;
+  /** Split tables' values arrays. */
+  readonly values: SplitValues;
   // 3.8–3.13 track a dict only once it holds something the gc may track, and untrack it in full collections.
   private readonly lazyTracking: boolean;
-  // Where the last lookup found the key's index slot, or the empty slot it ended at.
-  private slot = 0;
 
   constructor(
     core: ObjectCore,
@@ -70,142 +57,122 @@ export class DictTables {
     },
     freeLists: { dicts: FreeList; keys: FreeList },
     emptyKeys: number,
+    values: SplitValues,
   ) {
-    this.core = core;
-    this.rules = rules;
-    this.reader = reader;
+    super(core, rules, reader, types, freeLists.keys, emptyKeys);
+    this.values = values;
     this.dictType = types.dict;
-    this.isStr = types.isStr;
-    this.hash = types.hash;
-    this.hashHigh = types.hashHigh;
     this.dicts = freeLists.dicts;
-    this.keysFree = freeLists.keys;
-    this.old = rules.minor <= 10;
     this.lazyTracking = rules.minor <= 13;
-    this.header = this.old ? 40 : 32;
-    this.emptyKeys = emptyKeys;
-    this.initKeys(emptyKeys, 1, !this.old);
   }
 
-  // --- the keys object's fields ---------------------------------------------
+  // --- split tables -------------------------------------------------------------
 
-  private size(k: number): number {
-    return this.old ? this.core.readWord(k + 8) : 1 << (this.core.memory.u8[k + 8] as number);
-  }
-
-  private usable(k: number): number {
-    return this.core.readWord(k + (this.old ? 24 : 16));
-  }
-
-  private setUsable(k: number, n: number): void {
-    this.core.writeWord(k + (this.old ? 24 : 16), n);
-  }
-
-  /** dk_nentries: entries used so far, deleted ones included. */
-  nentries(k: number): number {
-    return this.core.readWord(k + (this.old ? 32 : 24));
-  }
-
-  private setNentries(k: number, n: number): void {
-    this.core.writeWord(k + (this.old ? 32 : 24), n);
-  }
-
-  private unicode(k: number): boolean {
-    return this.old ? this.core.readWord(k + 16) === LOOKUP_UNICODE : this.core.memory.u8[k + 10] === KIND_UNICODE;
-  }
-
-  private entryBytes(k: number): number {
-    return !this.old && this.unicode(k) ? 16 : 24;
-  }
-
-  // The layout of the keys object last looked at (its address; 0 for none): worked out once, not per entry. A keys
-  // object's layout is fixed from new_keys_object until it is freed, when the memo is dropped.
-  private memoKeys = 0;
-  private memoEntries = 0;
-  private memoEntryBytes = 24;
-  private memoKeyAt = 8;
-
-  private remember(k: number): void {
-    const size = this.size(k);
-    const unicode = !this.old && this.unicode(k);
-    this.memoKeys = k;
-    this.memoEntries = k + this.header + size * indexBytes(size);
-    this.memoEntryBytes = unicode ? 16 : 24;
-    this.memoKeyAt = unicode ? 0 : 8;
-  }
-
-  /** The address of entry `i`. */
-  entry(k: number, i: number): number {
-    if (k !== this.memoKeys) this.remember(k);
-    return this.memoEntries + i * this.memoEntryBytes;
-  }
-
-  /** Where an entry's key is, from the entry. */
-  keyOffset(k: number): number {
-    if (k !== this.memoKeys) this.remember(k);
-    return this.memoKeyAt;
-  }
-
-  private getIndex(k: number, i: number, width: number): number {
-    const at = k + this.header + i * width;
-    const u8 = this.core.memory.u8;
-    if (width === 1) return ((u8[at] as number) << 24) >> 24;
-    if (width === 2) return (((u8[at] as number) | ((u8[at + 1] as number) << 8)) << 16) >> 16;
-    return (this.core.u32[at >>> 2] as number) | 0;
-  }
-
-  private setIndex(k: number, i: number, width: number, ix: number): void {
-    const at = k + this.header + i * width;
-    const u8 = this.core.memory.u8;
-    if (width === 1) u8[at] = ix & 0xff;
-    else if (width === 2) {
-      u8[at] = ix & 0xff;
-      u8[at + 1] = (ix >> 8) & 0xff;
-    } else {
-      this.core.u32[at >>> 2] = ix >>> 0;
-      if (width === 8) this.core.u32[(at >>> 2) + 1] = ix < 0 ? 0xffffffff : 0;
-    }
-  }
-
-  /** Writes a keys object's header and empties its index (new_keys_object). */
-  private initKeys(k: number, size: number, unicode: boolean): void {
+  /**
+   * new_dict over a split table: keys `k` (the caller's reference to them
+   * passes to the dict) and values `v` holding `used` values; from the dict
+   * free list when it holds one; untracked up to 3.13.
+   */
+  newSplitDict(k: number, v: number, used: number): number {
+    const d = this.newDict();
     const core = this.core;
-    if (k === this.memoKeys) this.memoKeys = 0;
-    const usable = usableFraction(size);
-    core.writeWord(k, 1);
-    if (this.old) {
-      core.writeWord(k + 8, size);
-      core.writeWord(k + 16, unicode ? LOOKUP_UNICODE : LOOKUP_GENERAL);
-    } else {
-      const u8 = core.memory.u8;
-      u8[k + 8] = 31 - Math.clz32(size);
-      u8[k + 9] = 31 - Math.clz32(size * indexBytes(size));
-      u8[k + 10] = unicode ? KIND_UNICODE : KIND_GENERAL;
-    }
-    this.setUsable(k, usable);
-    this.setNentries(k, 0);
-    core.memory.u8.fill(0xff, k + this.header, k + this.header + size * indexBytes(size));
+    core.writeWord(d + MA_KEYS, k);
+    core.writeWord(d + MA_VALUES, v);
+    core.writeWord(d + MA_USED, used);
+    return d;
   }
 
-  /** new_keys_object: a table of `size` slots, from the keys free list when it is an 8-slot one it may keep. */
-  private newKeys(size: number, unicode: boolean): number {
-    const keepable = size === DICT_MINSIZE && (this.old || unicode);
-    let k = keepable ? this.keysFree.pop() : 0;
-    if (k === 0) {
-      const bytes = keysBytes(size, this.header, this.old || !unicode ? 24 : 16);
-      k = this.core.allocator.malloc(bytes);
-      this.core.memory.u8.fill(0, k, k + bytes);
+  /** ma_keys. */
+  keysOf(d: number): number {
+    return this.core.readWord(d + MA_KEYS);
+  }
+
+  /** ma_values: the values of a split table, 0 for a combined one. */
+  valuesOf(d: number): number {
+    return this.core.readWord(d + MA_VALUES);
+  }
+
+  /** Sets ma_values (3.13+: a copy of inline values, when the object lets go of its dict). */
+  setValues(d: number, v: number): void {
+    this.core.writeWord(d + MA_VALUES, v);
+  }
+
+  /** Sets ma_used. */
+  setUsed(d: number, n: number): void {
+    this.core.writeWord(d + MA_USED, n);
+  }
+
+  /**
+   * make_keys_shared (3.8–3.10): the dict's own table, str keys only, turns
+   * into shared keys: its values move to a new array. Returns the keys with a
+   * new reference for the class, or 0 for a table holding other keys.
+   */
+  shareKeys(d: number): number {
+    const core = this.core;
+    let k = core.readWord(d + MA_KEYS);
+    if (this.valuesOf(d) !== 0) {
+      this.increfKeys(k);
+      return k;
     }
-    this.initKeys(k, size, unicode);
+    if (!this.unicode(k)) return 0;
+    // Deleted entries: a table without them first (same size).
+    if (this.nentries(k) !== this.used(d)) {
+      this.resize(d, this.size(k), true, true);
+      k = core.readWord(d + MA_KEYS);
+    }
+    const n = usableFraction(this.size(k));
+    const v = this.values.alloc(n);
+    const keyAt = this.keyOffset(k);
+    for (let i = 0; i < n; i++) {
+      const e = this.entry(k, i) + keyAt + 8;
+      this.values.set(v, i, core.readWord(e));
+      core.writeWord(e, 0);
+    }
+    core.writeWord(k + 16, LOOKUP_SPLIT);
+    core.writeWord(d + MA_VALUES, v);
+    this.increfKeys(k);
     return k;
   }
 
-  /** free_keys_object's end: an emptied keys object goes to the free list (8 slots; 3.11+ str-only) or is freed. */
-  private freeKeys(k: number): void {
-    if (k === this.memoKeys) this.memoKeys = 0;
-    const keepable = this.size(k) === DICT_MINSIZE && (this.old || this.unicode(k));
-    if (keepable && this.keysFree.push(k)) return;
-    this.core.allocator.free(k);
+  /**
+   * insertdict on a split table, the key's and value's references already
+   * taken. True when done; false when the table was made combined instead
+   * and `key` is to be appended there (a new key).
+   */
+  private splitInsert(d: number, k: number, key: number, lo: number, hi: number, value: number): boolean {
+    const core = this.core;
+    const v = core.readWord(d + MA_VALUES);
+    const ix = this.lookup(k, key, lo, hi);
+    const old = ix >= 0 ? this.values.get(v, ix) : 0;
+    const used = this.used(d);
+    // 3.8–3.10: the values must stay dense and in the keys' order, else the table is combined.
+    if (this.old && ((ix >= 0 && old === 0 && used !== ix) || (ix < 0 && used !== this.nentries(k)))) {
+      this.resize(d, used * 3, true);
+      return false;
+    }
+    if (ix < 0) {
+      if (this.usable(k) <= 0) {
+        this.resize(d, used * 3, true);
+        return false;
+      }
+      // A new key of the shared keys: every dict sharing them sees it.
+      const n = this.nentries(k);
+      this.append(k, key, lo, hi, 0);
+      this.values.set(v, n, value);
+      if (!this.old) this.values.addToOrder(v, n);
+      core.writeWord(d + MA_USED, used + 1);
+      return true;
+    }
+    if (old !== value) {
+      this.values.set(v, ix, value);
+      if (old === 0) {
+        if (!this.old) this.values.addToOrder(v, ix);
+        core.writeWord(d + MA_USED, used + 1);
+      }
+    }
+    if (old !== 0) core.decref(old);
+    core.decref(key);
+    return true;
   }
 
   // --- the dict ---------------------------------------------------------------
@@ -226,98 +193,34 @@ export class DictTables {
     return this.core.readWord(d + MA_USED);
   }
 
-  /** Finds `key`: its entry's index, or -1; `slot` is left at its index slot (or the empty one the probe ended at). */
-  private lookup(k: number, key: number, lo: number, hi: number): number {
-    const size = this.size(k);
-    const width = indexBytes(size);
-    const mask = size - 1;
-    const keyAt = this.keyOffset(k);
-    let i = lo & mask;
-    let plo = lo;
-    let phi = hi;
-    for (;;) {
-      const ix = this.getIndex(k, i, width);
-      if (ix === DKIX_EMPTY) {
-        this.slot = i;
-        return -1;
-      }
-      if (ix >= 0) {
-        const other = this.core.readWord(this.entry(k, ix) + keyAt);
-        if (other === key) {
-          this.slot = i;
-          return ix;
-        }
-        const elo = this.entryHash(k, ix);
-        if (elo === lo && this.entryHigh === hi && valuesEqual(this.reader, other, key)) {
-          this.slot = i;
-          return ix;
-        }
-      }
-      // perturb >>= PERTURB_SHIFT on the 64-bit hash; i = (i*5 + perturb + 1) & mask.
-      plo = ((plo >>> 5) | (phi << 27)) >>> 0;
-      phi >>>= 5;
-      i = (i * 5 + plo + 1) & mask;
-    }
-  }
-
-  // The high half of the hash entryHash last read.
-  private entryHigh = 0;
-
-  /** The hash of entry `ix`: stored in a general entry, cached in a str key's object; low half returned. */
-  private entryHash(k: number, ix: number): number {
-    const e = this.entry(k, ix);
-    if (!this.old && this.unicode(k)) {
-      const lo = this.hash(this.core.readWord(e));
-      this.entryHigh = this.hashHigh();
-      return lo;
-    }
-    this.entryHigh = this.core.u32[(e >>> 2) + 1] as number;
-    return this.core.u32[e >>> 2] as number;
-  }
-
-  /** find_empty_slot: the first empty index slot on the hash's probe sequence. */
-  private emptySlot(k: number, lo: number, hi: number): number {
-    const size = this.size(k);
-    const width = indexBytes(size);
-    const mask = size - 1;
-    let i = lo & mask;
-    let plo = lo;
-    let phi = hi;
-    while (this.getIndex(k, i, width) !== DKIX_EMPTY) {
-      plo = ((plo >>> 5) | (phi << 27)) >>> 0;
-      phi >>>= 5;
-      i = (i * 5 + plo + 1) & mask;
-    }
-    return i;
-  }
-
-  /** Appends an entry (the references are the caller's, already counted). */
-  private append(k: number, key: number, lo: number, hi: number, value: number): void {
-    const n = this.nentries(k);
-    const size = this.size(k);
-    this.setIndex(k, this.emptySlot(k, lo, hi), indexBytes(size), n);
-    const e = this.entry(k, n);
-    if (this.old || !this.unicode(k)) {
-      this.core.u32[e >>> 2] = lo;
-      this.core.u32[(e >>> 2) + 1] = hi;
-    }
-    const keyAt = this.keyOffset(k);
-    this.core.writeWord(e + keyAt, key);
-    this.core.writeWord(e + keyAt + 8, value);
-    this.setUsable(k, this.usable(k) - 1);
-    this.setNentries(k, n + 1);
-  }
-
   /**
    * dictresize: a new table of at least `minsize` slots' worth, the live
    * entries copied in order, the old table freed (or kept). `unicode`: whether
    * a str-only table may stay so.
    */
-  private resize(d: number, minsize: number, unicode: boolean): void {
+  private resize(d: number, minsize: number, unicode: boolean, exact = false): void {
     const core = this.core;
     const old = core.readWord(d + MA_KEYS);
-    const k = this.newKeys(tableSize(minsize, this.rules.minor), unicode && this.unicode(old));
+    const k = this.newKeys(exact ? minsize : tableSize(minsize, this.rules.minor), unicode && this.unicode(old));
     const keyAt = this.keyOffset(old);
+    const v = core.readWord(d + MA_VALUES);
+    if (v !== 0) {
+      // Split to combined: the entries in insertion order, each key with a reference of its own, the values moved.
+      for (let i = 0, n = this.used(d); i < n; i++) {
+        const ix = this.old ? i : this.values.orderAt(v, i);
+        const key = core.readWord(this.entry(old, ix) + keyAt);
+        const lo = this.entryHash(old, ix);
+        core.incref(key);
+        this.append(k, key, lo, this.entryHigh, this.values.get(v, ix));
+      }
+      core.writeWord(d + MA_KEYS, k);
+      this.decrefKeys(old);
+      core.writeWord(d + MA_VALUES, 0);
+      // 3.13+: inline values stay in their object, no longer valid.
+      if (this.values.embedded(v)) this.values.invalidate(v);
+      else this.values.free(v);
+      return;
+    }
     for (let i = 0, n = this.nentries(old); i < n; i++) {
       const e = this.entry(old, i);
       const value = core.readWord(e + keyAt + 8);
@@ -331,7 +234,7 @@ export class DictTables {
   }
 
   /** MAINTAIN_TRACKING: an untracked dict is tracked once it holds something the gc may track. */
-  private maintainTracking(d: number, key: number, value: number): void {
+  maintainTracking(d: number, key: number, value: number): void {
     const core = this.core;
     if (core.isTracked(d)) return;
     if (this.mayBeTracked(key) || this.mayBeTracked(value)) core.trackNow(d);
@@ -365,6 +268,12 @@ export class DictTables {
       this.resize(d, this.used(d) * 3, false);
       k = core.readWord(d + MA_KEYS);
     }
+    if (core.readWord(d + MA_VALUES) !== 0) {
+      // 3.8–3.10: a split table takes str keys only.
+      if (this.old && !this.isStr(key)) this.resize(d, this.used(d) * 3, true);
+      else if (this.splitInsert(d, k, key, lo, hi, value)) return;
+      k = core.readWord(d + MA_KEYS);
+    }
     const ix = this.lookup(k, key, lo, hi);
     if (ix >= 0) {
       const at = this.entry(k, ix) + this.keyOffset(k) + 8;
@@ -387,16 +296,36 @@ export class DictTables {
     const k = this.core.readWord(d + MA_KEYS);
     if (k === this.emptyKeys) return 0;
     const ix = this.lookup(k, key, lo, hi);
-    return ix < 0 ? 0 : this.core.readWord(this.entry(k, ix) + this.keyOffset(k) + 8);
+    if (ix < 0) return 0;
+    const v = this.core.readWord(d + MA_VALUES);
+    if (v !== 0) return this.values.get(v, ix);
+    return this.core.readWord(this.entry(k, ix) + this.keyOffset(k) + 8);
   }
 
   /** delitem_common: a dummy in the index, the entry emptied, then the key and the value released. False when absent. */
   delItem(d: number, key: number, lo: number, hi: number): boolean {
     const core = this.core;
-    const k = core.readWord(d + MA_KEYS);
+    let k = core.readWord(d + MA_KEYS);
     if (k === this.emptyKeys) return false;
-    const ix = this.lookup(k, key, lo, hi);
+    let ix = this.lookup(k, key, lo, hi);
     if (ix < 0) return false;
+    const v = core.readWord(d + MA_VALUES);
+    if (v !== 0) {
+      const old = this.values.get(v, ix);
+      if (old === 0) return false;
+      if (!this.old) {
+        // The value leaves the array and the insertion order; the key stays in the shared keys.
+        core.writeWord(d + MA_USED, this.used(d) - 1);
+        this.values.set(v, ix, 0);
+        this.values.deleteFromOrder(v, ix);
+        core.decref(old);
+        return true;
+      }
+      // 3.8–3.10: a split table takes no deletion; it is combined first, at the same size.
+      this.resize(d, this.size(k), true, true);
+      k = core.readWord(d + MA_KEYS);
+      ix = this.lookup(k, key, lo, hi);
+    }
     core.writeWord(d + MA_USED, this.used(d) - 1);
     this.setIndex(k, this.slot, indexBytes(this.size(k)), DKIX_DUMMY);
     const e = this.entry(k, ix) + this.keyOffset(k);
@@ -415,6 +344,13 @@ export class DictTables {
     const k = core.readWord(d + MA_KEYS);
     const keyAt = this.keyOffset(k);
     const out: number[] = [];
+    const v = core.readWord(d + MA_VALUES);
+    if (v !== 0) {
+      for (let i = 0, n = this.used(d); i < n; i++) {
+        out.push(core.readWord(this.entry(k, this.old ? i : this.values.orderAt(v, i)) + keyAt));
+      }
+      return out;
+    }
     for (let i = 0, n = this.nentries(k); i < n; i++) {
       const e = this.entry(k, i) + keyAt;
       if (core.readWord(e + 8) !== 0) out.push(core.readWord(e));
@@ -422,29 +358,51 @@ export class DictTables {
     return out;
   }
 
-  /** dict.__sizeof__ plus the gc head: the object, and the keys object when the dict owns one. */
+  /**
+   * dict.__sizeof__ plus the gc head: the object, a split table's values
+   * (as many as its keys' usable entries, 3.11+: as shared_keys_usable_size
+   * says now), and the keys object when the dict alone holds it.
+   */
   sizeof(d: number): number {
     const k = this.core.readWord(d + MA_KEYS);
-    const own = k === this.emptyKeys ? 0 : keysBytes(this.size(k), this.header, this.entryBytes(k));
-    return this.core.profile.gcHeadSize + DICT_BASIC + own;
+    const values = this.core.readWord(d + MA_VALUES) === 0 ? 0 : 8 * this.sharedCapacity(k);
+    const own =
+      k === this.emptyKeys || this.refcnt(k) !== 1 ? 0 : keysBytes(this.size(k), this.header, this.entryBytes(k));
+    return this.core.profile.gcHeadSize + DICT_BASIC + values + own;
   }
 
   // --- what the objects ask of a dict's type --------------------------------
 
-  /** References: a key and a value per entry, in free_keys_object's order. */
+  /**
+   * References: a key and a value per entry, in free_keys_object's order; a
+   * split table's values (its keys are the class's), none for values inline
+   * in an object.
+   */
   refCount(d: number): number {
-    return this.nentries(this.core.readWord(d + MA_KEYS)) * 2;
+    const k = this.core.readWord(d + MA_KEYS);
+    const v = this.core.readWord(d + MA_VALUES);
+    if (v !== 0) return this.values.embedded(v) ? 0 : this.nentries(k);
+    return this.nentries(k) * 2;
   }
 
-  /** Where the `n`th reference is: entry n / 2's key, then its value. */
+  /** Where the `n`th reference is: entry n / 2's key, then its value; a split table's `n`th value. */
   refAt(d: number, n: number): number {
     const k = this.core.readWord(d + MA_KEYS);
+    const v = this.core.readWord(d + MA_VALUES);
+    if (v !== 0) return this.values.slot(v, n);
     return this.entry(k, n >> 1) + this.keyOffset(k) + 8 * (n & 1);
   }
 
-  /** dict_traverse's order: each live entry's value, then its key. */
+  /** dict_traverse's places: as refCount (3.13+ skip values inline in an object, which their object visits). */
+  traverseCount(d: number): number {
+    return this.refCount(d);
+  }
+
+  /** dict_traverse's order: each live entry's value, then its key; a split table's values. */
   traverseAt(d: number, n: number): number {
     const k = this.core.readWord(d + MA_KEYS);
+    const v = this.core.readWord(d + MA_VALUES);
+    if (v !== 0) return this.values.slot(v, n);
     const e = this.entry(k, n >> 1) + this.keyOffset(k);
     if (this.core.readWord(e + 8) === 0) return 0;
     return (n & 1) === 0 ? e + 8 : e;
@@ -455,6 +413,14 @@ export class DictTables {
     if (!this.lazyTracking) return false;
     const core = this.core;
     const k = core.readWord(d + MA_KEYS);
+    const v = core.readWord(d + MA_VALUES);
+    if (v !== 0) {
+      for (let i = 0, n = this.nentries(k); i < n; i++) {
+        const value = this.values.get(v, i);
+        if (value !== 0 && this.mayBeTracked(value)) return false;
+      }
+      return true;
+    }
     const keyAt = this.keyOffset(k);
     for (let i = 0, n = this.nentries(k); i < n; i++) {
       const e = this.entry(k, i) + keyAt;
@@ -470,6 +436,11 @@ export class DictTables {
     const core = this.core;
     const k = core.readWord(d + MA_KEYS);
     if (k === this.emptyKeys) return;
+    const v = core.readWord(d + MA_VALUES);
+    if (v !== 0) {
+      this.clearSplit(d, k, v);
+      return;
+    }
     core.writeWord(d + MA_KEYS, this.emptyKeys);
     core.writeWord(d + MA_USED, 0);
     const keyAt = this.keyOffset(k);
@@ -485,10 +456,45 @@ export class DictTables {
     this.freeKeys(k);
   }
 
-  /** The end of dict_dealloc: the keys object freed (its entries already released), the dict kept or freed. */
+  /**
+   * PyDict_Clear of a split table: back to the empty keys, the values
+   * released and their array freed, the shared keys let go of; values
+   * inline in an object (3.13+) are emptied where they are.
+   */
+  private clearSplit(d: number, k: number, v: number): void {
+    const core = this.core;
+    const embedded = this.values.embedded(v);
+    if (!embedded) {
+      core.writeWord(d + MA_KEYS, this.emptyKeys);
+      core.writeWord(d + MA_VALUES, 0);
+    }
+    core.writeWord(d + MA_USED, 0);
+    for (let i = 0, n = this.nentries(k); i < n; i++) {
+      const value = this.values.get(v, i);
+      if (value === 0) continue;
+      this.values.set(v, i, 0);
+      core.decref(value);
+    }
+    if (embedded) {
+      this.values.clearOrder(v);
+      return;
+    }
+    this.values.free(v);
+    this.decrefKeys(k);
+  }
+
+  /**
+   * The end of dict_dealloc: the keys object freed (its entries already
+   * released), or a split table's values array freed and its shared keys let
+   * go of; the dict kept or freed.
+   */
   dispose(d: number): number {
     const k = this.core.readWord(d + MA_KEYS);
-    if (k !== this.emptyKeys) this.freeKeys(k);
+    const v = this.core.readWord(d + MA_VALUES);
+    if (v !== 0) {
+      if (!this.values.embedded(v)) this.values.free(v);
+      this.decrefKeys(k);
+    } else if (k !== this.emptyKeys) this.freeKeys(k);
     return this.dicts.push(d) ? 0 : d - this.core.profile.gcHeadSize;
   }
 }

@@ -534,12 +534,12 @@ export abstract class Collection extends GcLists {
       const next = this.next(g);
       const t = this.view.typeAt(op);
       if (late) {
-        if (t.weaklistOffset >= 0) this.clearCallbackWeakrefs(op, t, wrcb);
+        if (t.weakrefable) this.clearCallbackWeakrefs(op, t, wrcb);
         g = next;
         continue;
       }
       if (t === weakrefType) this.view.clearWeakrefKeepCallback(op);
-      if (t.weaklistOffset >= 0) {
+      if (t.weakrefable) {
         for (let wr = this.view.firstWeakref(op, t); wr !== 0; wr = this.view.firstWeakref(op, t)) {
           this.view.clearWeakrefKeepCallback(wr);
           if (!this.view.hasCallback(wr)) continue;
@@ -599,7 +599,7 @@ export abstract class Collection extends GcLists {
       const op = g + 16;
       const t = this.view.typeAt(op);
       if (t === weakrefType) this.view.clearWeakrefKeepCallback(op);
-      if (t.weaklistOffset < 0) continue;
+      if (!t.weakrefable) continue;
       for (let wr = this.view.firstWeakref(op, t); wr !== 0; wr = this.view.firstWeakref(op, t)) {
         this.view.clearWeakrefKeepCallback(wr);
       }

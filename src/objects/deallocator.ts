@@ -228,7 +228,7 @@ export abstract class Deallocator extends WeakRefLists {
       this.stackNext[top] = 0;
       if (t === this.weakrefType) {
         this.clearWeakref(address);
-      } else if (t.weaklistOffset >= 0 && this.readWord(address + t.weaklistOffset) !== 0) {
+      } else if (t.weakrefable && this.readWord(address + t.weaklistOffset) !== 0) {
         // Callbacks may start nested deallocations: they run on this stack above the frame, then it resumes.
         this.clearWeakRefs(address, t);
         return;
@@ -267,7 +267,8 @@ export abstract class Deallocator extends WeakRefLists {
     if (t.listLike && slots !== 0) this.release(slots);
     this.sp--;
     this.forget(address);
-    const block = native === undefined ? (t.container ? address - this.gcHead : address) : native.dispose(address);
+    const block =
+      native === undefined ? (t.container ? address - this.gcHead : address) - t.preHeader : native.dispose(address);
     const gc = t.container ? this.collector : undefined;
     if (gc !== undefined) {
       if (gc.isTracked(address)) gc.untrack(address);

@@ -312,7 +312,7 @@ export abstract class ObjectStore {
         throw e;
       }
     }
-    const address = t.container ? block + this.gcHead : block;
+    const address = (t.container ? block + this.gcHead : block) + t.preHeader;
     // A fresh object is untracked, unfinalized and holds nothing.
     // Small objects by words (a block is 16-byte aligned and its size rounded up to 16); fill() costs more.
     if (bytes <= 256) {

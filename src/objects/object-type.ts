@@ -4,9 +4,12 @@
  *
  * ```
  *  block (from the allocator)
- *  | PyGC_Head (containers): _gc_next, _gc_prev | ob_refcnt | ob_type | ob_size (var-sized) | weaklist (weakrefable) | slots... | data... |
- *                                               ^ the object's address
+ *  | pre-header | PyGC_Head (containers): _gc_next, _gc_prev | ob_refcnt | ob_type | ob_size (var-sized) | weaklist (weakrefable) | slots... | data... |
+ *                                                            ^ the object's address
  * ```
+ *
+ * The pre-header (none unless asked) holds words CPython 3.11+ keeps before
+ * the gc head of instances of classes: the managed dict and weaklist.
  *
  * List-like types keep their slots in a separate block, as `list` does:
  * `ob_size`, `ob_item` (the items block) and `allocated` follow the header, and
@@ -51,6 +54,19 @@ export interface TypeSpec {
   /** Whether deallocation goes through CPython's trashcan (default: containers do, as list, tuple, dict and classes do). */
   trashcan?: boolean;
   /**
+   * Bytes before the gc head (or before the object, for a type that is not a
+   * container), a multiple of 8: the pre-header CPython 3.11+ gives
+   * instances of classes (the managed dict and weaklist words). Default 0.
+   */
+  preHeaderBytes?: number;
+  /**
+   * Where the weaklist word is, from the object's address, when it is not
+   * after the header (weakrefable types only): a multiple of 8, at or past
+   * the end of the header, or inside the pre-header (negative), as CPython
+   * 3.12+ keeps the weaklist of instances of classes. Default: after the header.
+   */
+  weaklistOffset?: number;
+  /**
    * Tuple semantics for the gc (var-sized containers only): a collection
    * untracks an instance whose slots all hold non-containers or untracked
    * tuple-likes, as CPython's `_PyTuple_MaybeUntrack` does.
@@ -94,8 +110,10 @@ export interface ObjectType {
   readonly legacyFinalizer: boolean;
   /** Offset of slot 0 from the object's address. */
   readonly slotOffset: number;
-  /** Offset of the weaklist word, or -1. */
+  /** Offset of the weaklist word from the object's address (negative: in the pre-header); -1 when not weakrefable. */
   readonly weaklistOffset: number;
+  /** Bytes of pre-header before the gc head (or before the object, for a type that is not a container). */
+  readonly preHeader: number;
 }
 
 /** `ob_refcnt`'s offset. */
@@ -155,9 +173,25 @@ export function makeType(id: number, spec: TypeSpec): ObjectType {
     throw new TypeError(`type ${spec.name}: tupleLike needs a var-sized container type`);
   }
   const weakrefable = spec.weakrefable ?? false;
+  const preHeader = spec.preHeaderBytes ?? 0;
+  if (!Number.isInteger(preHeader) || preHeader < 0 || preHeader > 4096 || preHeader % 8 !== 0) {
+    throw new RangeError(
+      `type ${spec.name}: preHeaderBytes must be a multiple of 8 in [0, 4096], got ${String(spec.preHeaderBytes)}`,
+    );
+  }
   let offset = (listLike ? 40 : varSized ? 24 : 16) + Math.ceil(headerBytes / 8) * 8;
-  const weaklistOffset = weakrefable ? offset : -1;
-  if (weakrefable) offset += 8;
+  let weaklistOffset = weakrefable ? offset : -1;
+  if (spec.weaklistOffset !== undefined) {
+    const at = spec.weaklistOffset;
+    const lowest = -(preHeader + (spec.container ? 16 : 0));
+    const inPreHeader = at >= lowest && at + 8 <= lowest + preHeader;
+    if (!weakrefable || !Number.isInteger(at) || at % 8 !== 0 || !(inPreHeader || at >= offset)) {
+      throw new RangeError(
+        `type ${spec.name}: weaklistOffset must be a multiple of 8 in the pre-header or past the header of a weakrefable type, got ${String(at)}`,
+      );
+    }
+    weaklistOffset = at;
+  } else if (weakrefable) offset += 8;
   return Object.freeze({
     id,
     name: spec.name,
@@ -174,6 +208,7 @@ export function makeType(id: number, spec: TypeSpec): ObjectType {
     legacyFinalizer: spec.legacyFinalizer ?? false,
     slotOffset: offset,
     weaklistOffset,
+    preHeader,
   });
 }
 
@@ -182,9 +217,11 @@ export const OB_ITEM = 24;
 /** `allocated`'s offset in list-like objects. */
 export const OB_ALLOCATED = 32;
 
-/** Bytes to request for an instance with `n` slots, the gc head included (list-like items live apart). */
+/** Bytes to request for an instance with `n` slots, the pre-header and gc head included (list-like items live apart). */
 export function instanceBytes(type: ObjectType, n: number, gcHeadSize: number): number {
-  return (type.container ? gcHeadSize : 0) + type.slotOffset + (type.listLike ? 0 : 8 * n) + type.dataBytes;
+  return (
+    type.preHeader + (type.container ? gcHeadSize : 0) + type.slotOffset + (type.listLike ? 0 : 8 * n) + type.dataBytes
+  );
 }
 
 /**

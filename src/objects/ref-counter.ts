@@ -285,7 +285,7 @@ export class RefCounter extends Emitter<ObjectEvents> {
    */
   weakref(target: number, callback?: (weakref: number) => void): number {
     const t = this.typeOf(target);
-    if (t.weaklistOffset < 0) throw new TypeError(`cannot create weak reference to '${t.name}' object`);
+    if (!t.weakrefable) throw new TypeError(`cannot create weak reference to '${t.name}' object`);
     if (callback !== undefined && typeof callback !== "function") {
       throw new TypeError(`callback must be a function, got ${typeof callback}`);
     }

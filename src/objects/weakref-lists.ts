@@ -73,14 +73,14 @@ export abstract class WeakRefLists extends ListItems {
   /** The weak references to `target`, in their list's order. */
   weakrefsOf(target: number, t: ObjectType): number[] {
     const out: number[] = [];
-    if (t.weaklistOffset < 0) return out;
+    if (!t.weakrefable) return out;
     for (let wr = this.readWord(target + t.weaklistOffset); wr !== 0; wr = this.readWord(wr + WR_NEXT)) out.push(wr);
     return out;
   }
 
   /** The first weak reference to `target` (0 when none). */
   firstWeakref(target: number, t: ObjectType): number {
-    return t.weaklistOffset < 0 ? 0 : this.readWord(target + t.weaklistOffset);
+    return t.weakrefable ? this.readWord(target + t.weaklistOffset) : 0;
   }
 
   /** Whether the weak reference has a callback. */

@@ -16,7 +16,16 @@
  */
 import type { Profile } from "../../src/index.js";
 import { intIn, pickOne, rng } from "../support/random.js";
-import { reg, runInPymem, type Step, statement } from "./constructions.js";
+import {
+  CLASSES,
+  classDefinitions,
+  instanceSequence,
+  reg,
+  runInPymem,
+  type Step,
+  statement,
+  usesClasses,
+} from "./constructions.js";
 import { Registers } from "./registers.js";
 
 /** A Python str literal of any code points (lone surrogates included), escaped to ASCII. */
@@ -76,9 +85,23 @@ export function segmentSteps(steps: readonly Step[]): Step[] {
   return steps.flatMap((s): Step[] => (s.op === "iaddLoop" ? [s, ...s.parts.map(() => s)] : [s]));
 }
 
+/**
+ * The classes, defined afresh in the function (so the recorded run starts
+ * from new shared keys), and CPython's type attribute cache filled for every
+ * name the steps look up on them: a miss there replaces an entry and may free
+ * the name it held, a block of the interpreter's own.
+ */
+function classSetup(steps: readonly Step[]): string[] {
+  if (!usesClasses(steps)) return [];
+  const names = new Set(["__init__", "__new__", "__dict__"]);
+  for (const s of steps) if (s.op === "setattr" || s.op === "delattr") names.add(s.name);
+  const warm = CLASSES.map((c) => [...names].map((n) => `hasattr(${c.name}, ${JSON.stringify(n)})`).join("; "));
+  return [...classDefinitions(""), ...warm];
+}
+
 /** The Python program: the steps in a function run twice, the second time recorded with checkpoints. */
 export function pythonScript(steps: readonly Step[]): string {
-  const setup: string[] = ["z = 0", "zf = 0.0", "k_int = 99999", "k_float = 0.5"];
+  const setup: string[] = ["z = 0", "zf = 0.0", "k_int = 99999", "k_float = 0.5", ...classSetup(steps)];
   const body = steps.map((s, k) => faithful(s, k, setup));
   const lines = [
     "import gc, sys",
@@ -311,6 +334,9 @@ export function scripts(): Script[] {
 
   return [
     { name: "a list grown by append, emptied by pop", steps: list },
+    { name: "instances without __slots__", steps: plainInstances() },
+    { name: "instances with __slots__", steps: slotInstances() },
+    ...[1, 2].map((seed) => ({ name: `instance mixture ${seed}`, steps: instanceSequence(100 + seed, 250, false) })),
     { name: "str += in a loop, and join", steps: text },
     { name: "sets filled, emptied in part and cleared", steps: sets },
     { name: "dicts built by assignment, emptied by del", steps: dicts },
@@ -321,6 +347,77 @@ export function scripts(): Script[] {
     { name: "strs of every kind, bytes", steps: strs },
     ...[1, 2, 3, 4].map((seed) => ({ name: `mixture ${seed}`, steps: mixture(seed, 300) })),
   ];
+}
+
+/**
+ * Instances of classes without `__slots__`: attributes past the shared
+ * keys' first table (3.8–3.10 make the grown table the class's), in another
+ * order (3.8–3.10 stop sharing), overwritten, deleted (3.8–3.10 drop the
+ * class's keys) and added again; `__dict__` asked for and changed as a dict;
+ * more attributes than 3.11+'s shared keys take; instances made after that
+ * (3.11+: smaller values); a cycle through an attribute, freed by a collection.
+ */
+function plainInstances(): Step[] {
+  const A = 0;
+  const C = 1;
+  const steps: Step[] = [...operands()];
+  const set = (dst: number, names: number[], value = X) =>
+    names.map((i): Step => ({ op: "setattr", dst, name: `a${i}`, value }));
+  steps.push({ op: "object", dst: 4, cls: A }, ...set(4, [0, 1, 2, 3, 4, 5, 6, 7]));
+  steps.push({ op: "setattr", dst: 4, name: "a2", value: 1 }, { op: "setattr", dst: 4, name: "a2", value: 1 });
+  steps.push({ op: "object", dst: 5, cls: A }, ...set(5, [0, 1, 2]));
+  steps.push({ op: "object", dst: 6, cls: A }, ...set(6, [1, 0], 2));
+  steps.push({ op: "object", dst: 7, cls: A }, ...set(7, [0, 3]), { op: "delattr", dst: 7, name: "a0" });
+  steps.push(...set(7, [0]), { op: "object", dst: 8, cls: A }, ...set(8, [0, 1]));
+  // More instances than 3.11+'s shared keys have entries left: the count stops at one left.
+  for (let i = 0; i < 31; i++) steps.push({ op: "object", dst: 11, cls: A });
+  steps.push(...set(11, [9]), { op: "del", dst: 11 });
+  // A class whose instances take more attributes than 3.11+'s shared keys hold, then further instances.
+  steps.push({ op: "object", dst: 9, cls: C }, { op: "getdict", dst: 10, src: 9 });
+  steps.push(
+    ...set(
+      9,
+      Array.from({ length: 36 }, (_, i) => i),
+    ),
+  );
+  for (let r = 0; r < 3; r++) steps.push({ op: "object", dst: 11, cls: C }, ...set(11, [1, 0, 40]));
+  steps.push({ op: "object", dst: 11, cls: C }, ...set(11, [2, 3]), { op: "delattr", dst: 11, name: "a2" });
+  steps.push(...set(11, [2]), { op: "getdict", dst: 10, src: 11 }, { op: "setitem", dst: 10, key: 2, value: 1 });
+  steps.push(...set(11, [4]), { op: "delitem", dst: 10, key: 2 }, { op: "setitem", dst: 10, key: 0, value: 1 });
+  steps.push({ op: "del", dst: 11 }, { op: "del", dst: 10 });
+  // __dict__ of a fresh instance, then attributes through the instance and the dict.
+  steps.push({ op: "object", dst: 10, cls: A }, { op: "getdict", dst: 11, src: 10 }, ...set(10, [5, 6]));
+  steps.push({ op: "clear", dst: 11 }, ...set(10, [7, 5]), { op: "setitem", dst: 11, key: 2, value: 3 });
+  steps.push({ op: "del", dst: 10 }, { op: "del", dst: 11 });
+  // A cycle: an instance holding itself, dropped, then collected.
+  steps.push({ op: "object", dst: 10, cls: A }, { op: "setattr", dst: 10, name: "a1", value: 10 });
+  steps.push({ op: "getdict", dst: 11, src: 10 }, { op: "del", dst: 11 }, { op: "del", dst: 10 });
+  // Two more, holding each other, their attributes never asked for as a dict.
+  steps.push({ op: "object", dst: 10, cls: A }, { op: "setattr", dst: 10, name: "a3", value: 10 });
+  steps.push({ op: "object", dst: 11, cls: C }, { op: "setattr", dst: 11, name: "a0", value: 10 });
+  steps.push({ op: "setattr", dst: 10, name: "a4", value: 11 }, { op: "del", dst: 10 }, { op: "del", dst: 11 });
+  for (const r of [4, 5, 6, 7, 8, 9]) steps.push({ op: "del", dst: r });
+  // Last: what a collection allocates of its own would shift the names of the blocks after it.
+  steps.push({ op: "collect", dst: 0 });
+  return steps;
+}
+
+/** Instances of `__slots__` classes: slots set, overwritten, deleted; many instances; a cycle through a slot. */
+function slotInstances(): Step[] {
+  const B = 2;
+  const W = 3;
+  const steps: Step[] = [...operands()];
+  for (let i = 0; i < 6; i++) {
+    const dst = 4 + i;
+    steps.push({ op: "object", dst, cls: i % 3 === 2 ? W : B }, { op: "setattr", dst, name: "x", value: i % 4 });
+  }
+  steps.push({ op: "setattr", dst: 4, name: "y", value: 1 }, { op: "setattr", dst: 4, name: "x", value: 2 });
+  steps.push({ op: "delattr", dst: 4, name: "x" }, { op: "setattr", dst: 5, name: "y", value: 4 });
+  steps.push({ op: "setattr", dst: 6, name: "x", value: 5 }, { op: "del", dst: 5 }, { op: "del", dst: 4 });
+  steps.push({ op: "setattr", dst: 7, name: "x", value: 7 }, { op: "del", dst: 7 });
+  for (const r of [6, 8, 9]) steps.push({ op: "del", dst: r });
+  steps.push({ op: "collect", dst: 0 });
+  return steps;
 }
 
 /** A seeded mixture of steps whose objects the faithful rendering can make: ints below 2**30, strs and bytes of 2+. */

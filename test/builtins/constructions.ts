@@ -13,6 +13,7 @@ import {
   Builtins,
   type CycleCollector,
   CycleCollector as Gc,
+  type ObjectType,
   type Profile,
   RefCounter,
   TraceRecorder,
@@ -50,7 +51,46 @@ export type Step =
   /** `"".join(parts)` of parts made beforehand (a tuple constant). */
   | { op: "joinParts"; dst: number; parts: string[] }
   /** gc.collect(): a full collection, which empties the free lists. */
-  | { op: "collect"; dst: number };
+  | { op: "collect"; dst: number }
+  /** `r = C()`: an instance of {@link CLASSES}[cls]. */
+  | { op: "object"; dst: number; cls: number }
+  /** `r.name = value`. */
+  | { op: "setattr"; dst: number; name: string; value: number }
+  /** `del r.name`. */
+  | { op: "delattr"; dst: number; name: string }
+  /** `r = src.__dict__`. */
+  | { op: "getdict"; dst: number; src: number };
+
+/**
+ * The classes instance steps make, defined afresh by each sequence (a class's
+ * shared keys change as its instances are made and given attributes): two
+ * plain classes, a `__slots__` class, and one with a slot and a weaklist.
+ */
+export const CLASSES: ReadonlyArray<{ name: string; slots?: readonly string[] }> = [
+  { name: "A" },
+  { name: "C" },
+  { name: "B", slots: ["x", "y"] },
+  { name: "W", slots: ["x", "__weakref__"] },
+];
+
+/** The member slots of class `cls` (without `__weakref__`), empty for a class with a `__dict__`. */
+export function slotNames(cls: number): string[] {
+  return (CLASSES[cls]?.slots ?? []).filter((s) => s !== "__weakref__");
+}
+
+/** Whether the steps make instances (and so define the classes). */
+export function usesClasses(steps: readonly Step[]): boolean {
+  return steps.some((s) => s.op === "object");
+}
+
+/** The Python statements defining {@link CLASSES}, indented by `indent`. */
+export function classDefinitions(indent: string): string[] {
+  return CLASSES.map((c) =>
+    c.slots === undefined
+      ? `${indent}class ${c.name}: pass`
+      : `${indent}class ${c.name}: __slots__ = (${c.slots.map((n) => JSON.stringify(n)).join(", ")},)`,
+  );
+}
 
 /** Code points of a kind: ASCII, latin-1 above ASCII, the BMP beyond latin-1 (surrogates too), beyond the BMP. */
 function codePoint(rand: () => number, kind: number): number {
@@ -164,7 +204,7 @@ export function constructionSequence(seed: number, length: number): Step[] {
 }
 
 /** Steps after which the object's iteration order is compared too (sets: where the keys landed). */
-const ORDERED = new Set<Step["op"]>(["set", "add", "discard", "setitem", "delitem"]);
+const ORDERED = new Set<Step["op"]>(["set", "add", "discard", "setitem", "delitem", "getdict"]);
 
 /**
  * Sequences aimed at what random ones rarely reach: ints that all start their
@@ -182,6 +222,70 @@ export function directedSequences(): Step[][] {
       collide.push({ op: "int", dst: 1, value: BigInt(stride * k) }, { op: "add", dst: 0, item: 1 });
   }
   return [collide];
+}
+
+/** An attribute name: mostly among the first few, now and then one of 40 (more than 3.11+'s shared keys take). */
+function attrName(rand: () => number): string {
+  return `a${rand() < 0.7 ? intIn(rand, 0, 7) : intIn(rand, 0, 39)}`;
+}
+
+/**
+ * A sequence aimed at instances: made from the classes, given attributes in
+ * different orders and more than their shared keys hold, attributes
+ * overwritten and deleted, `__dict__` asked for and changed as a dict, the
+ * instances dropped (some in cycles, which collections free), with ints,
+ * strs and lists as values. `collects`: with full collections on the way
+ * (the allocator-call oracle's mixtures have none: what a collection
+ * allocates of its own would shift the names of the blocks after it).
+ */
+export function instanceSequence(seed: number, length: number, collects = true): Step[] {
+  const rand = rng(50_000 + seed);
+  const steps: Step[] = [];
+  const regs = new Registers(REGISTERS);
+  for (let k = 0; k < length; k++) {
+    const x = rand();
+    const dst = intIn(rand, 0, REGISTERS - 1);
+    const objects = regs.instances();
+    const live = regs.live();
+    const withAttrs = objects.filter((r) => regs.attrsOf(r).length > 0);
+    const dicts = regs.dicts();
+    let step: Step;
+    if (x < 0.1 || objects.length === 0) step = { op: "object", dst, cls: pickOne(rand, [0, 0, 0, 1, 2, 3]) };
+    else if (x < 0.5 && live.length > 0) {
+      const o = pickOne(rand, objects);
+      const slots = slotNames(regs.classOf(o));
+      const name = slots.length > 0 ? pickOne(rand, slots) : attrName(rand);
+      step = { op: "setattr", dst: o, name, value: pickOne(rand, live) };
+    } else if (x < 0.58 && withAttrs.length > 0) {
+      const o = pickOne(rand, withAttrs);
+      step = { op: "delattr", dst: o, name: pickOne(rand, regs.attrsOf(o)) };
+    } else if (x < 0.63) {
+      const plain = objects.filter((r) => slotNames(regs.classOf(r)).length === 0);
+      step = plain.length > 0 ? { op: "getdict", dst, src: pickOne(rand, plain) } : { op: "int", dst, value: 7n };
+    } else if (x < 0.68 && dicts.length > 0 && regs.hashable().length > 0) {
+      step = {
+        op: "setitem",
+        dst: pickOne(rand, dicts),
+        key: pickOne(rand, regs.hashable()),
+        value: pickOne(rand, live),
+      };
+    } else if (x < 0.7 && dicts.some((d) => regs.keysIn(d).length > 0)) {
+      const d = pickOne(
+        rand,
+        dicts.filter((r) => regs.keysIn(r).length > 0),
+      );
+      step = { op: "delitem", dst: d, key: pickOne(rand, regs.keysIn(d)) };
+    } else if (x < 0.71 && dicts.length > 0) step = { op: "clear", dst: pickOne(rand, dicts) };
+    else if (x < 0.8 && regs.has(dst)) step = { op: "del", dst };
+    else if (x < 0.84) step = { op: "int", dst, value: BigInt(intIn(rand, 300, 100_000)) };
+    else if (x < 0.88) step = { op: "str", dst, value: pickOne(rand, ["a1", "a5", "a30", "value", "xy"]) };
+    else if (x < 0.92) step = { op: "list", dst, items: live.length > 0 ? [pickOne(rand, live)] : [] };
+    else if (x < 0.925 && collects) step = { op: "collect", dst };
+    else step = { op: "float", dst, value: intIn(rand, 0, 1000) / 4 };
+    regs.apply(step);
+    steps.push(step);
+  }
+  return steps;
 }
 
 /** A register's Python name. */
@@ -248,6 +352,14 @@ export function statement(s: Step): string {
       return `del ${d}`;
     case "collect":
       return "gc.collect()";
+    case "object":
+      return `${d} = ${(CLASSES[s.cls] as { name: string }).name}()`;
+    case "setattr":
+      return `${d}.${s.name} = ${reg(s.value)}`;
+    case "delattr":
+      return `del ${d}.${s.name}`;
+    case "getdict":
+      return `${d} = ${reg(s.src)}.__dict__`;
   }
 }
 
@@ -261,6 +373,7 @@ export function pythonProgram(sequences: readonly Step[][]): string {
   const lines = ["import gc, json, sys", "gc.disable()", "g = sys.getsizeof"];
   sequences.forEach((steps, k) => {
     lines.push(`def seq${k}():`, "    out = []; o = out.append");
+    if (usesClasses(steps)) lines.push(...classDefinitions("    "));
     for (const s of steps) {
       lines.push(`    ${statement(s)}`);
       lines.push(s.op === "del" || s.op === "collect" ? "    o(-1)" : `    o(g(${reg(s.dst)}))`);
@@ -310,6 +423,8 @@ export function runInPymem(profile: Profile, steps: readonly Step[], record = fa
   const py = new Builtins({ objects, hashSeed });
   const regs = new Array<number>(REGISTERS).fill(0);
   const sizes: Array<number | string> = [];
+  // The classes, made afresh, as the Python side defines them in its function.
+  const classes = usesClasses(steps) ? CLASSES.map((c) => py.newClass(c.name, c.slots ? { slots: c.slots } : {})) : [];
   const set = (r: number, a: number) => {
     const old = regs[r] as number;
     regs[r] = a;
@@ -428,6 +543,18 @@ export function runInPymem(profile: Profile, steps: readonly Step[], record = fa
       case "collect":
         gc.collect();
         break;
+      case "object":
+        set(s.dst, py.instance(classes[s.cls] as ObjectType));
+        break;
+      case "setattr":
+        py.setAttr(regs[s.dst] as number, s.name, regs[s.value] as number);
+        break;
+      case "delattr":
+        py.delAttr(regs[s.dst] as number, s.name);
+        break;
+      case "getdict":
+        set(s.dst, py.instanceDict(regs[s.src] as number));
+        break;
     }
     sizes.push(s.op === "del" || s.op === "collect" ? -1 : py.getsizeof(regs[s.dst] as number));
     // (Not while recording calls: the Python side of that oracle makes no such tuple.)
@@ -441,5 +568,10 @@ export function runInPymem(profile: Profile, steps: readonly Step[], record = fa
   }
   recorder?.checkpoint();
   for (let r = 0; r < REGISTERS; r++) set(r, 0);
+  if (classes.length > 0) {
+    // Instances in cycles go with a collection; then the classes, and their shared keys.
+    gc.collect();
+    for (const c of classes) py.dropClass(c);
+  }
   return { sizes, objects, py, gc, ...(recorder ? { recorder } : {}) };
 }

@@ -1,7 +1,8 @@
 /**
  * Differential test: seeded construction sequences (ints of every magnitude,
  * strings of every kind and length, bytes, tuples, lists grown by append and
- * extend and shrunk by pop) give, after every step, the `sys.getsizeof` each
+ * extend and shrunk by pop, instances of classes given attributes and asked
+ * for their `__dict__`) give, after every step, the `sys.getsizeof` each
  * real CPython 3.8–3.15 reports. Golden hashes of the real sizes
  * (test/builtins/golden) keep the check without the interpreters.
  */
@@ -12,9 +13,14 @@ import { expect, it } from "vitest";
 import { type BlockAllocator, type ProfileName, profileProofs, profiles } from "../../src/index.js";
 import { compared } from "../support/comparisons.js";
 import { releasePython } from "../support/python.js";
-import { constructionSequence, directedSequences, runInPymem, runInPython } from "./constructions.js";
+import { constructionSequence, directedSequences, instanceSequence, runInPymem, runInPython } from "./constructions.js";
 
-const sequences = [...Array.from({ length: 60 }, (_, s) => constructionSequence(s, 300)), ...directedSequences()];
+const sequences = [
+  ...Array.from({ length: 60 }, (_, s) => constructionSequence(s, 300)),
+  ...directedSequences(),
+  // Instances of classes with and without __slots__, their attributes and their __dict__.
+  ...Array.from({ length: 20 }, (_, s) => instanceSequence(s, 300)),
+];
 const steps = sequences.reduce((n, s) => n + s.length, 0);
 const goldenDir = fileURLToPath(new URL("./golden/", import.meta.url));
 const update = process.env.UPDATE_GOLDEN === "1";

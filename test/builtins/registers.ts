@@ -15,6 +15,8 @@ interface Held {
   keys?: Set<string>;
   /** Whether it is a set (else a dict, when it has keys). */
   isSet?: boolean;
+  /** An instance's class (its attributes are `keys`, shared with its `__dict__` once asked for). */
+  cls?: number;
 }
 
 /** The registers' contents as the steps leave them. */
@@ -42,7 +44,24 @@ export class Registers {
 
   /** Registers holding a dict. */
   dicts(): number[] {
-    return this.held.flatMap((h, r) => (h?.keys !== undefined && !h.isSet ? [r] : []));
+    return this.held.flatMap((h, r) => (h?.keys !== undefined && !h.isSet && h.cls === undefined ? [r] : []));
+  }
+
+  /** Registers holding an instance of a class. */
+  instances(): number[] {
+    return this.held.flatMap((h, r) => (h?.cls !== undefined ? [r] : []));
+  }
+
+  /** The class of the instance in register `r`. */
+  classOf(r: number): number {
+    return this.held[r]?.cls as number;
+  }
+
+  /** The attribute names the instance in register `r` holds (its `__dict__`'s str keys that are names). */
+  attrsOf(r: number): string[] {
+    const names: string[] = [];
+    for (const k of this.held[r]?.keys ?? []) if (/^s:[A-Za-z_]\w*$/.test(k)) names.push(k.slice(2));
+    return names;
   }
 
   /** Registers holding a str. */
@@ -148,6 +167,19 @@ export class Registers {
         h[s.dst] = { key: `s:${s.parts.join("")}` };
         break;
       case "collect":
+        break;
+      case "object":
+        h[s.dst] = { key: undefined, keys: new Set(), cls: s.cls };
+        break;
+      case "setattr":
+        ((h[s.dst] as Held).keys as Set<string>).add(`s:${s.name}`);
+        break;
+      case "delattr":
+        ((h[s.dst] as Held).keys as Set<string>).delete(`s:${s.name}`);
+        break;
+      case "getdict":
+        // The dict and the instance hold the same attributes from now on.
+        h[s.dst] = { key: undefined, keys: (h[s.src] as Held).keys as Set<string> };
         break;
     }
   }

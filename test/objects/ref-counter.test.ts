@@ -183,6 +183,37 @@ describe("RefCounter", () => {
     blocks.validate();
   });
 
+  it("places a pre-header before the gc head, and a weaklist in it, as 3.12+ lay out instances of classes", () => {
+    const { blocks, objects } = setUp();
+    const T = objects.defineType({
+      name: "T",
+      container: true,
+      weakrefable: true,
+      preHeaderBytes: 16,
+      weaklistOffset: -32,
+    });
+    expect([T.preHeader, T.weaklistOffset, T.slotOffset]).toEqual([16, -32, 16]);
+    const held = blocks.allocatedBlocks();
+    const sizes: number[] = [];
+    const off = objects.on("object:alloc", (e) => sizes.push(e.size));
+    const t = objects.new(T);
+    off();
+    // The block holds the pre-header, the gc head and the header: the object is 32 bytes in, 48 asked for.
+    expect(blocks.owns(t - 32)).toBe(true);
+    expect(sizes).toEqual([48]);
+    const ref = objects.weakref(t);
+    objects.decref(t);
+    expect(objects.weakrefTarget(ref)).toBe(0);
+    objects.decref(ref);
+    expect(blocks.allocatedBlocks()).toBe(held);
+    blocks.validate();
+    expect(() => objects.defineType({ name: "U", preHeaderBytes: 12 })).toThrow(/12/);
+    expect(() => objects.defineType({ name: "U", container: true, weakrefable: true, weaklistOffset: -8 })).toThrow(
+      /-8/,
+    );
+    expect(() => objects.defineType({ name: "U", weaklistOffset: 16 })).toThrow(/weakrefable/);
+  });
+
   it("weak references: shared when callback-less, cleared when the target dies, callbacks newest first", () => {
     const { blocks, objects } = setUp();
     const T = objects.defineType({ name: "T", weakrefable: true, container: true });

@@ -10,6 +10,10 @@ const UNIT = "test/builtins/builtins.test.ts";
 const SIZES = "test/builtins/getsizeof.oracle.test.ts";
 const CALLS = "test/builtins/allocator-calls.oracle.test.ts";
 const RULES = "src/builtins/builtin-rules.ts";
+const INST = "src/builtins/instances.ts";
+const DICTS = "src/builtins/dict-tables.ts";
+const KEYS = "src/builtins/dict-keys.ts";
+const INSTANCES = "test/builtins/instances.test.ts";
 
 export const builtinMutations: Mutation[] = [
   {
@@ -127,7 +131,7 @@ export const builtinMutations: Mutation[] = [
   },
   {
     id: "builtins-dict-keys-freelist-str-only",
-    file: "src/builtins/dict-tables.ts",
+    file: KEYS,
     find: "    const keepable = this.size(k) === DICT_MINSIZE && (this.old || this.unicode(k));",
     replace: "    const keepable = this.size(k) === DICT_MINSIZE;",
     rule: "3.11+ keep only str-only 8-slot keys objects on their free list",
@@ -230,5 +234,185 @@ export const builtinMutations: Mutation[] = [
     replace: "    if (this.modifiable(s) && this.kind(t) < kind && !(",
     rule: "PyUnicode_Append grows a modifiable str in place by a str as wide or narrower",
     tests: [UNIT, CALLS],
+  },
+
+  {
+    id: "builtins-shared-keys-max-311",
+    file: RULES,
+    find: '    instanceLayout: "values",\n    sharedKeysLog2: 6,\n    sharedKeysMax: 30,',
+    replace: '    instanceLayout: "values",\n    sharedKeysLog2: 6,\n    sharedKeysMax: 29,',
+    rule: "3.11's SHARED_KEYS_MAX_SIZE: a class's shared keys take 30 entries (the first instance's values hold 29)",
+    tests: [INSTANCES, SIZES, CALLS],
+  },
+  {
+    id: "builtins-shared-keys-size-310",
+    file: RULES,
+    find: '  instanceLayout: "dict",\n  sharedKeysLog2: 3,',
+    replace: '  instanceLayout: "dict",\n  sharedKeysLog2: 4,',
+    rule: "3.8-3.10: a class's shared keys start with 8 slots (values of 5)",
+    tests: [INSTANCES, SIZES, CALLS],
+  },
+  {
+    id: "builtins-instance-layout-311",
+    file: RULES,
+    find: '    instanceLayout: "values",',
+    replace: '    instanceLayout: "dict-or-values",',
+    rule: "3.11 keeps the weaklist in the object and two words (values, dict) before the gc head",
+    tests: [INSTANCES, SIZES, CALLS],
+  },
+  {
+    id: "builtins-inline-values-313",
+    file: RULES,
+    find: '    // 3.13: the values inside the object (Py_TPFLAGS_INLINE_VALUES).\n    instanceLayout: "inline",',
+    replace:
+      '    // 3.13: the values inside the object (Py_TPFLAGS_INLINE_VALUES).\n    instanceLayout: "dict-or-values",',
+    rule: "3.13 keeps an instance's values inside the object",
+    tests: [INSTANCES, SIZES, CALLS],
+  },
+  {
+    id: "builtins-shared-keys-shrink-per-instance",
+    file: INST,
+    find: "    if (left > 1) this.dicts.setKeysUsable(k, left - 1);",
+    replace: "    if (left > 0) this.dicts.setKeysUsable(k, left - 1);",
+    rule: "3.11+: each new instance lowers its class's shared keys' dk_usable while it is above one",
+    tests: [CALLS],
+  },
+  {
+    id: "builtins-inline-values-sized-before-shrink",
+    file: INST,
+    find: "      const a = this.made(c, core.newObject(t, 0, fixed + this.values.bytes(this.dicts.sharedCapacity(k))));\n      this.shrinkShared(k);",
+    replace:
+      "      this.shrinkShared(k);\n      const a = this.made(c, core.newObject(t, 0, fixed + this.values.bytes(this.dicts.sharedCapacity(k))));",
+    rule: "3.13+ size the inline values by the shared keys before the new instance lowers them (328 bytes, then 320)",
+    tests: [INSTANCES, CALLS],
+  },
+  {
+    id: "builtins-values-sized-after-shrink-311",
+    file: INST,
+    find: "    const a = this.made(c, core.newObject(t, 0, fixed));\n    this.shrinkShared(k);",
+    replace: "    const a = this.made(c, core.newObject(t, 0, fixed));",
+    rule: "3.11-3.12: init_inline_values lowers the shared keys' dk_usable before sizing the values (264 bytes, then 256)",
+    tests: [INSTANCES, CALLS],
+  },
+  {
+    id: "builtins-delattr-drops-cached-keys-310",
+    file: INST,
+    find: "      dicts.delItem(d, s, this.lo, this.hi);\n      if (c.cachedKeys !== 0) this.dropCachedKeys(c, 0);",
+    replace: "      dicts.delItem(d, s, this.lo, this.hi);",
+    rule: "3.8-3.10's _PyObjectDict_SetItem: any deletion through an instance drops the class's shared keys",
+    tests: [CALLS],
+  },
+  {
+    id: "builtins-make-keys-shared-310",
+    file: INST,
+    find: "dicts.keysRefcnt(c.cachedKeys) === 1 ? dicts.shareKeys(d) : 0",
+    replace: "0",
+    rule: "3.8-3.10: the grown table of the keys' only other user becomes the class's shared keys (make_keys_shared)",
+    tests: [INSTANCES, CALLS],
+  },
+  {
+    id: "builtins-unshare-when-only-user-310",
+    file: INST,
+    find: "dicts.keysRefcnt(c.cachedKeys) === 1 ? dicts.shareKeys(d) : 0",
+    replace: "dicts.shareKeys(d)",
+    rule: "3.8-3.10: while other dicts share the class's keys, a dict that leaves them makes the class drop them",
+    tests: [INSTANCES, CALLS],
+  },
+  {
+    id: "builtins-detach-copies-inline-values-313",
+    file: INST,
+    find: "    if (this.dicts.valuesOf(d) !== inline) return;",
+    replace: "    if (this.dicts.valuesOf(d) !== inline || this.core.refcount(d) === 1) return;",
+    rule: "3.13+: an object dying with a dict over its inline values copies them out to the dict, even a dict it alone holds",
+    tests: [CALLS],
+  },
+  {
+    id: "builtins-inline-store-tracks-dict-313",
+    file: INST,
+    find: "    if (d !== 0 && value !== 0 && this.lazyTracking) this.dicts.maintainTracking(d, s, value);",
+    replace: "",
+    rule: "3.13: a store into inline values shared with a dict tracks the dict when the value may be tracked",
+    tests: [SIZES],
+  },
+  {
+    id: "builtins-materialized-dict-tracking",
+    file: INST,
+    find: "    if (track && !core.isTracked(d)) core.trackNow(d);",
+    replace: "",
+    rule: "make_dict_from_instance_attributes tracks the new dict when a value may be tracked (3.11-3.13)",
+    tests: [SIZES],
+  },
+  {
+    id: "builtins-inline-traverse-visits-dict-313",
+    file: INST,
+    find: "      return c.slots.length + (this.values.valid(inline) ? this.values.capacity(inline) : 0) + 1;",
+    replace: "      return c.slots.length + (this.values.valid(inline) ? this.values.capacity(inline) : 1);",
+    rule: "3.13.18+: an object visits its inline values and its dict (3.13.0 skipped the dict, leaving cycles to a second collection)",
+    tests: [INSTANCES],
+  },
+  {
+    id: "builtins-split-order-rule-310",
+    file: DICTS,
+    find: "(ix >= 0 && old === 0 && used !== ix) || ",
+    replace: "",
+    rule: "3.8-3.10: a split table whose values would leave the keys' order is combined",
+    tests: [INSTANCES, CALLS],
+  },
+  {
+    id: "builtins-split-dense-rule-310",
+    file: DICTS,
+    find: " || (ix < 0 && used !== this.nentries(k))",
+    replace: "",
+    rule: "3.8-3.10: a new key in a split table missing some of the keys' values combines it",
+    tests: [SIZES, CALLS],
+  },
+  {
+    id: "builtins-shared-keys-full",
+    file: KEYS,
+    find: "    if (this.usable(k) <= 0) return -1;",
+    replace: "    if (this.usable(k) <= 1) return -1;",
+    rule: "insert_into_dictkeys: shared keys take names until none is left (then the instance's dict is made and combined)",
+    tests: [SIZES, CALLS],
+  },
+  {
+    id: "builtins-split-insertion-order",
+    file: DICTS,
+    find: "        this.values.deleteFromOrder(v, ix);",
+    replace: "",
+    rule: "3.11+: deleting from a split table takes the index out of the values' insertion order",
+    tests: [SIZES],
+  },
+  {
+    id: "builtins-shared-keys-usable-size",
+    file: KEYS,
+    find: "    return this.old ? usableFraction(this.size(k)) : this.nentries(k) + this.usable(k);",
+    replace: "    return this.old ? usableFraction(this.size(k)) : usableFraction(this.size(k));",
+    rule: "3.11+: shared_keys_usable_size is the entries taken plus the entries left, not the table's two thirds",
+    tests: [INSTANCES, SIZES, CALLS],
+  },
+  {
+    id: "builtins-split-sizeof-keys-shared",
+    file: DICTS,
+    find: "      k === this.emptyKeys || this.refcnt(k) !== 1 ? 0 : keysBytes(",
+    replace: "      k === this.emptyKeys ? 0 : keysBytes(",
+    rule: "dict.__sizeof__ counts the keys only when the dict alone holds them (split tables' keys are the class's)",
+    tests: [INSTANCES, SIZES],
+  },
+  {
+    id: "builtins-split-delete-same-size-310",
+    file: DICTS,
+    find: "      // 3.8–3.10: a split table takes no deletion; it is combined first, at the same size.\n      this.resize(d, this.size(k), true, true);",
+    replace:
+      "      // 3.8–3.10: a split table takes no deletion; it is combined first, at the same size.\n      this.resize(d, this.size(k), true);",
+    rule: "3.8-3.10 combine a split table before a deletion at its own size (3.10's calculate_log2_keysize would double it)",
+    tests: [SIZES, CALLS],
+  },
+  {
+    id: "builtins-clear-inline-values-313",
+    file: DICTS,
+    find: "    const embedded = this.values.embedded(v);",
+    replace: "    const embedded = false;",
+    rule: "3.13+: clearing a dict over an object's inline values empties them in place, the dict staying split",
+    tests: [CALLS],
   },
 ];
