@@ -1,21 +1,24 @@
 /**
  * The built-in objects against the interpreter they model: a program of
- * 10^6 built-in objects (ints, strs, tuples, lists, dicts; a list and a dict
- * in a cycle per round) built, then dropped and collected, every block given
- * back; pymem's Builtins against python3 running the same program. Time is
- * the whole of it: building, the decrefs, the collection.
+ * 10^6 objects (ints, strs, tuples, lists, dicts and instances of a class;
+ * a list, a dict and an instance in a cycle per round) built, then dropped
+ * and collected, every block given back; pymem's Builtins against python3
+ * running the same program. Time is the whole of it: building, the decrefs,
+ * the collection.
  */
 import { spawnSync } from "node:child_process";
 import type { Profile } from "../src/index.js";
 import { built, type Pymem } from "./pymem.js";
 import type { Table } from "./table.js";
 
-/** Rounds of the loop: five objects each (an int, a str, a tuple, a list, a dict). */
-export const ROUNDS = 200_000;
+/** Rounds of the loop: six objects each (an int, a str, a tuple, a list, a dict, an instance). */
+export const ROUNDS = 166_667;
 
 const PY = `
 import gc, time
 gc.disable()
+class Node:
+    pass
 prefix = "key"
 names = [str(i) for i in range(1000)]
 best = None
@@ -30,9 +33,13 @@ for _ in range(3):
         l = [n, s, t]
         d = {}
         d[s] = l
+        o = Node()
+        o.key = s
+        o.items = l
         l.append(d)
+        l.append(o)
         root.append(d)
-    del n, s, t, l, d
+    del n, s, t, l, d, o
     root = None
     found = gc.collect()
     t = time.perf_counter() - t0
@@ -48,6 +55,7 @@ export function builtinsProgram(pm: Pymem, profile: Profile): { ms: number; foun
   const gc = new pm.CycleCollector({ objects });
   gc.disable();
   const py = new pm.Builtins({ objects });
+  const Node = py.newClass("Node");
   const names = Array.from({ length: 1000 }, (_, i) => String(i));
   const t0 = performance.now();
   const root = py.list();
@@ -58,16 +66,22 @@ export function builtinsProgram(pm: Pymem, profile: Profile): { ms: number; foun
     const l = py.list([n, s, t]);
     const d = py.dict();
     py.setItem(d, s, l);
+    const o = py.instance(Node);
+    py.setAttr(o, "key", s);
+    py.setAttr(o, "items", l);
     py.append(l, d);
+    py.append(l, o);
     py.append(root, d);
     objects.decref(n);
     objects.decref(s);
     objects.decref(t);
     objects.decref(l);
     objects.decref(d);
+    objects.decref(o);
   }
   objects.decref(root);
   const found = gc.collect();
+  py.dropClass(Node);
   const ms = performance.now() - t0;
   if (blocks.allocatedBlocks() !== 0) throw new Error(`${blocks.allocatedBlocks()} blocks were not given back`);
   return { ms, found };
@@ -100,7 +114,7 @@ export async function builtinsBench(tables: Table[]): Promise<void> {
     head: ["program", "pymem", `python3 ${version}`, "÷ python3"],
     rows: [
       [
-        `${(ROUNDS * 5).toLocaleString("en")} ints, strs, tuples, lists and dicts built, dropped, collected (ms)`,
+        `${(ROUNDS * 6).toLocaleString("en")} ints, strs, tuples, lists, dicts and instances built, dropped, collected (ms)`,
         best.toFixed(0),
         realMs.toFixed(0),
         (best / realMs).toFixed(2),

@@ -157,7 +157,7 @@ describe("the HTML report of a trace that names types, in Chromium", () => {
       await page.waitForSelector("#types .uplot canvas");
       expect(await page.locator("#types .uplot").count()).toBe(1);
       // The chart's legend names the types that held the most bytes at the peak: the program's dicts among them.
-      const legend = await page.locator("#types .u-legend").innerText();
+      const legend = (await page.locator("#types .u-legend").textContent()) ?? "";
       expect(legend).toMatch(/\bdict\b/);
       expect(legend).toMatch(/untyped/);
       // The heap map by type: a legend key per type, and pools coloured after them.

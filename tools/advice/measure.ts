@@ -196,12 +196,7 @@ export function simulateVariant(pair: Pair, variant: "worse" | "better", profile
   const result = pair[variant].simulate(py, objects, pair.n, env);
   recorder.checkpoint();
   for (const r of result) objects.decref(r);
-  for (const r of env.slice(0, setupOwned(pair, env))) objects.decref(r);
+  for (const r of env.owned) objects.decref(r);
   recorder.free(interpreter);
   return recorder.trace();
-}
-
-/** How many of `env`'s first references setup owns (the rest are borrowed items). */
-function setupOwned(pair: Pair, env: number[]): number {
-  return pair.id === "chain" ? 2 : env.length;
 }

@@ -3,7 +3,21 @@
  * versions of one small Python workload (the one the advice warns against,
  * the one it recommends), and the same objects built with `Builtins`.
  */
-import type { Builtins, RefCounter } from "../../src/index.js";
+import type { Builtins, ObjectType, RefCounter } from "../../src/index.js";
+
+/** What a pair's setup made with Builtins. */
+export interface Env {
+  /** References setup holds until the end. */
+  owned: number[];
+  /** Objects the owned ones hold, borrowed (the items of setup's lists). */
+  items: number[];
+  /** Classes setup defined. */
+  classes: ObjectType[];
+}
+
+function env(owned: number[], items: number[] = [], classes: ObjectType[] = []): Env {
+  return { owned, items, classes };
+}
 
 /** One version of a workload. */
 export interface Variant {
@@ -15,7 +29,7 @@ export interface Variant {
    * The same objects made with Builtins: what `setup` made is in `env`; returns the references alive at the second
    * checkpoint (dropped after it).
    */
-  simulate(py: Builtins, objects: RefCounter, n: number, env: number[]): number[];
+  simulate(py: Builtins, objects: RefCounter, n: number, env: Env): number[];
 }
 
 /** One piece of advice, measured. */
@@ -28,8 +42,8 @@ export interface Pair {
   n: number;
   /** Python run before the first checkpoint, at module level (`n` is defined). */
   setup: string;
-  /** Builtins' counterpart of `setup`: references kept until the end. */
-  simulateSetup(py: Builtins, objects: RefCounter, n: number): number[];
+  /** Builtins' counterpart of `setup`. */
+  simulateSetup(py: Builtins, objects: RefCounter, n: number): Env;
   worse: Variant;
   better: Variant;
 }
@@ -43,13 +57,13 @@ function words(py: Builtins, n: number): number[] {
  * `for i in range(n)`: the range iterator makes each `i` an int (shared for -5 … 256, … 1024 in 3.15); the local
  * drops the previous one when it takes the next, and the last one when the loop's frame ends.
  */
-function forRange(py: Builtins, objects: RefCounter, n: number, body: (i: number) => void): void {
+function forRange(py: Builtins, objects: RefCounter, n: number, body: (i: number, x: number) => void): void {
   let previous = 0;
   for (let i = 0; i < n; i++) {
     const x = py.int(i);
     if (previous !== 0) objects.decref(previous);
     previous = x;
-    body(i);
+    body(i, x);
   }
   if (previous !== 0) objects.decref(previous);
 }
@@ -71,13 +85,13 @@ export const PAIRS: Pair[] = [
     title: "Build a string with `join`, not `+=` in a loop",
     n: 20_000,
     setup: 'words = [f"w{i:05d}" for i in range(n)]',
-    simulateSetup: (py, _objects, n) => words(py, n),
+    simulateSetup: (py, _objects, n) => env(words(py, n)),
     worse: {
       label: "`s += w` in a loop",
       python: '    s = ""\n    for w in words:\n        s += w\n    return s',
       simulate: (py, _objects, _n, env) => {
         let s = py.str("");
-        for (const w of env) s = py.iadd(s, w);
+        for (const w of env.owned) s = py.iadd(s, w);
         return [s];
       },
     },
@@ -86,7 +100,7 @@ export const PAIRS: Pair[] = [
       python: '    return "".join(words)',
       simulate: (py, objects, _n, env) => {
         const sep = py.str("");
-        const s = py.join(sep, env);
+        const s = py.join(sep, env.owned);
         objects.decref(sep);
         return [s];
       },
@@ -97,7 +111,7 @@ export const PAIRS: Pair[] = [
     title: "Feed `sum` a generator, not a list",
     n: 20_000,
     setup: "pass",
-    simulateSetup: () => [],
+    simulateSetup: () => env([]),
     worse: {
       label: "`sum([x * x for x in range(n)])`",
       python: "    return sum([x * x for x in range(n)])",
@@ -124,7 +138,7 @@ export const PAIRS: Pair[] = [
     title: "A comprehension instead of an append loop",
     n: 20_000,
     setup: "pass",
-    simulateSetup: () => [],
+    simulateSetup: () => env([]),
     worse: {
       label: "`out.append(x * 2)` in a loop",
       python: "    out = []\n    for x in range(n):\n        out.append(x * 2)\n    return out",
@@ -147,14 +161,14 @@ export const PAIRS: Pair[] = [
       const [ia, ib] = [items(1000), items(1000 + n)];
       const [a, b] = [py.list(ia), py.list(ib)];
       for (const x of [...ia, ...ib]) objects.decref(x);
-      return [a, b, ...ia, ...ib];
+      return env([a, b], [...ia, ...ib]);
     },
     worse: {
       label: "`sum(a + b)`",
       python: "    return sum(a + b)",
       simulate: (py, objects, n, env) => {
         // list_concat: a list of exactly 2n items, the ints shared.
-        const joined = py.list(env.slice(2));
+        const joined = py.list(env.items);
         const total = py.int(sumRange(1000, 1000 + 2 * n));
         objects.decref(joined);
         return [total];
@@ -171,7 +185,7 @@ export const PAIRS: Pair[] = [
     title: "Share equal immutable values (flyweights, `sys.intern`)",
     n: 20_000,
     setup: "import sys\ndigits = [str(k) for k in range(10)]",
-    simulateSetup: (py) => [py.str("abc"), ...Array.from({ length: 10 }, (_, k) => py.str(String(k)))],
+    simulateSetup: (py) => env([py.str("abc"), ...Array.from({ length: 10 }, (_, k) => py.str(String(k)))]),
     worse: {
       label: "a new str per record",
       python: '    return [("abc" + digits[i % 10]) * 4 for i in range(n)]',
@@ -204,6 +218,33 @@ export const PAIRS: Pair[] = [
       },
     },
   },
+  {
+    id: "slots",
+    title: "`__slots__` for many small instances",
+    n: 20_000,
+    setup: [
+      "class Point:",
+      "    def __init__(self, x, y):",
+      "        self.x = x",
+      "        self.y = y",
+      "class SlottedPoint:",
+      '    __slots__ = ("x", "y")',
+      "    def __init__(self, x, y):",
+      "        self.x = x",
+      "        self.y = y",
+    ].join("\n"),
+    simulateSetup: (py) => env([], [], [py.newClass("Point"), py.newClass("SlottedPoint", { slots: ["x", "y"] })]),
+    worse: {
+      label: "`Point(i, i)`",
+      python: "    return [Point(i, i) for i in range(n)]",
+      simulate: (py, objects, n, env) => [points(py, objects, n, env.classes[0] as ObjectType)],
+    },
+    better: {
+      label: "`SlottedPoint(i, i)`",
+      python: "    return [SlottedPoint(i, i) for i in range(n)]",
+      simulate: (py, objects, n, env) => [points(py, objects, n, env.classes[1] as ObjectType)],
+    },
+  },
 ];
 
 /** The sum of `f(i)` for `from <= i < to`. */
@@ -214,9 +255,22 @@ function sumRange(from: number, to: number, f: (i: number) => number = (i) => i)
 }
 
 /** `("abc" + digits[k]) * 4` (`env` holds "abc" and the digits): `"abc" + ...` is a temporary, dropped. */
-function record(py: Builtins, objects: RefCounter, env: number[], k: number): number {
-  const part = py.concat(env[0] as number, env[1 + k] as number);
+function record(py: Builtins, objects: RefCounter, env: Env, k: number): number {
+  const part = py.concat(env.owned[0] as number, env.owned[1 + k] as number);
   const s = py.str(`abc${k}`.repeat(4));
   objects.decref(part);
   return s;
+}
+
+/** `[cls(i, i) for i in range(n)]`, `__init__` storing `x` and `y`. */
+function points(py: Builtins, objects: RefCounter, n: number, cls: ObjectType): number {
+  const list = py.list();
+  forRange(py, objects, n, (_i, x) => {
+    const p = py.instance(cls);
+    py.setAttr(p, "x", x);
+    py.setAttr(p, "y", x);
+    py.append(list, p);
+    objects.decref(p);
+  });
+  return list;
 }
