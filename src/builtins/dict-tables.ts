@@ -443,17 +443,7 @@ export class DictTables extends DictKeys {
     }
     core.writeWord(d + MA_KEYS, this.emptyKeys);
     core.writeWord(d + MA_USED, 0);
-    const keyAt = this.keyOffset(k);
-    for (let i = 0, n = this.nentries(k); i < n; i++) {
-      const e = this.entry(k, i) + keyAt;
-      const key = core.readWord(e);
-      const value = core.readWord(e + 8);
-      core.writeWord(e, 0);
-      core.writeWord(e + 8, 0);
-      if (key !== 0) core.decref(key);
-      if (value !== 0) core.decref(value);
-    }
-    this.freeKeys(k);
+    this.decrefKeys(k);
   }
 
   /**

@@ -227,6 +227,25 @@ const STYLE =
   ".title{font-size:13px;font-weight:bold}.unused{fill:none;stroke:#bbb;stroke-dasharray:2 2}" +
   ".empty{fill:#e4e4e4;stroke:#aaa}.v{fill:#fff}.nb{fill:#f2f2f2}.tile{fill:none;stroke:#999}</style>";
 
+/**
+ * The keys of the pool states both legends share (empty, and never carved unless those are left out, when the next
+ * key takes their place), pushed to `parts`; returns where the legend's last key goes.
+ */
+function poolStateKeys(parts: string[], y: number, uncarved: boolean): number {
+  const h = LEGEND_SWATCH;
+  parts.push(
+    `<rect x="${MARGIN}" y="${y}" width="${h}" height="${h}" class="empty"/>`,
+    `<text x="${MARGIN + h + 4}" y="${y + 11}">empty pool</text>`,
+  );
+  if (uncarved) {
+    parts.push(
+      `<rect x="${MARGIN + 110}" y="${y}" width="${h}" height="${h}" class="unused"/>`,
+      `<text x="${MARGIN + 110 + h + 4}" y="${y + 11}">never carved</text>`,
+    );
+  }
+  return MARGIN + (uncarved ? 240 : 110);
+}
+
 /** The legend: the size classes drawn, then the pool states. Returns the SVG and the y below it. */
 function legend(
   nClasses: number,
@@ -255,18 +274,7 @@ function legend(
   y += LINE + 4;
   const h = LEGEND_SWATCH;
   const half = h / 2;
-  parts.push(
-    `<rect x="${MARGIN}" y="${y}" width="${h}" height="${h}" class="empty"/>`,
-    `<text x="${MARGIN + h + 4}" y="${y + 11}">empty pool</text>`,
-  );
-  // With the pools never carved left out, so is their key, and the next entry takes its place.
-  if (uncarved) {
-    parts.push(
-      `<rect x="${MARGIN + 110}" y="${y}" width="${h}" height="${h}" class="unused"/>`,
-      `<text x="${MARGIN + 110 + h + 4}" y="${y + 11}">never carved</text>`,
-    );
-  }
-  const x2 = MARGIN + (uncarved ? 240 : 110);
+  const x2 = poolStateKeys(parts, y, uncarved);
   parts.push(
     `<rect x="${x2}" y="${y}" width="${h}" height="${h}" fill="${paleColor(0, nClasses)}"/>`,
     `<rect x="${x2}" y="${y + half}" width="${h}" height="${half}" fill="${sizeClassColor(0, nClasses)}"/>`,
@@ -296,17 +304,7 @@ function typeLegend(palette: TypePalette, y: number, uncarved: boolean): { svg: 
   if (palette.keys.length === 0) parts.push(`<text x="${x}" y="${y + 11}">(no block in use)</text>`);
   y += LINE + 4;
   const h = LEGEND_SWATCH;
-  parts.push(
-    `<rect x="${MARGIN}" y="${y}" width="${h}" height="${h}" class="empty"/>`,
-    `<text x="${MARGIN + h + 4}" y="${y + 11}">empty pool</text>`,
-  );
-  if (uncarved) {
-    parts.push(
-      `<rect x="${MARGIN + 110}" y="${y}" width="${h}" height="${h}" class="unused"/>`,
-      `<text x="${MARGIN + 110 + h + 4}" y="${y + 11}">never carved</text>`,
-    );
-  }
-  const x2 = MARGIN + (uncarved ? 240 : 110);
+  const x2 = poolStateKeys(parts, y, uncarved);
   parts.push(
     `<rect x="${x2}" y="${y}" width="${h}" height="${h}" fill="${FREE_FILL}"/>`,
     `<text x="${x2 + h + 4}" y="${y + 11}">pale: free blocks; a pool has the colour of most of its blocks</text>`,
