@@ -330,7 +330,10 @@ export class Builtins {
   join(sep: number, items: readonly number[]): number {
     this.checkType(sep, this.strType, "str");
     this.checkItems(items);
-    for (let i = 0; i < items.length; i++) this.checkType(items[i] as number, this.strType, `items[${i}]: str`);
+    for (let i = 0; i < items.length; i++) {
+      const v = items[i] as number;
+      if (this.core.typeAt(v) !== this.strType) this.checkType(v, this.strType, `items[${i}]: str`);
+    }
     return this.strs.join(sep, items);
   }
 
@@ -732,15 +735,23 @@ export class Builtins {
 
   private checkItems(items: readonly number[]): void {
     if (!Array.isArray(items)) throw new TypeError(`items must be an array of objects, got ${String(items)}`);
-    for (let i = 0; i < items.length; i++) this.checkObject(items[i] as number, `items[${i}]`);
+    for (let i = 0; i < items.length; i++) {
+      // The item's name is built only for the error: a string per item would cost more than the check.
+      const v = items[i] as number;
+      if (!this.isObject(v)) this.checkObject(v, `items[${i}]`);
+    }
+  }
+
+  /** Whether `v` is a live object that can take a new reference. */
+  private isObject(v: number): boolean {
+    return Number.isInteger(v) && v > 0 && this.core.isAlive(v) && this.core.refcount(v) !== 0;
   }
 
   /** A live object that can take a new reference (`what` names it in the error). */
   private checkObject(v: number, what: string): void {
+    if (this.isObject(v)) return;
     if (!Number.isInteger(v) || v <= 0) checkAddress(v, what);
-    if (!this.core.isAlive(v) || this.core.refcount(v) === 0) {
-      throw new InvalidAddressError(v, `${what} is not a live object of these objects`);
-    }
+    throw new InvalidAddressError(v, `${what} is not a live object of these objects`);
   }
 
   /** A class made by {@link Builtins.newClass} and not dropped. */

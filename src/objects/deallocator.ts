@@ -56,10 +56,12 @@ export abstract class Deallocator extends WeakRefLists {
   protected frameObjects = new Float64Array(8);
   protected frameAbove = new Float64Array(8);
   protected nFrames = 0;
+  // A leaf's deallocation under way outside the stack (deallocLeaf): its listeners see a deallocation too.
+  private leafDepth = 0;
 
   /** Whether a deallocation is under way (a finalizer or callback is running inside one). */
   isDeallocating(): boolean {
-    return this.sp > 0 || this.trashDepth > 0 || this.nFrames > 0;
+    return this.sp > 0 || this.trashDepth > 0 || this.nFrames > 0 || this.leafDepth > 0;
   }
 
   /**
@@ -68,6 +70,10 @@ export abstract class Deallocator extends WeakRefLists {
    * ignored in ..." and goes on) are held until then; the first is thrown.
    */
   protected dealloc(address: number): void {
+    if (this.leafFlags[this.u32[(address + OB_TYPE) >>> 2] as number] === 1) {
+      this.deallocLeaf(address);
+      return;
+    }
     const base = this.sp;
     const depth = this.trashDepth;
     const frames = this.nFrames;
@@ -93,6 +99,39 @@ export abstract class Deallocator extends WeakRefLists {
       throw e;
     }
     this.events.releaseListenerErrors();
+  }
+
+  /** dealloc() of an object that holds nothing (an int, a str): its one step, in the same order, without a frame. */
+  private deallocLeaf(address: number): void {
+    this.events.holdListenerErrors();
+    this.allocator.holdListenerErrors?.();
+    this.leafDepth++;
+    try {
+      this.freeLeaf(address);
+    } catch (e) {
+      this.leafDepth--;
+      this.allocator.releaseListenerErrors?.(true);
+      this.events.releaseListenerErrors(true);
+      throw e;
+    }
+    this.leafDepth--;
+    try {
+      this.allocator.releaseListenerErrors?.();
+    } catch (e) {
+      this.events.releaseListenerErrors(true);
+      throw e;
+    }
+    this.events.releaseListenerErrors();
+  }
+
+  /** The frame of a leaf object (leafFlags) as step() would run it: no references to drop, no trashcan level. */
+  private freeLeaf(address: number): void {
+    const t = this.typeList[(this.u32[(address + OB_TYPE) >>> 2] as number) - 1] as ObjectType;
+    this.forget(address);
+    const native = this.natives[t.id];
+    const block = native === undefined ? address - t.preHeader : native.dispose(address);
+    if (block !== 0) this.release(block);
+    if (this.events.hasListeners("object:dealloc")) this.events.emit("object:dealloc", { address, type: t.name });
   }
 
   /**
@@ -258,8 +297,11 @@ export abstract class Deallocator extends WeakRefLists {
       }
       if (count === 0) {
         this.stackNext[top] = next;
-        this.enter(child);
-        return;
+        if (this.leafFlags[this.u32[(child + OB_TYPE) >>> 2] as number] !== 1) {
+          this.enter(child);
+          return;
+        }
+        this.freeLeaf(child);
       }
     }
     // Everything released: free the memory (a list's items block first, then PyObject_GC_Del / PyObject_Free), or

@@ -62,6 +62,9 @@ export abstract class ObjectStore {
   protected containerFlags = new Uint8Array(16);
   protected slotOffsets = new Int32Array(16);
   protected fixedSlots = new Int32Array(16);
+  // By type id: 1 when a dead object holds no references and needs no finalizer, weakref clearing or trashcan:
+  // its deallocation is one step, without the dealloc stack.
+  protected leafFlags = new Uint8Array(16);
   /** The type of weak reference objects (CPython's `weakref.ReferenceType`). */
   readonly weakrefType: ObjectType;
   /** The internal tuple PyObject_ClearWeakRefs builds when several weakrefs die at once. */
@@ -102,7 +105,10 @@ export abstract class ObjectStore {
     const t = this.defineType(spec);
     this.natives[t.id] = hooks;
     // References outside the slots: the collector's loops ask the hooks (slot offset -2).
-    if (hooks.refAt !== undefined) this.slotOffsets[t.id] = -2;
+    if (hooks.refAt !== undefined) {
+      this.slotOffsets[t.id] = -2;
+      this.leafFlags[t.id] = 0;
+    }
     return t;
   }
 
@@ -142,6 +148,7 @@ export abstract class ObjectStore {
   /** Gives an existing type (the built-in tuple) the hooks of a layer above. */
   setNativeHooks(t: ObjectType, hooks: NativeHooks): void {
     this.natives[t.id] = hooks;
+    if (hooks.refAt !== undefined) this.leafFlags[t.id] = 0;
   }
 
   /** Defines a type and files it in the tables. */
@@ -152,10 +159,14 @@ export abstract class ObjectStore {
       this.containerFlags = grown(this.containerFlags, t.id * 2);
       this.slotOffsets = grown(this.slotOffsets, t.id * 2);
       this.fixedSlots = grown(this.fixedSlots, t.id * 2);
+      this.leafFlags = grown(this.leafFlags, t.id * 2);
     }
     this.containerFlags[t.id] = t.container ? 1 : 0;
     this.slotOffsets[t.id] = t.listLike ? -1 : t.slotOffset;
     this.fixedSlots[t.id] = t.varSized || t.listLike ? -1 : t.slots;
+    const refs = t.varSized || t.listLike || t.slots > 0;
+    const leaf = !refs && !t.container && !t.weakrefable && !t.trashcan && t.finalize === undefined;
+    this.leafFlags[t.id] = leaf && !t.legacyFinalizer ? 1 : 0;
     return t;
   }
 

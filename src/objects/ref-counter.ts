@@ -186,7 +186,11 @@ export class RefCounter extends Emitter<ObjectEvents> {
     const t = this.typeOf(list);
     if (!t.listLike) throw new TypeError(`extend needs a list-like object, got a ${t.name}`);
     if (!Array.isArray(values)) throw new TypeError(`values must be an array of objects, got ${String(values)}`);
-    for (let i = 0; i < values.length; i++) this.checkReferable(values[i] as number, `values[${i}]`);
+    for (let i = 0; i < values.length; i++) {
+      // The value's name is built only for the error.
+      const v = values[i] as number;
+      if (!this.core.isAlive(v) || this.core.refcount(v) === 0) this.checkReferable(v, `values[${i}]`);
+    }
     this.core.extend(list, values);
   }
 
