@@ -6,7 +6,8 @@
  */
 
 export { type BuiltinRules, builtinRules, type FreeListName } from "./builtins/builtin-rules.js";
-export { Builtins, type BuiltinsOptions, type FreeListSizes } from "./builtins/builtins.js";
+export { Builtins, type BuiltinsOptions } from "./builtins/builtins.js";
+export type { FreeListSizes } from "./builtins/free-lists.js";
 export type { ClassDescription, ClassOptions } from "./builtins/instances.js";
 export {
   DoubleFreeError,

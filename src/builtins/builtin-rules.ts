@@ -8,7 +8,7 @@
  */
 
 /** Free lists a collection of the oldest generation empties, by name. */
-export type FreeListName = "float" | "int" | "tuple" | "list" | "dict" | "dictkeys";
+export type FreeListName = "float" | "int" | "tuple" | "list" | "listiter" | "dict" | "dictkeys";
 
 /** The built-ins' rules of one CPython release. */
 export interface BuiltinRules {
@@ -24,6 +24,8 @@ export interface BuiltinRules {
   readonly intTagged: boolean;
   /** The compact-int free list's capacity (3.14+), 0 when there is none. */
   readonly intFreeList: number;
+  /** The list iterators' free list's capacity (3.14+), 0 when there is none. */
+  readonly listIterFreeList: number;
   /** The float free list's capacity. */
   readonly floatFreeList: number;
   /** sizeof(PyASCIIObject): the header of an ASCII str. */
@@ -46,6 +48,14 @@ export interface BuiltinRules {
   readonly dictKeysFreeList: number;
   /** set_add_entry takes back a removed key's slot met on the probe sequence (all but 3.9, measured). */
   readonly setReusesDummy: boolean;
+  /** `frozenset()` is one shared object, made once and kept (3.8–3.9); `frozenset([])` makes a set and drops it first. */
+  readonly emptyFrozensetShared: boolean;
+  /** A new frozenset none of whose items the gc may track is untracked (3.15's _PyFrozenSet_MaybeUntrack). */
+  readonly frozensetUntracks: boolean;
+  /** A new tuple holding no gc object is untracked from the start (3.14+; before, only a collection untracks it). */
+  readonly tupleUntracksAtoms: boolean;
+  /** Calling `frozenset(x)` packs its argument in a 1-tuple (3.8: tp_new; 3.9+ frozenset has vectorcall). */
+  readonly frozensetArgsTuple: boolean;
   /** The order clear_freelists empties the lists in. */
   readonly clearOrder: readonly FreeListName[];
   /**
@@ -71,11 +81,16 @@ const BASE = {
   smallIntMax: 256,
   setReusesDummy: true,
   intFreeList: 0,
+  listIterFreeList: 0,
   floatFreeList: 100,
   tupleFreeList: 2000,
   listFreeList: 80,
   dictFreeList: 80,
   dictKeysFreeList: 80,
+  emptyFrozensetShared: false,
+  frozensetUntracks: false,
+  tupleUntracksAtoms: false,
+  frozensetArgsTuple: false,
 } as const;
 
 const UP_TO_310 = {
@@ -113,15 +128,17 @@ const SINCE_312 = {
 const SINCE_314 = {
   ...SINCE_312,
   instanceLayout: "inline",
+  tupleUntracksAtoms: true,
   intFreeList: 100,
+  listIterFreeList: 10,
   tupleFreeMaxPop: 20,
-  clearOrder: ["float", "tuple", "list", "dict", "dictkeys", "int"],
+  clearOrder: ["float", "tuple", "list", "listiter", "dict", "dictkeys", "int"],
 } as const;
 
 const RULES: Readonly<Record<number, BuiltinRules>> = Object.freeze({
-  8: Object.freeze({ ...UP_TO_310, minor: 8 }),
+  8: Object.freeze({ ...UP_TO_310, minor: 8, emptyFrozensetShared: true, frozensetArgsTuple: true }),
   // 3.9's set_add_entry fills an empty slot even past a removed key's (3.8 and 3.10+ take the removed one back).
-  9: Object.freeze({ ...UP_TO_310, minor: 9, setReusesDummy: false }),
+  9: Object.freeze({ ...UP_TO_310, minor: 9, setReusesDummy: false, emptyFrozensetShared: true }),
   10: Object.freeze({ ...UP_TO_310, minor: 10 }),
   // 3.11: _PyLong_FromMedium and one counted digit; the str headers still hold wstr; size-20 tuples kept, not taken.
   11: Object.freeze({
@@ -146,7 +163,7 @@ const RULES: Readonly<Record<number, BuiltinRules>> = Object.freeze({
   }),
   14: Object.freeze({ ...SINCE_314, minor: 14 }),
   // 3.15 shares the ints up to 1024.
-  15: Object.freeze({ ...SINCE_314, minor: 15, smallIntMax: 1024 }),
+  15: Object.freeze({ ...SINCE_314, minor: 15, smallIntMax: 1024, frozensetUntracks: true }),
 });
 
 /** The built-ins' rules of CPython 3.`minor`, or undefined for a release pymem does not model (before 3.8). */

@@ -24,7 +24,9 @@ import { OB_ALLOCATED, OB_SIZE, type ObjectType } from "../objects/object-type.j
 import { objectCoreOf, type RefCounter } from "../objects/ref-counter.js";
 import { type BuiltinRules, builtinRules } from "./builtin-rules.js";
 import { DictTables } from "./dict-tables.js";
-import { FreeList } from "./free-list.js";
+import type { FreeList } from "./free-list.js";
+import { type FreeListSizes, FreeLists } from "./free-lists.js";
+import { Frozensets } from "./frozensets.js";
 import { type ClassDescription, type ClassOptions, Instances } from "./instances.js";
 import { digitCount, INT_HEADER, intAllocBytes, intSizeof, readDigits, SMALL_INT_MIN } from "./int-layout.js";
 import { KeyReader } from "./key-reader.js";
@@ -34,22 +36,6 @@ import { StaticObjects, writeBytesHeader, writeInt } from "./static-objects.js";
 import { strAllocBytes, strShape } from "./str-layout.js";
 import { StrOps } from "./str-ops.js";
 import { fullHash } from "./values.js";
-
-/** What {@link Builtins.freeListSizes} reports. */
-export interface FreeListSizes {
-  /** Floats kept. */
-  float: number;
-  /** Compact ints kept (3.14+). */
-  int: number;
-  /** List objects kept. */
-  list: number;
-  /** Dict objects kept. */
-  dict: number;
-  /** 8-slot keys objects kept. */
-  dictKeys: number;
-  /** Tuples kept, by size (index 0 unused). */
-  tuple: number[];
-}
 
 /** Options for {@link Builtins}. */
 export interface BuiltinsOptions {
@@ -111,14 +97,12 @@ export class Builtins {
   readonly dictType: ObjectType;
   /** `set`. */
   readonly setType: ObjectType;
+  /** `frozenset`: a set's layout and table, hashable, without the methods that change it. */
+  readonly frozensetType: ObjectType;
+  private readonly frozensets: Frozensets;
   private readonly core: ObjectCore;
-  // Free lists (CPython's per-type free_list / numfree): tuples by size, index 0 unused.
-  private readonly floats: FreeList;
-  private readonly ints: FreeList;
-  private readonly lists: FreeList;
-  private readonly tuples: FreeList[];
-  private readonly dictObjects: FreeList;
-  private readonly dictKeys: FreeList;
+  // Free lists (CPython's per-type free_list / numfree).
+  private readonly free: FreeLists;
   private readonly dicts: DictTables;
   private readonly sets: SetTables;
   private readonly reader: KeyReader;
@@ -158,23 +142,21 @@ export class Builtins {
         str: this.strType,
         bytes: this.bytesType,
         tuple: this.tupleType,
+        frozenset: this.frozensetType,
         unhashable: [this.listType, this.dictType, this.setType],
       }),
-      { int: (a) => this.intValue(a), float: (a) => this.floatValue(a) },
+      {
+        int: (a) => this.intValue(a),
+        float: (a) => this.floatValue(a),
+        setHashes: (a) => this.sets.keyHashes(a),
+        setsEqual: (a, b) => this.sets.equal(a, b),
+      },
     );
     this.reader = reader;
     this.objects = options.objects;
     this.core = core;
     this.rules = rules;
-    this.floats = new FreeList(rules.floatFreeList);
-    this.ints = new FreeList(rules.intFreeList);
-    this.lists = new FreeList(rules.listFreeList);
-    this.dictObjects = new FreeList(rules.dictFreeList);
-    this.dictKeys = new FreeList(rules.dictKeysFreeList);
-    this.tuples = Array.from(
-      { length: rules.tupleFreeMaxPush + 1 },
-      (_, i) => new FreeList(i === 0 ? 0 : rules.tupleFreeList),
-    );
+    this.free = new FreeLists(rules);
     this.statics = new StaticObjects(
       core,
       rules,
@@ -185,21 +167,21 @@ export class Builtins {
     this.intType = core.defineNativeType(
       { name: "int" },
       {
-        dispose: (a) => (this.ints.capacity > 0 && this.digitsAt(a) <= 1 && this.ints.push(a) ? 0 : a),
+        dispose: (a) => (this.free.ints.capacity > 0 && this.digitsAt(a) <= 1 && this.free.ints.push(a) ? 0 : a),
       },
     );
-    this.floatType = core.defineNativeType({ name: "float" }, { dispose: (a) => (this.floats.push(a) ? 0 : a) });
+    this.floatType = core.defineNativeType({ name: "float" }, { dispose: (a) => (this.free.floats.push(a) ? 0 : a) });
     this.strType = core.defineType({ name: "str" });
     this.bytesType = core.defineType({ name: "bytes" });
     this.listType = core.defineNativeType(
       { name: "list", listLike: true, container: true },
-      { dispose: (a) => (this.lists.push(a) ? 0 : a - gcHead) },
+      { dispose: (a) => (this.free.lists.push(a) ? 0 : a - gcHead) },
     );
     this.tupleType = core.types().find((t) => t.name === "tuple") as ObjectType;
     core.setNativeHooks(this.tupleType, {
       dispose: (a) => {
         const n = core.u32[(a + OB_SIZE) >>> 2] as number;
-        return n <= rules.tupleFreeMaxPush && (this.tuples[n] as FreeList).push(a) ? 0 : a - gcHead;
+        return n <= rules.tupleFreeMaxPush && (this.free.tuples[n] as FreeList).push(a) ? 0 : a - gcHead;
       },
     });
     const dicts = new DictTables(
@@ -212,7 +194,7 @@ export class Builtins {
         hash: (a) => reader.hashKey(a),
         hashHigh: () => reader.hashHi,
       },
-      { dicts: this.dictObjects, keys: this.dictKeys },
+      { dicts: this.free.dictObjects, keys: this.free.dictKeys },
       this.statics.emptyKeys,
       new SplitValues(core, rules.minor <= 10 ? "array" : rules.minor <= 12 ? "prefix" : "header"),
     );
@@ -230,15 +212,22 @@ export class Builtins {
     );
     const sets = new SetTables(core, this.reader, () => this.setType, this.statics.dummy, rules.setReusesDummy);
     this.sets = sets;
-    this.setType = core.defineNativeType(
-      { name: "set", container: true },
-      {
-        dispose: (a) => sets.dispose(a),
-        refCount: (a) => sets.refCount(a),
-        refAt: (a, k) => sets.refAt(a, k),
-        clear: (a) => sets.clear(a),
-      },
-    );
+    const setHooks = {
+      dispose: (a: number) => sets.dispose(a),
+      refCount: (a: number) => sets.refCount(a),
+      refAt: (a: number, k: number) => sets.refAt(a, k),
+      clear: (a: number) => sets.clear(a),
+    };
+    this.setType = core.defineNativeType({ name: "set", container: true }, setHooks);
+    this.frozensetType = core.defineNativeType({ name: "frozenset", container: true }, setHooks);
+    this.frozensets = new Frozensets(core, rules, {
+      sets,
+      reader,
+      statics: this.statics,
+      free: this.free,
+      frozenset: this.frozensetType,
+      tuple: () => this.tupleType,
+    });
     this.strs = new StrOps(
       core,
       rules,
@@ -278,7 +267,7 @@ export class Builtins {
     }
     const r = this.rules;
     const n = digitCount(v);
-    const reuse = n <= 1 ? this.ints.pop() : 0;
+    const reuse = n <= 1 ? this.free.ints.pop() : 0;
     const a = this.core.newObject(this.intType, 0, intAllocBytes(n, r.intMediumBytes), reuse);
     writeInt(this.core, r.intTagged, a, v, n);
     return a;
@@ -287,7 +276,7 @@ export class Builtins {
   /** A float (`PyFloat_FromDouble`): from the free list when it holds one. */
   float(v: number): number {
     if (typeof v !== "number") throw new TypeError(`float value must be a number, got ${typeof v}`);
-    const a = this.core.newObject(this.floatType, 0, FLOAT_BYTES, this.floats.pop());
+    const a = this.core.newObject(this.floatType, 0, FLOAT_BYTES, this.free.floats.pop());
     f64[0] = v;
     this.core.u32[(a + 16) >>> 2] = f64Words[0] as number;
     this.core.u32[(a + 20) >>> 2] = f64Words[1] as number;
@@ -370,22 +359,29 @@ export class Builtins {
     return a;
   }
 
-  /** A tuple of `items` (`PyTuple_New`, each item a new reference): the shared empty tuple, or from its size's free list. */
+  /**
+   * A tuple of `items` (`PyTuple_New`, each item a new reference): the shared
+   * empty tuple, or from its size's free list; 3.14+ leave a tuple of
+   * objects the gc never tracks (ints, strs, ...) untracked from the start.
+   */
   tuple(items: readonly number[]): number {
     this.checkItems(items);
     const n = items.length;
     if (n === 0) return this.statics.emptyTuple();
-    const reuse = n <= this.rules.tupleFreeMaxPop ? (this.tuples[n] as FreeList).pop() : 0;
+    const reuse = n <= this.rules.tupleFreeMaxPop ? (this.free.tuples[n] as FreeList).pop() : 0;
     const block = reuse === 0 ? 0 : reuse - this.core.profile.gcHeadSize;
     const t = this.tupleType;
     const bytes = this.core.profile.gcHeadSize + t.slotOffset + 8 * n;
     const a = this.core.newObject(t, n, bytes, block);
     const base = a + t.slotOffset;
+    let gcItems = false;
     for (let i = 0; i < n; i++) {
       const v = items[i] as number;
       this.core.incref(v);
       this.core.writeWord(base + 8 * i, v);
+      if (!gcItems) gcItems = this.core.isContainerAt(v);
     }
+    if (!gcItems && this.rules.tupleUntracksAtoms) this.core.untrackNow(a);
     return a;
   }
 
@@ -393,7 +389,7 @@ export class Builtins {
   list(items: readonly number[] = []): number {
     this.checkItems(items);
     const n = items.length;
-    const reuse = this.lists.pop();
+    const reuse = this.free.lists.pop();
     const gcHead = this.core.profile.gcHeadSize;
     const a = this.core.newObject(
       this.listType,
@@ -476,6 +472,23 @@ export class Builtins {
   }
 
   /**
+   * `frozenset(items)` (make_new_frozenset): a new frozenset holding each
+   * item once, added in order as from any iterable (the set's resize rule);
+   * with no items, 3.8–3.9 give the one shared empty frozenset (`frozenset([])`
+   * makes an empty set and drops it first, as they do). 3.15 untracks a new
+   * frozenset whose items the gc would never track. Items are hashed before
+   * anything is made, so an unhashable one changes nothing.
+   * @throws TypeError for an unhashable item
+   */
+  frozenset(items?: readonly number[]): number {
+    if (items !== undefined) {
+      this.checkItems(items);
+      for (let i = 0; i < items.length; i++) this.reader.hashOf(items[i] as number);
+    }
+    return this.frozensets.make(items);
+  }
+
+  /**
    * `s.add(item)`: the set takes a reference unless it holds an equal item;
    * a removed item's slot on the way is taken back; resizes as CPython does.
    * @throws TypeError for an unhashable item
@@ -516,13 +529,13 @@ export class Builtins {
   keys(address: number): number[] {
     const t = this.objects.typeOf(address);
     if (t === this.dictType) return this.dicts.keys(address);
-    if (t === this.setType) return this.sets.items(address);
-    throw new TypeError(`keys needs a dict or set, got a ${t.name} at ${address}`);
+    if (t === this.setType || t === this.frozensetType) return this.sets.items(address);
+    throw new TypeError(`keys needs a dict, set or frozenset, got a ${t.name} at ${address}`);
   }
 
-  /** `item in s`. */
+  /** `item in s` of a set or frozenset. */
   contains(set: number, item: number): boolean {
-    this.checkType(set, this.setType, "set");
+    if (this.objects.typeOf(set) !== this.frozensetType) this.checkType(set, this.setType, "set");
     this.checkObject(item, "item");
     const lo = this.reader.hashOf(item);
     return this.sets.contains(set, item, lo, this.reader.hashHi);
@@ -637,7 +650,7 @@ export class Builtins {
   len(address: number): number {
     const t = this.objects.typeOf(address);
     if (t === this.dictType) return this.dicts.used(address);
-    if (t === this.setType) return this.sets.used(address);
+    if (t === this.setType || t === this.frozensetType) return this.sets.used(address);
     if (t === this.listType || t === this.tupleType || t === this.bytesType) {
       return this.core.u32[(address + OB_SIZE) >>> 2] as number;
     }
@@ -667,6 +680,7 @@ export class Builtins {
       case this.dictType:
         return this.dicts.sizeof(address);
       case this.setType:
+      case this.frozensetType:
         return this.sets.sizeof(address);
       default:
         if (this.instances.isClass(t)) return this.instances.sizeof(address);
@@ -698,28 +712,12 @@ export class Builtins {
 
   /** How many dead objects each free list keeps, as `sys._debugmallocstats()` reports them. */
   freeListSizes(): FreeListSizes {
-    return {
-      float: this.floats.size,
-      int: this.ints.size,
-      list: this.lists.size,
-      dict: this.dictObjects.size,
-      dictKeys: this.dictKeys.size,
-      tuple: this.tuples.map((f) => f.size),
-    };
+    return this.free.sizes();
   }
 
   /** clear_freelists: frees what every free list keeps, in the release's order, most recently kept first. */
   clearFreeLists(): void {
-    const core = this.core;
-    const gcHead = core.profile.gcHeadSize;
-    for (const name of this.rules.clearOrder) {
-      if (name === "float") this.floats.clear((a) => core.freeKept(a, false));
-      else if (name === "int") this.ints.clear((a) => core.freeKept(a, false));
-      else if (name === "list") this.lists.clear((a) => core.freeKept(a - gcHead, true));
-      else if (name === "dict") this.dictObjects.clear((a) => core.freeKept(a - gcHead, true));
-      else if (name === "dictkeys") this.dictKeys.clear((a) => core.freeKept(a, false));
-      else for (const f of this.tuples) f.clear((a) => core.freeKept(a - gcHead, true));
-    }
+    this.free.clear(this.core);
   }
 
   // --- layouts -------------------------------------------------------------

@@ -135,6 +135,26 @@ export function tupleHash(items: readonly bigint[]): bigint {
   return BigInt.asIntN(64, acc);
 }
 
+/** frozenset_hash's spreading of one entry's hash over the word. */
+function shuffleBits(h: bigint): bigint {
+  return ((h ^ 89869747n ^ ((h << 16n) & M64)) * 3644798167n) & M64;
+}
+
+/**
+ * frozenset_hash (3.8+): the items' hashes spread and xored (so the table's
+ * order does not matter; empty and dummy entries cancel out), the size mixed
+ * in, then dispersed so nested frozensets do not collide.
+ */
+export function frozensetHash(items: readonly bigint[]): bigint {
+  let h = 0n;
+  for (const item of items) h ^= shuffleBits(item & M64);
+  h ^= (BigInt(items.length + 1) * 1927868237n) & M64;
+  h ^= (h >> 11n) ^ (h >> 25n);
+  h = (h * 69069n + 907133923n) & M64;
+  if (h === M64) return 590923713n;
+  return BigInt.asIntN(64, h);
+}
+
 // --- SipHash on 32-bit halves: what dict and set insertion use, without a bigint per call ---------------------
 
 /** The high half of the last hash {@link bytesHashHalves} returned the low half of. */

@@ -9,7 +9,7 @@
 import type { ObjectCore } from "../objects/object-core.js";
 import { OB_SIZE, type ObjectType } from "../objects/object-type.js";
 import type { BuiltinRules } from "./builtin-rules.js";
-import { hashSecret, secretHalves } from "./hashes.js";
+import { frozensetHash, hashSecret, secretHalves } from "./hashes.js";
 import { hashHigh, hashValue, ValueKind, type ValueReader } from "./values.js";
 
 // PyASCIIObject.state's ascii bit.
@@ -22,9 +22,13 @@ export interface KeyTypes {
   str: ObjectType;
   bytes: ObjectType;
   tuple: ObjectType;
+  frozenset: ObjectType;
   /** Types whose objects are unhashable (list, dict, set). */
   unhashable: readonly ObjectType[];
 }
+
+// PySetObject's `hash`, which a frozenset caches its hash in.
+const FROZENSET_HASH = 48;
 
 /** The keys' view of the objects, with CPython's hashes under one hash secret. */
 export class KeyReader implements ValueReader {
@@ -39,13 +43,20 @@ export class KeyReader implements ValueReader {
   private readonly typesOf: () => KeyTypes;
   private readonly ints: (a: number) => number | bigint;
   private readonly floats: (a: number) => number;
+  private readonly setHashes: (a: number) => bigint[];
+  private readonly setsEqual: (a: number, b: number) => boolean;
 
   constructor(
     core: ObjectCore,
     rules: BuiltinRules,
     seed: number,
     types: () => KeyTypes,
-    values: { int: (a: number) => number | bigint; float: (a: number) => number },
+    values: {
+      int: (a: number) => number | bigint;
+      float: (a: number) => number;
+      setHashes: (a: number) => bigint[];
+      setsEqual: (a: number, b: number) => boolean;
+    },
   ) {
     this.core = core;
     this.rules = rules;
@@ -55,6 +66,8 @@ export class KeyReader implements ValueReader {
     this.typesOf = types;
     this.ints = values.int;
     this.floats = values.float;
+    this.setHashes = values.setHashes;
+    this.setsEqual = values.setsEqual;
   }
 
   /** The types, looked up once they exist (the reader is made before them). */
@@ -71,6 +84,7 @@ export class KeyReader implements ValueReader {
     if (t === k.str) return ValueKind.Str;
     if (t === k.bytes) return ValueKind.Bytes;
     if (t === k.tuple) return ValueKind.Tuple;
+    if (t === k.frozenset) return ValueKind.FrozenSet;
     if (k.unhashable.includes(t)) return ValueKind.Unhashable;
     return ValueKind.Other;
   }
@@ -81,6 +95,14 @@ export class KeyReader implements ValueReader {
 
   floatValue(a: number): number {
     return this.floats(a);
+  }
+
+  frozensetHash(a: number): bigint {
+    return frozensetHash(this.setHashes(a));
+  }
+
+  frozensetsEqual(a: number, b: number): boolean {
+    return this.setsEqual(a, b);
   }
 
   private isStr(a: number): boolean {
@@ -125,15 +147,16 @@ export class KeyReader implements ValueReader {
 
   /**
    * A key's hash, CPython's: the low 32 bits returned, the high ones left in
-   * `hashHi`; -1 when unhashable. Strs and bytes cache theirs in their hash
+   * `hashHi`; -1 when unhashable. Strs, bytes and frozensets cache theirs in their hash
    * field (-1 until computed).
    */
   hashKey(a: number): number {
     const t = this.core.typeAt(a);
     const k = this.types();
-    const cached = t === k.str || t === k.bytes;
+    // Strs and bytes keep their hash after the header, a frozenset in its `hash` field.
+    const cached = t === k.str || t === k.bytes || t === k.frozenset;
     const u32 = this.core.u32;
-    const i = (a + 24) >>> 2;
+    const i = (a + (t === k.frozenset ? FROZENSET_HASH : 24)) >>> 2;
     if (cached && !(u32[i] === 0xffffffff && u32[i + 1] === 0xffffffff)) {
       this.hashHi = u32[i + 1] as number;
       return u32[i] as number;

@@ -55,15 +55,21 @@ export class SetTables {
     this.core.writeWord(at, v);
   }
 
-  /** make_new_set: a new empty set on its inline table, tracked. */
-  newSet(): number {
+  /** make_new_set: a new empty set (or frozenset, `type`) on its inline table, tracked. */
+  newSet(type: ObjectType = this.setType()): number {
     const core = this.core;
-    const s = core.newObject(this.setType(), 0, core.profile.gcHeadSize + SET_BASIC);
+    const s = core.newObject(type, 0, core.profile.gcHeadSize + SET_BASIC);
+    this.initSet(s);
+    return s;
+  }
+
+  /** An empty set's fields: the inline table, no hash yet. */
+  initSet(s: number): void {
+    const core = this.core;
     this.setWord(s + MASK, SET_MINSIZE - 1);
     this.setWord(s + TABLE, s + SMALLTABLE);
     core.u32[(s + HASH) >>> 2] = 0xffffffff;
     core.u32[((s + HASH) >>> 2) + 1] = 0xffffffff;
-    return s;
   }
 
   /** `used`: the keys held. */
@@ -245,6 +251,48 @@ export class SetTables {
       phi >>>= 5;
       i = (i * 5 + 1 + plo) & mask;
     }
+  }
+
+  /** The stored hashes of the keys, signed, in table order. */
+  keyHashes(s: number): bigint[] {
+    const u32 = this.core.u32;
+    const out: bigint[] = [];
+    const table = this.word(s + TABLE);
+    for (let i = 0, n = this.word(s + MASK) + 1; i < n; i++) {
+      const e = table + 16 * i;
+      const key = this.word(e);
+      if (key === 0 || key === this.dummy) continue;
+      const hi = BigInt(u32[((e + 8) >>> 2) + 1] as number);
+      out.push(BigInt.asIntN(64, (hi << 32n) | BigInt(u32[(e + 8) >>> 2] as number)));
+    }
+    return out;
+  }
+
+  /** `a == b` of two sets: the same number of keys, each of `a`'s found in `b` under its stored hash. */
+  equal(a: number, b: number): boolean {
+    if (this.used(a) !== this.used(b)) return false;
+    const u32 = this.core.u32;
+    const table = this.word(a + TABLE);
+    for (let i = 0, n = this.word(a + MASK) + 1; i < n; i++) {
+      const e = table + 16 * i;
+      const key = this.word(e);
+      if (key === 0 || key === this.dummy) continue;
+      if (!this.contains(b, key, u32[(e + 8) >>> 2] as number, u32[((e + 8) >>> 2) + 1] as number)) return false;
+    }
+    return true;
+  }
+
+  /** Whether no key of the set is an object the gc may track (_PyObject_GC_MAY_BE_TRACKED: a container, or a tracked tuple). */
+  holdsOnlyAtomic(s: number, tuple: ObjectType): boolean {
+    const core = this.core;
+    const table = this.word(s + TABLE);
+    for (let i = 0, n = this.word(s + MASK) + 1; i < n; i++) {
+      const key = this.word(table + 16 * i);
+      if (key === 0 || key === this.dummy) continue;
+      const t = core.typeAt(key);
+      if (t.container && (t !== tuple || core.isTracked(key))) return false;
+    }
+    return true;
   }
 
   /** The items in table order, as set iteration visits them. */

@@ -1,8 +1,8 @@
 /**
  * The interpreter's static objects, which live in its binary's data and are
  * never freed: the small ints, the empty str, bytes and tuple, the
- * one-character latin-1 strs and one-byte bytes, the empty dict keys and the
- * set dummy, in one region of the raw allocator, each made the first time it
+ * one-character latin-1 strs and one-byte bytes, the empty dict keys, the
+ * set dummy and (3.8–3.9) the empty frozenset, in one region of the raw allocator, each made the first time it
  * is asked for; and interned attribute names, each in a raw block of its own
  * (in CPython the code objects hold them; 3.12+ make them immortal).
  *
@@ -27,7 +27,8 @@ const EMPTY_BYTES_AT = EMPTY_STR_AT + 64;
 const EMPTY_TUPLE_AT = EMPTY_BYTES_AT + 64;
 const EMPTY_KEYS_AT = EMPTY_TUPLE_AT + 64;
 const DUMMY_AT = EMPTY_KEYS_AT + 64;
-const SMALL_INTS_AT = DUMMY_AT + 64;
+const EMPTY_FROZENSET_AT = DUMMY_AT + 64;
+const SMALL_INTS_AT = EMPTY_FROZENSET_AT + 224;
 
 /** Writes an int's size (or tag) word and its digits. */
 export function writeInt(core: ObjectCore, tagged: boolean, a: number, v: number | bigint, n: number): void {
@@ -141,6 +142,20 @@ export class StaticObjects {
         if (b >= 0) this.core.memory.u8[a + 32] = b;
       })
     );
+  }
+
+  /**
+   * The shared empty frozenset of 3.8–3.9 (`emptyfrozenset`, made on the
+   * first `frozenset()` and never freed; tracked, as any set): `init` lays
+   * down its empty table.
+   */
+  emptyFrozenset(t: ObjectType, init: (address: number) => void): number {
+    const address = this.base + EMPTY_FROZENSET_AT + this.core.profile.gcHeadSize;
+    const shared = this.shared(EMPTY_FROZENSET_AT, address);
+    if (shared !== 0) return shared;
+    this.place(t, EMPTY_FROZENSET_AT, address, init);
+    this.core.trackNow(address);
+    return address;
   }
 
   /** The empty tuple. */

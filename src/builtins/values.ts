@@ -20,6 +20,7 @@ export const ValueKind = {
   Tuple: 5,
   /** list, dict, set: unhashable. */
   Unhashable: 6,
+  FrozenSet: 7,
 } as const;
 /** One of {@link ValueKind}'s values. */
 export type ValueKind = (typeof ValueKind)[keyof typeof ValueKind];
@@ -37,6 +38,9 @@ export interface ValueReader {
   /** A tuple's items. */
   itemCount(address: number): number;
   itemAt(address: number, i: number): number;
+  /** A frozenset's hash (frozenset_hash) and whether two frozensets hold equal items. */
+  frozensetHash(address: number): bigint;
+  frozensetsEqual(a: number, b: number): boolean;
   /** The SipHash key of the hash secret (and as 32-bit halves), and the release (which SipHash). */
   readonly secret: readonly [bigint, bigint];
   readonly secretHalves: Uint32Array;
@@ -80,6 +84,8 @@ export function fullHash(r: ValueReader, a: number): bigint | undefined {
       }
       return tupleHash(items);
     }
+    case ValueKind.FrozenSet:
+      return r.frozensetHash(a);
     case ValueKind.Unhashable:
       return undefined;
     default:
@@ -137,5 +143,6 @@ export function valuesEqual(r: ValueReader, a: number, b: number): boolean {
     for (let i = 0; i < n; i++) if (!valuesEqual(r, r.itemAt(a, i), r.itemAt(b, i))) return false;
     return true;
   }
+  if (ka === ValueKind.FrozenSet) return r.frozensetsEqual(a, b);
   return false;
 }

@@ -140,6 +140,12 @@ export abstract class ObjectStore {
     this.collector?.track(address);
   }
 
+  /** Untracks a container the gc tracks (a frozenset found to hold only atomic items, 3.15). */
+  untrackNow(address: number): void {
+    const gc = this.collector;
+    if (gc?.isTracked(address)) gc.untrack(address);
+  }
+
   /** Whether the gc tracks the container. */
   isTracked(address: number): boolean {
     return this.collector?.isTracked(address) ?? false;

@@ -339,6 +339,7 @@ export function scripts(): Script[] {
     ...[1, 2].map((seed) => ({ name: `instance mixture ${seed}`, steps: instanceSequence(100 + seed, 250, false) })),
     { name: "str += in a loop, and join", steps: text },
     { name: "sets filled, emptied in part and cleared", steps: sets },
+    { name: "frozensets made, nested, used as keys, dropped", steps: frozensets() },
     { name: "dicts built by assignment, emptied by del", steps: dicts },
     { name: "free lists emptied by a full collection", steps: collect },
     { name: "list displays and extend", steps: display },
@@ -347,6 +348,31 @@ export function scripts(): Script[] {
     { name: "strs of every kind, bytes", steps: strs },
     ...[1, 2, 3, 4].map((seed) => ({ name: `mixture ${seed}`, steps: mixture(seed, 300) })),
   ];
+}
+
+/**
+ * Frozensets: `frozenset()` and `frozenset([])` (3.8–3.9: the shared one;
+ * the second makes a set and drops it first), of 1 to 11 distinct items
+ * (past the inline table), with repeats, of other frozensets, in a tuple,
+ * as a dict key and a set item (hashed), dropped; then a full collection.
+ */
+function frozensets(): Step[] {
+  const steps: Step[] = [...operands()];
+  for (let r = 5; r < 12; r++) steps.push({ op: "int", dst: r, value: BigInt(7000 + 13 * r) });
+  steps.push({ op: "frozenset", dst: 4 }, { op: "del", dst: 4 }, { op: "frozenset", dst: 4, items: [] });
+  const items = [0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11];
+  for (const n of [1, 2, 4, 5, 8, 11]) {
+    steps.push({ op: "frozenset", dst: 4, items: items.slice(0, n) }, { op: "del", dst: 4 });
+  }
+  steps.push({ op: "frozenset", dst: 4, items: [5, 5, 6, 0, 5, 6] });
+  steps.push({ op: "frozenset", dst: 10, items: [4, 0] }, { op: "frozenset", dst: 11, items: [10, 4, 1] });
+  steps.push({ op: "tuple", dst: 9, items: [11, 4] }, { op: "dict", dst: 8 });
+  steps.push({ op: "setitem", dst: 8, key: 11, value: 9 }, { op: "setitem", dst: 8, key: 9, value: 0 });
+  steps.push({ op: "set", dst: 7 }, { op: "add", dst: 7, item: 10 }, { op: "add", dst: 7, item: 9 });
+  for (const r of [4, 7, 8, 9, 10, 11]) steps.push({ op: "del", dst: r });
+  // A full collection empties the free lists, 3.14+'s list iterators among them.
+  steps.push({ op: "collect", dst: 0 });
+  return steps;
 }
 
 /**

@@ -59,7 +59,9 @@ export type Step =
   /** `del r.name`. */
   | { op: "delattr"; dst: number; name: string }
   /** `r = src.__dict__`. */
-  | { op: "getdict"; dst: number; src: number };
+  | { op: "getdict"; dst: number; src: number }
+  /** `r = frozenset([items])`, or `frozenset()` without items. */
+  | { op: "frozenset"; dst: number; items?: number[] };
 
 /**
  * The classes instance steps make, defined afresh by each sequence (a class's
@@ -203,8 +205,8 @@ export function constructionSequence(seed: number, length: number): Step[] {
   return steps;
 }
 
-/** Steps after which the object's iteration order is compared too (sets: where the keys landed). */
-const ORDERED = new Set<Step["op"]>(["set", "add", "discard", "setitem", "delitem", "getdict"]);
+/** Steps after which the object's iteration order and its tracking by the gc are compared too (sets: where the keys landed). */
+const ORDERED = new Set<Step["op"]>(["set", "add", "discard", "setitem", "delitem", "getdict", "frozenset"]);
 
 /**
  * Sequences aimed at what random ones rarely reach: ints that all start their
@@ -222,6 +224,49 @@ export function directedSequences(): Step[][] {
       collide.push({ op: "int", dst: 1, value: BigInt(stride * k) }, { op: "add", dst: 0, item: 1 });
   }
   return [collide];
+}
+
+/**
+ * A sequence aimed at frozensets: made of ints, floats, strs, tuples and
+ * other frozensets (equal items once), empty both ways, nested, used as
+ * dict keys and set items (their hash), dropped; now and then a full
+ * collection.
+ */
+export function frozensetSequence(seed: number, length: number): Step[] {
+  const rand = rng(70_000 + seed);
+  const steps: Step[] = [];
+  const regs = new Registers(REGISTERS);
+  for (let k = 0; k < length; k++) {
+    const x = rand();
+    const dst = intIn(rand, 0, REGISTERS - 1);
+    const keys = regs.hashable();
+    const containers = [...regs.sets(), ...regs.dicts()];
+    let step: Step;
+    if (x < 0.15 || keys.length === 0) step = { op: "int", dst, value: BigInt(intIn(rand, -10, 5000)) };
+    else if (x < 0.2) step = { op: "float", dst, value: intIn(rand, 0, 40) / 2 };
+    else if (x < 0.3)
+      step = { op: "str", dst, value: pickOne(rand, ["ab", "key", "x1", "\u00e9t\u00e9", "\u03b1\u03b2"]) };
+    else if (x < 0.36)
+      step = { op: "tuple", dst, items: Array.from({ length: intIn(rand, 1, 3) }, () => pickOne(rand, keys)) };
+    else if (x < 0.62) {
+      const n = pickOne(rand, [0, 1, 2, 3, 5, intIn(rand, 6, 30)]);
+      step =
+        n === 0 && rand() < 0.5
+          ? { op: "frozenset", dst }
+          : { op: "frozenset", dst, items: Array.from({ length: n }, () => pickOne(rand, keys)) };
+    } else if (x < 0.66) step = rand() < 0.5 ? { op: "set", dst } : { op: "dict", dst };
+    else if (x < 0.86 && containers.length > 0) {
+      const c = pickOne(rand, containers);
+      step = regs.sets().includes(c)
+        ? { op: "add", dst: c, item: pickOne(rand, keys) }
+        : { op: "setitem", dst: c, key: pickOne(rand, keys), value: pickOne(rand, regs.live()) };
+    } else if (x < 0.98 && regs.has(dst)) step = { op: "del", dst };
+    else if (x < 0.99) step = { op: "collect", dst };
+    else step = { op: "int", dst, value: 7n };
+    regs.apply(step);
+    steps.push(step);
+  }
+  return steps;
 }
 
 /** An attribute name: mostly among the first few, now and then one of 40 (more than 3.11+'s shared keys take). */
@@ -360,6 +405,8 @@ export function statement(s: Step): string {
       return `del ${d}.${s.name}`;
     case "getdict":
       return `${d} = ${reg(s.src)}.__dict__`;
+    case "frozenset":
+      return s.items === undefined ? `${d} = frozenset()` : `${d} = frozenset([${s.items.map(reg).join(", ")}])`;
   }
 }
 
@@ -379,6 +426,8 @@ export function pythonProgram(sequences: readonly Step[][]): string {
       lines.push(s.op === "del" || s.op === "collect" ? "    o(-1)" : `    o(g(${reg(s.dst)}))`);
       // A set's (or dict's) iteration order, as the hash of a tuple of it: where every key landed.
       if (ORDERED.has(s.op)) lines.push(`    o(str(hash(tuple(${reg(s.dst)})))); o(int(gc.is_tracked(${reg(s.dst)})))`);
+      // A new tuple: whether the gc tracks it (3.14+ untrack one of atoms at once).
+      if (s.op === "tuple") lines.push(`    o(int(gc.is_tracked(${reg(s.dst)})))`);
     }
     lines.push("    return out", `print(json.dumps(seq${k}()))`);
   });
@@ -555,6 +604,18 @@ export function runInPymem(profile: Profile, steps: readonly Step[], record = fa
       case "getdict":
         set(s.dst, py.instanceDict(regs[s.src] as number));
         break;
+      case "frozenset": {
+        if (s.items === undefined) {
+          set(s.dst, py.frozenset());
+          break;
+        }
+        // The argument is a list display, made and dropped around the call.
+        const arg = listDisplay(s.items);
+        const f = py.frozenset(items(s.items));
+        objects.decref(arg);
+        set(s.dst, f);
+        break;
+      }
     }
     sizes.push(s.op === "del" || s.op === "collect" ? -1 : py.getsizeof(regs[s.dst] as number));
     // (Not while recording calls: the Python side of that oracle makes no such tuple.)
@@ -565,6 +626,7 @@ export function runInPymem(profile: Profile, steps: readonly Step[], record = fa
       // Tracked by the gc: dicts lazily up to 3.13, untracked again by a full collection.
       sizes.push(gc.isTracked(regs[s.dst] as number) ? 1 : 0);
     }
+    if (s.op === "tuple" && !record) sizes.push(gc.isTracked(regs[s.dst] as number) ? 1 : 0);
   }
   recorder?.checkpoint();
   for (let r = 0; r < REGISTERS; r++) set(r, 0);

@@ -2,7 +2,7 @@
  * Differential test: seeded construction sequences (ints of every magnitude,
  * strings of every kind and length, bytes, tuples, lists grown by append and
  * extend and shrunk by pop, instances of classes given attributes and asked
- * for their `__dict__`) give, after every step, the `sys.getsizeof` each
+ * for their `__dict__`, frozensets) give, after every step, the `sys.getsizeof` each
  * real CPython 3.8–3.15 reports. Golden hashes of the real sizes
  * (test/builtins/golden) keep the check without the interpreters.
  */
@@ -13,13 +13,22 @@ import { expect, it } from "vitest";
 import { type BlockAllocator, type ProfileName, profileProofs, profiles } from "../../src/index.js";
 import { compared } from "../support/comparisons.js";
 import { releasePython } from "../support/python.js";
-import { constructionSequence, directedSequences, instanceSequence, runInPymem, runInPython } from "./constructions.js";
+import {
+  constructionSequence,
+  directedSequences,
+  frozensetSequence,
+  instanceSequence,
+  runInPymem,
+  runInPython,
+} from "./constructions.js";
 
 const sequences = [
   ...Array.from({ length: 60 }, (_, s) => constructionSequence(s, 300)),
   ...directedSequences(),
   // Instances of classes with and without __slots__, their attributes and their __dict__.
   ...Array.from({ length: 20 }, (_, s) => instanceSequence(s, 300)),
+  // Frozensets: empty both ways, nested, as keys.
+  ...Array.from({ length: 12 }, (_, s) => frozensetSequence(s, 300)),
 ];
 const steps = sequences.reduce((n, s) => n + s.length, 0);
 const goldenDir = fileURLToPath(new URL("./golden/", import.meta.url));

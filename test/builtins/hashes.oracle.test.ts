@@ -1,7 +1,7 @@
 /**
  * Differential test: `hash()` of seeded values (ints of every magnitude,
  * floats of every kind, strs of every width and length, bytes, nested
- * tuples) equals what each real CPython 3.8–3.15 prints under
+ * tuples, frozensets) equals what each real CPython 3.8–3.15 prints under
  * PYTHONHASHSEED=0 and =1 (the recorder's seed; not -I, which would ignore it).
  * Goldens keep the check
  * without the interpreters.
@@ -22,7 +22,8 @@ type Value =
   | { k: "float"; v: number }
   | { k: "str"; v: string }
   | { k: "bytes"; v: number[] }
-  | { k: "tuple"; items: Value[] };
+  | { k: "tuple"; items: Value[] }
+  | { k: "frozenset"; items: Value[] };
 
 function randomValue(rand: () => number, depth = 0): Value {
   const x = rand();
@@ -74,7 +75,19 @@ function expr(v: Value): string {
       return `bytes(${JSON.stringify(v.v)})`;
     case "tuple":
       return `(${v.items.map(expr).join(", ")}${v.items.length === 1 ? "," : ""})`;
+    case "frozenset":
+      return `frozenset([${v.items.map(expr).join(", ")}])`;
   }
+}
+
+/** A frozenset of hashable values (some equal: 1 and 1.0 count once), sometimes of frozensets or in a tuple. */
+function randomFrozenset(rand: () => number, depth = 0): Value {
+  const items = Array.from({ length: pickOne(rand, [0, 1, 2, 3, 5, 8, intIn(rand, 9, 40)]) }, () =>
+    depth < 2 && rand() < 0.1 ? randomFrozenset(rand, depth + 1) : randomValue(rand, 2),
+  );
+  if (items.length > 1 && rand() < 0.2) items.push(items[0] as Value);
+  const f: Value = { k: "frozenset", items };
+  return depth === 0 && rand() < 0.15 ? { k: "tuple", items: [f, randomValue(rand, 3)] } : f;
 }
 
 function make(py: Builtins, v: Value): number {
@@ -89,11 +102,18 @@ function make(py: Builtins, v: Value): number {
       return py.bytes(Uint8Array.from(v.v));
     case "tuple":
       return py.tuple(v.items.map((i) => make(py, i)));
+    case "frozenset":
+      return py.frozenset(v.items.map((i) => make(py, i)));
   }
 }
 
 const rand = rng(61);
-const values = Array.from({ length: 1500 }, () => randomValue(rand));
+const frozensetRand = rng(67);
+const values = [
+  ...Array.from({ length: 1500 }, () => randomValue(rand)),
+  // Frozensets, whose hash mixes their items' (strs under the seed), in any table order.
+  ...Array.from({ length: 300 }, () => randomFrozenset(frozensetRand)),
+];
 const program = `values = [\n${values.map((v) => `  ${expr(v)},`).join("\n")}\n]\nprint("\\n".join(str(hash(v)) for v in values))\n`;
 const goldenDir = fileURLToPath(new URL("./golden/", import.meta.url));
 const update = process.env.UPDATE_GOLDEN === "1";
@@ -114,12 +134,12 @@ for (const version of ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.
   const golden: Record<string, string> = existsSync(goldenPath) ? JSON.parse(readFileSync(goldenPath, "utf8")) : {};
   const { python, why } = releasePython(version);
   for (const seed of [0, 1]) {
-    it(`hash() of 1,500 values equals CPython ${version}'s (golden), PYTHONHASHSEED=${seed}`, () => {
+    it(`hash() of ${values.length.toLocaleString("en-US")} values equals CPython ${version}'s (golden), PYTHONHASHSEED=${seed}`, () => {
       expect(digest(pymemHashes(version, seed))).toBe(golden[seed]);
       compared(version, "golden", "hash()", values.length);
     });
     it.skipIf(python === undefined)(
-      `hash() of 1,500 values equals CPython ${version}'s, PYTHONHASHSEED=${seed}${python === undefined ? ` (skipped: ${why})` : ""}`,
+      `hash() of ${values.length.toLocaleString("en-US")} values equals CPython ${version}'s, PYTHONHASHSEED=${seed}${python === undefined ? ` (skipped: ${why})` : ""}`,
       () => {
         const r = spawnSync(python as string, ["-s", "-"], {
           input: program,

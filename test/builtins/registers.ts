@@ -177,6 +177,12 @@ export class Registers {
       case "delattr":
         ((h[s.dst] as Held).keys as Set<string>).delete(`s:${s.name}`);
         break;
+      case "frozenset": {
+        // Equal items once; its identity as a key is the set of theirs.
+        const items = [...new Set((s.items ?? []).map(key))].sort();
+        h[s.dst] = { key: `F:{${items.join("|")}}` };
+        break;
+      }
       case "getdict":
         // The dict and the instance hold the same attributes from now on.
         h[s.dst] = { key: undefined, keys: (h[s.src] as Held).keys as Set<string> };

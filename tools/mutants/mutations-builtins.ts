@@ -14,6 +14,8 @@ const INST = "src/builtins/instances.ts";
 const DICTS = "src/builtins/dict-tables.ts";
 const KEYS = "src/builtins/dict-keys.ts";
 const INSTANCES = "test/builtins/instances.test.ts";
+const HASHES = "test/builtins/hashes.oracle.test.ts";
+const FROZEN = "src/builtins/frozensets.ts";
 
 export const builtinMutations: Mutation[] = [
   {
@@ -414,5 +416,61 @@ export const builtinMutations: Mutation[] = [
     replace: "    const embedded = false;",
     rule: "3.13+: clearing a dict over an object's inline values empties them in place, the dict staying split",
     tests: [CALLS],
+  },
+  {
+    id: "builtins-empty-frozenset-shared-39",
+    file: RULES,
+    find: "  9: Object.freeze({ ...UP_TO_310, minor: 9, setReusesDummy: false, emptyFrozensetShared: true }),",
+    replace: "  9: Object.freeze({ ...UP_TO_310, minor: 9, setReusesDummy: false }),",
+    rule: "3.8-3.9 share one empty frozenset (frozenset([]) makes a set and drops it first); 3.10 dropped it",
+    tests: [CALLS],
+  },
+  {
+    id: "builtins-frozenset-untrack-315",
+    file: RULES,
+    find: "  15: Object.freeze({ ...SINCE_314, minor: 15, smallIntMax: 1024, frozensetUntracks: true }),",
+    replace: "  15: Object.freeze({ ...SINCE_314, minor: 15, smallIntMax: 1024 }),",
+    rule: "3.15 untracks a new frozenset none of whose items the gc may track",
+    tests: [SIZES],
+  },
+  {
+    id: "builtins-tuple-untrack-atoms-314",
+    file: RULES,
+    find: '  instanceLayout: "inline",\n  tupleUntracksAtoms: true,',
+    replace: '  instanceLayout: "inline",',
+    rule: "3.14+ leave a new tuple of non-gc objects untracked from the start",
+    tests: [SIZES],
+  },
+  {
+    id: "builtins-frozenset-args-tuple-38",
+    file: RULES,
+    find: "emptyFrozensetShared: true, frozensetArgsTuple: true }),",
+    replace: "emptyFrozensetShared: true }),",
+    rule: "3.8 calls frozenset through tp_new with a 1-tuple of arguments (3.9+ vectorcall)",
+    tests: [CALLS],
+  },
+  {
+    id: "builtins-list-iterator-free-list-314",
+    file: RULES,
+    find: "  listIterFreeList: 10,",
+    replace: "  listIterFreeList: 0,",
+    rule: "3.14+ keep up to 10 dead list iterators for reuse",
+    tests: [CALLS],
+  },
+  {
+    id: "builtins-frozenset-iterator",
+    file: FROZEN,
+    find: "    this.core.decref(it);",
+    replace: "",
+    rule: "frozenset(list) frees the list's iterator once the items are in",
+    tests: [CALLS],
+  },
+  {
+    id: "builtins-frozenset-hash-size",
+    file: "src/builtins/hashes.ts",
+    find: "  h ^= (BigInt(items.length + 1) * 1927868237n) & M64;",
+    replace: "  h ^= (BigInt(items.length) * 1927868237n) & M64;",
+    rule: "frozenset_hash mixes in the number of items plus one",
+    tests: [HASHES],
   },
 ];
