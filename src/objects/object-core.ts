@@ -21,6 +21,7 @@ export class ObjectCore extends Deallocator implements CollectorView {
     "containerFlags",
     "slotOffsets",
     "fixedSlots",
+    "leafFlags",
     "weakrefType",
     "tupleType",
     "callbacks",
@@ -36,6 +37,7 @@ export class ObjectCore extends Deallocator implements CollectorView {
     "frameObjects",
     "frameAbove",
     "nFrames",
+    "leafDepth",
   ];
   /** The fields they leave: settings, the memory, the layers it is wired to. */
   static readonly fixedFields = [
