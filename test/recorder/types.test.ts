@@ -159,3 +159,37 @@ for (const release of RELEASES) {
     },
   );
 }
+
+// No checkpoint after start-up: what the lists own is named by the recorder's passes between bytecodes.
+const NO_CHECKPOINTS = `
+import sys
+n = int(sys.argv[1])
+keep = [[i] * 3 for i in range(1000, 1000 + n)]
+junk = 0
+for i in range(6 * n):
+    junk += len(str(i))
+del keep
+`;
+
+for (const release of ["3.8", "3.11", "3.13", "3.15"]) {
+  const found = recordingPython(release);
+  it.skipIf(found.python === undefined)(
+    `names what objects own without checkpoints, through passes between bytecodes, CPython ${release}${found.why ? ` (skipped: ${found.why})` : ""}`,
+    async () => {
+      const n = 40_000;
+      const program = `${scriptDir}/no-checkpoints.py`;
+      writeFileSync(program, NO_CHECKPOINTS);
+      const trace = `${dir}/no-checkpoints-${release}.trace.gz`;
+      const r = await run(["record", "--python", found.python as string, trace, "--", program, String(n)]);
+      expect(r.status, r.err).toBe(0);
+      const text = gunzipSync(readFileSync(trace)).toString("utf8");
+      // One s line (start-up's): every list's items block made after it is named by a pass or not at all.
+      expect(text.match(/^s$/gm)).toHaveLength(1);
+      const after = text.slice(text.indexOf("\ns\n"));
+      const parts = after.match(/^# part \d+ list$/gm)?.length ?? 0;
+      expect(parts).toBeGreaterThanOrEqual(0.9 * n);
+      expect(parts).toBeLessThanOrEqual(n + 1000);
+    },
+    120_000,
+  );
+}

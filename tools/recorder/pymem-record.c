@@ -185,8 +185,9 @@ static void log_addr(void *p) {
  * reference count rather than an address before it, and a block big enough for the type's basic size. A type pointer
  * is believed only after checking that it lies in memory known to be mapped (a live block of the run, for classes,
  * or a loaded executable or library, for static types) and that its own type is a metatype. Objects are named when
- * their block is freed (their header is still whole then) and, with what they own, at every checkpoint. Each name is
- * written to a side file with the body line of the block's m or c; the parent puts it after that line. */
+ * their block is freed (their header is still whole then) and, with what they own, at every checkpoint and at the
+ * naming passes between (below). Each name is written to a side file with the body line of the block's m or c; the
+ * parent puts it after that line. */
 
 #define GC_HEAD (2 * sizeof(void *))
 enum { OWNS_NOTHING, OWNS_LIST, OWNS_DICT, OWNS_SET, OWNS_BYTEARRAY, OWNS_CLASS, OWNS_VALUES };
@@ -416,6 +417,29 @@ static void name_live_blocks(void) {
         if (table[i].key && table[i].kind) name_parts(&table[i]);
 }
 
+/* Blocks an object owns are named only by a pass over the live blocks, which needs every object whole: a checkpoint,
+   or a pass of our own between two bytecodes (a pending call), asked for once the calls since the last pass reach
+   2^16 and the live blocks (so a pass costs a constant per call, however many blocks live). */
+static uint64_t calls_since_pass;
+static int pass_pending;
+
+static int naming_pass(void *unused) {
+    (void)unused;
+    pass_pending = 0;
+    calls_since_pass = 0;
+    int was = logging;
+    logging = 0;
+    if (types_out) name_live_blocks();
+    logging = was;
+    return 0;
+}
+
+static void count_for_pass(void) {
+    if (!types_out || pass_pending || ++calls_since_pass < 65536 || calls_since_pass < live) return;
+    /* Py_AddPendingCall takes a lock and a slot of a fixed array: nothing allocated, safe inside the hooks. */
+    if (Py_AddPendingCall(naming_pass, NULL) == 0) pass_pending = 1;
+}
+
 static void note_new(void *p, int op, size_t a, size_t b) {
     uint64_t id = new_id();
     slot_t entry = {(uintptr_t)p, id, ++body_lines, op == 'c' ? a * b : a, 0, 0, 0, 0};
@@ -423,6 +447,7 @@ static void note_new(void *p, int op, size_t a, size_t b) {
     live++;
     if (live > peak_live) peak_live = live;
     n_ops++;
+    count_for_pass();
     if (op == 'c') {
         n_c++;
         fprintf(body, "c %llu %zu %zu\n", (unsigned long long)id, a, b);
@@ -528,6 +553,7 @@ static void checkpoint_now(void) {
     fprintf(body, "s\n");
     n_checkpoints++;
     if (types_out) name_live_blocks();
+    calls_since_pass = 0;
     if (stats_out) {
         fprintf(stats_out, "--- checkpoint %llu after op %llu\n", (unsigned long long)n_checkpoints,
                 (unsigned long long)n_ops);
