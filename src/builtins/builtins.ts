@@ -761,7 +761,8 @@ export class Builtins {
 
   /** An instance of a class and an attribute name (`plain`: not one of the descriptors every instance has). */
   private checkAttr(obj: number, name: string, plain = false): void {
-    const t = this.objects.typeOf(obj);
+    // A live object's type without a second look at the address (typeOf checks it, and throws what is wrong).
+    const t = this.core.isAlive(obj) ? this.core.typeAt(obj) : this.objects.typeOf(obj);
     if (!this.instances.isClass(t)) throw new TypeError(`expected an instance of a class, got a ${t.name} at ${obj}`);
     if (typeof name !== "string" || name.length === 0) {
       throw new TypeError(`attribute name must be a non-empty string, got ${JSON.stringify(name)}`);
@@ -778,6 +779,8 @@ export class Builtins {
   }
 
   private checkType(address: number, t: ObjectType, what = t.name): void {
+    // The common case in one test; anything else goes through typeOf, which names what is wrong with the address.
+    if (this.core.isAlive(address) && this.core.typeAt(address) === t) return;
     const actual = this.objects.typeOf(address);
     if (actual !== t) throw new TypeError(`expected a ${what} object, got a ${actual.name} at ${address}`);
   }
