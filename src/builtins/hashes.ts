@@ -171,10 +171,16 @@ export function secretHalves(key: readonly [bigint, bigint]): Uint32Array {
  * unsigned), leaves the high half in {@link siphashHigh}. Equal to
  * {@link bytesHash}. The state lives in locals (a typed array of it, and a
  * call per round, cost three times as much), so the round is written out:
- * once for the message words, once for the finalization.
+ * once for the message words, once for the finalization. `start` and `n`:
+ * the bytes of `data` hashed (a str's characters in memory, without a view).
  */
-export function bytesHashHalves(data: Uint8Array, key: Uint32Array, minor: number): number {
-  const n = data.length;
+export function bytesHashHalves(
+  data: Uint8Array,
+  key: Uint32Array,
+  minor: number,
+  start = 0,
+  n = data.length - start,
+): number {
   if (n === 0) {
     siphashHigh = 0;
     return 0;
@@ -204,19 +210,19 @@ export function bytesHashHalves(data: Uint8Array, key: Uint32Array, minor: numbe
     let mh = 0;
     if (w < words) {
       ml =
-        (data[i] as number) |
-        ((data[i + 1] as number) << 8) |
-        ((data[i + 2] as number) << 16) |
-        ((data[i + 3] as number) << 24);
+        (data[start + i] as number) |
+        ((data[start + i + 1] as number) << 8) |
+        ((data[start + i + 2] as number) << 16) |
+        ((data[start + i + 3] as number) << 24);
       mh =
-        (data[i + 4] as number) |
-        ((data[i + 5] as number) << 8) |
-        ((data[i + 6] as number) << 16) |
-        ((data[i + 7] as number) << 24);
+        (data[start + i + 4] as number) |
+        ((data[start + i + 5] as number) << 8) |
+        ((data[start + i + 6] as number) << 16) |
+        ((data[start + i + 7] as number) << 24);
     } else {
       mh = (n & 0xff) << 24;
       for (let j = 0; i + j < n; j++) {
-        const byte = data[i + j] as number;
+        const byte = data[start + i + j] as number;
         if (j < 4) ml |= byte << (8 * j);
         else mh |= byte << (8 * (j - 4));
       }

@@ -9,7 +9,7 @@
 import type { ObjectCore } from "../objects/object-core.js";
 import { OB_SIZE, type ObjectType } from "../objects/object-type.js";
 import type { BuiltinRules } from "./builtin-rules.js";
-import { frozensetHash, hashSecret, secretHalves } from "./hashes.js";
+import { bytesHashHalves, frozensetHash, hashSecret, secretHalves } from "./hashes.js";
 import { hashHigh, hashValue, ValueKind, type ValueReader } from "./values.js";
 
 // PyASCIIObject.state's ascii bit.
@@ -127,6 +127,15 @@ export class KeyReader implements ValueReader {
     if (kind === 1) return u8[data + i] as number;
     if (kind === 2) return (u8[data + 2 * i] as number) | ((u8[data + 2 * i + 1] as number) << 8);
     return this.core.u32[(data + 4 * i) >>> 2] as number;
+  }
+
+  hashStored(a: number): number {
+    const u8 = this.core.memory.u8;
+    if (!this.isStr(a)) {
+      return bytesHashHalves(u8, this.secretHalves, this.minor, a + 32, this.core.u32[(a + OB_SIZE) >>> 2] as number);
+    }
+    const kind = ((this.core.u32[(a + 32) >>> 2] as number) >>> 2) & 7;
+    return bytesHashHalves(u8, this.secretHalves, this.minor, this.strData(a), this.core.readWord(a + 16) * kind);
   }
 
   storedBytes(a: number): Uint8Array {

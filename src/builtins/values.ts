@@ -8,7 +8,7 @@
  * @module
  */
 
-import { bytesHash, bytesHashHalves, floatHash, intHash, siphashHigh, tupleHash } from "./hashes.js";
+import { bytesHash, floatHash, intHash, siphashHigh, tupleHash } from "./hashes.js";
 
 /** The kinds of built-in value the rules tell apart. */
 export const ValueKind = {
@@ -35,6 +35,8 @@ export interface ValueReader {
   contentAt(address: number, i: number): number;
   /** The bytes CPython hashes: a str's characters as stored (1, 2 or 4 bytes each), a bytes object's data. */
   storedBytes(address: number): Uint8Array;
+  /** The low half of the hash of those bytes (bytesHashHalves), the high half left in siphashHigh. */
+  hashStored(address: number): number;
   /** A tuple's items. */
   itemCount(address: number): number;
   itemAt(address: number, i: number): number;
@@ -108,7 +110,7 @@ export function hashValue(r: ValueReader, a: number): number {
     const v = r.floatValue(a);
     if (Number.isSafeInteger(v)) return smallIntHash(v === 0 ? 0 : v);
   } else if (kind === ValueKind.Str || kind === ValueKind.Bytes) {
-    const lo = bytesHashHalves(r.storedBytes(a), r.secretHalves, r.minor);
+    const lo = r.hashStored(a);
     hashHigh = siphashHigh;
     return lo;
   }

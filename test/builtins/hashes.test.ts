@@ -22,6 +22,19 @@ describe("hashes", () => {
     },
   );
 
+  test.prop([fc.uint8Array({ maxLength: 80 }), fc.nat(40), fc.nat(40)])(
+    "SipHash of bytes within a larger array equals SipHash of those bytes alone",
+    (data, a, b) => {
+      const start = Math.min(a, data.length);
+      const n = Math.min(b, data.length - start);
+      const halves = secretHalves(hashSecret(1));
+      const alone = bytesHashHalves(data.slice(start, start + n), halves, 11);
+      const high = siphashHigh;
+      expect(bytesHashHalves(data, halves, 11, start, n)).toBe(alone);
+      expect(siphashHigh).toBe(high);
+    },
+  );
+
   it("hashes ints and floats alike when they are equal, modulo 2**61 - 1, and never -1", () => {
     expect(intHash(-1n)).toBe(-2n);
     expect(intHash(2n ** 61n - 1n)).toBe(0n);
