@@ -6,6 +6,7 @@
  *
  *   npm run test:mutants                 all of them
  *   npm run test:mutants -- ID ...       only these
+ *   npm run test:mutants -- --write-hints   and remember which test caught each (hints.json)
  *
  * Mutants run side by side, one per core (PYMEM_MUTANT_JOBS=N to choose),
  * each worker in a scratch copy of its own.
@@ -129,8 +130,11 @@ async function tryMutation(dir: string, m: Mutation): Promise<Outcome> {
   const mutated = original.slice(0, at) + m.replace + original.slice(at + m.find.length);
   writeFileSync(path, mutated);
   const outcome: Outcome = { mutation: m, seconds: 0 };
+  // The test that caught it last time, alone, first: a hint only, the full files follow when it does not catch it.
+  const hint = hints[m.id];
+  const specs = hint === undefined ? m.tests : [hint, ...m.tests];
   try {
-    for (const spec of m.tests) {
+    for (const spec of specs) {
       const r = await runTests(dir, spec);
       if (r.failed !== undefined) {
         outcome.caughtBy = r.failed;
@@ -158,8 +162,27 @@ async function tryMutation(dir: string, m: Mutation): Promise<Outcome> {
   return outcome;
 }
 
+/**
+ * tools/mutants/hints.json: for each mutation, the test that caught it in the
+ * last full run (`--write-hints` rewrites it), as "file::name" with the name a
+ * pattern matching that test alone. Running it first skips the tests of the
+ * other releases in the same file, which a mutation of one release's rule
+ * cannot fail.
+ */
+const hintsPath = join(root, "tools/mutants/hints.json");
+const hints: Record<string, string> = existsSync(hintsPath) ? JSON.parse(readFileSync(hintsPath, "utf8")) : {};
+
+/** "file > full test name" as a spec that runs that test alone. */
+function hintOf(caughtBy: string): string | undefined {
+  const at = caughtBy.indexOf(" > ");
+  if (at < 0 || caughtBy.includes("(it runs without the mutation)")) return undefined;
+  const name = caughtBy.slice(at + 3).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return `${caughtBy.slice(0, at)}::^${name}$`;
+}
+
 async function main(): Promise<number> {
-  const only = process.argv.slice(2);
+  const writeHints = process.argv.includes("--write-hints");
+  const only = process.argv.slice(2).filter((a) => a !== "--write-hints");
   const chosen = only.length > 0 ? all.filter((m) => only.includes(m.id)) : all;
   const unknown = only.filter((id) => !all.some((m) => m.id === id));
   if (unknown.length > 0) {
@@ -208,6 +231,15 @@ async function main(): Promise<number> {
   const report = lines.join("\n");
   process.stdout.write(report);
   writeFileSync(join(root, "mutants-report.md"), report);
+  if (writeHints) {
+    const next: Record<string, string> = { ...hints };
+    for (const o of outcomes) {
+      const h = o.caughtBy === undefined ? undefined : hintOf(o.caughtBy);
+      if (h !== undefined) next[o.mutation.id] = h;
+    }
+    const sorted = Object.fromEntries(Object.entries(next).sort(([a], [b]) => a.localeCompare(b)));
+    writeFileSync(hintsPath, `${JSON.stringify(sorted, null, 2)}\n`);
+  }
   return caught === outcomes.length ? 0 : 1;
 }
 
