@@ -92,6 +92,11 @@ export abstract class Deallocator extends WeakRefLists {
       this.events.releaseListenerErrors(true);
       throw e;
     }
+    this.releaseHolds();
+  }
+
+  /** The end of a deallocation: the allocator's held listener errors, then the objects' (the first is thrown). */
+  private releaseHolds(): void {
     try {
       this.allocator.releaseListenerErrors?.();
     } catch (e) {
@@ -115,13 +120,7 @@ export abstract class Deallocator extends WeakRefLists {
       throw e;
     }
     this.leafDepth--;
-    try {
-      this.allocator.releaseListenerErrors?.();
-    } catch (e) {
-      this.events.releaseListenerErrors(true);
-      throw e;
-    }
-    this.events.releaseListenerErrors();
+    this.releaseHolds();
   }
 
   /** The frame of a leaf object (leafFlags) as step() would run it: no references to drop, no trashcan level. */

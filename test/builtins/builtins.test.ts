@@ -396,3 +396,53 @@ describe("Builtins: bad input", () => {
     expect(() => new Builtins({ objects: {} as RefCounter })).toThrow(TypeError);
   });
 });
+
+describe("Builtins: frozensets", () => {
+  it("rejects bad items with a typed error before making anything", () => {
+    for (const name of ["cpython-3.8", "cpython-3.11", "cpython-3.15"] as const) {
+      const { py, objects, blocks } = heap(name);
+      const a = py.int(5000);
+      const l = py.list();
+      const dead = py.int(6000);
+      objects.decref(dead);
+      const before = blocks.allocatedBlocks();
+      expect(() => py.frozenset([a, l])).toThrow(/unhashable type: 'list'/);
+      expect(() => py.frozenset([a, dead])).toThrow(InvalidAddressError);
+      expect(() => py.frozenset([a, 0.5])).toThrow(RangeError);
+      expect(() => py.frozenset("ab" as unknown as number[])).toThrow(TypeError);
+      expect(blocks.allocatedBlocks(), name).toBe(before);
+      expect(objects.refcount(a)).toBe(1);
+      blocks.validate();
+    }
+  });
+
+  it("holds equal items once, hashes as CPython, and is a key equal to another of the same items", () => {
+    const { py, gc } = heap("cpython-3.11");
+    const [one, two, three] = [py.int(1), py.int(2), py.int(3)];
+    const f = py.frozenset([one, two, three, py.float(1), two]);
+    expect(py.len(f)).toBe(3);
+    // hash(frozenset({1, 2, 3})) in every release 3.8-3.15 (ints hash to themselves, whatever the seed).
+    expect(py.hash(f)).toBe(-272375401224217160n);
+    expect(py.contains(f, py.float(2))).toBe(true);
+    const d = py.dict();
+    py.setItem(d, f, one);
+    const g = py.frozenset([three, two, one]);
+    expect(py.getItem(d, g)).toBe(one);
+    expect(() => py.add(f, one)).toThrow(TypeError);
+    expect(() => py.clear(f)).toThrow(TypeError);
+    expect(gc.isTracked(f)).toBe(true);
+  });
+
+  it("shares one empty frozenset in 3.8-3.9 only; 3.15 leaves one of atoms untracked", () => {
+    for (const [name, shared] of [
+      ["cpython-3.9", true],
+      ["cpython-3.10", false],
+    ] as const) {
+      const { py } = heap(name);
+      expect(py.frozenset() === py.frozenset([]), name).toBe(shared);
+    }
+    const { py, gc } = heap("cpython-3.15");
+    expect(gc.isTracked(py.frozenset([py.int(5000), py.str("ab")]))).toBe(false);
+    expect(gc.isTracked(py.frozenset([py.frozenset()]))).toBe(true);
+  });
+});
