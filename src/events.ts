@@ -14,6 +14,8 @@
  * @module
  */
 
+import { noteUserCode } from "./internal/user-code.js";
+
 /** A function receiving one event's payload. */
 export type Listener<T> = (payload: T) => void;
 
@@ -83,6 +85,7 @@ export class Emitter<M extends object> {
   emit<K extends keyof M>(name: K, payload: M[K]): void {
     const list = this.listeners[name];
     if (list === undefined) return;
+    noteUserCode();
     let failed = false;
     let error: unknown;
     for (const listener of list) {

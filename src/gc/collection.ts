@@ -18,6 +18,7 @@
  */
 
 import type { Emitter } from "../events.js";
+import { userCodeRuns } from "../internal/user-code.js";
 import type { CollectorHooks, CollectorView } from "../objects/collector-view.js";
 import { OB_ITEM, OB_SIZE, OB_TYPE, type ObjectType } from "../objects/object-type.js";
 import { WR_NEXT } from "../objects/weakref-lists.js";
@@ -65,6 +66,8 @@ export abstract class Collection extends GcLists {
   readonly stats: GcGenerationStats[] = [];
   /** The objects the current collection's update_refs counted (3.15 reports them as "candidates"). */
   candidates = 0;
+  // userCodeRuns() when deduce_unreachable last finished: unchanged, nobody can have referenced its set from outside.
+  protected deducedAt = -1;
   /** `gc.garbage`. */
   readonly garbage: number[] = [];
   /** DEBUG_SAVEALL. */
@@ -88,6 +91,7 @@ export abstract class Collection extends GcLists {
     "thresholds",
     "stats",
     "candidates",
+    "deducedAt",
     "garbage",
     "saveAll",
     "enabled",
@@ -362,6 +366,7 @@ export abstract class Collection extends GcLists {
     this.subtractRefs(base);
     this.listInit(unreachable);
     this.moveUnreachable(base, unreachable);
+    this.deducedAt = userCodeRuns();
     return candidates;
   }
 
@@ -627,6 +632,12 @@ export abstract class Collection extends GcLists {
 
   /** handle_resurrected_objects (3.9+): what finalizers made reachable survives into the old generation. */
   protected handleResurrected(unreachable: number, still: number, old: number): void {
+    if (this.unchangedSinceDeduced(unreachable)) {
+      // What deduce_unreachable would find again: all of the set, in its order, gc_refs spent.
+      this.listInit(still);
+      this.listMerge(unreachable, still);
+      return;
+    }
     for (let g = this.next(unreachable); g !== unreachable; g = this.next(g)) {
       this.clearPrevFlag(g, PREV_MASK_COLLECTING);
     }
@@ -635,8 +646,24 @@ export abstract class Collection extends GcLists {
     this.listMerge(unreachable, old);
   }
 
+  /**
+   * Whether no user code (finalizer, weakref callback, listener) has run since
+   * `set` was found unreachable: then every reference to it still comes from
+   * inside it, and resurrection checks would find nothing. The set's objects
+   * keep their COLLECTING flags and list pointers, as after the checks.
+   */
+  protected unchangedSinceDeduced(set: number): boolean {
+    return userCodeRuns() === this.deducedAt && set !== 0;
+  }
+
   /** 3.8's check_garbage: true when a finalizer resurrected something. */
   protected checkGarbage(collectable: number): boolean {
+    if (this.unchangedSinceDeduced(collectable)) {
+      for (let g = this.next(collectable); g !== collectable; g = this.next(g)) {
+        this.clearPrevFlag(g, PREV_MASK_COLLECTING);
+      }
+      return false;
+    }
     for (let g = this.next(collectable); g !== collectable; g = this.next(g)) {
       this.setRefs(g, this.view.refcount(g + 16));
     }

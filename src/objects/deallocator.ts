@@ -18,6 +18,7 @@
 
 import { reportError } from "../events.js";
 import { grown } from "../internal/typed-arrays.js";
+import { noteUserCode } from "../internal/user-code.js";
 import type { Trashcan } from "../profiles.js";
 import { OB_TYPE, type ObjectType } from "./object-type.js";
 import { WeakRefLists } from "./weakref-lists.js";
@@ -238,6 +239,7 @@ export abstract class Deallocator extends WeakRefLists {
         if (this.events.hasListeners("object:finalize")) {
           this.events.emit("object:finalize", { address, type: t.name });
         }
+        noteUserCode();
         try {
           t.finalize(address);
         } catch (e) {

@@ -9,6 +9,7 @@
  */
 
 import { reportError } from "../events.js";
+import { noteUserCode } from "../internal/user-code.js";
 import type { CollectorHooks, CollectorView } from "./collector-view.js";
 import { Deallocator } from "./deallocator.js";
 import { OB_ALLOCATED, OB_ITEM, OB_SIZE, type ObjectType } from "./object-type.js";
@@ -84,6 +85,7 @@ export class ObjectCore extends Deallocator implements CollectorView {
   callFinalizer(address: number, t: ObjectType): void {
     if (t.finalize === undefined) return;
     if (this.events.hasListeners("object:finalize")) this.events.emit("object:finalize", { address, type: t.name });
+    noteUserCode();
     try {
       t.finalize(address);
     } catch (e) {

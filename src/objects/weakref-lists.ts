@@ -11,6 +11,7 @@
  */
 
 import { reportError } from "../events.js";
+import { noteUserCode } from "../internal/user-code.js";
 import { ListItems } from "./list-items.js";
 import { OB_TYPE, type ObjectType } from "./object-type.js";
 
@@ -168,6 +169,7 @@ export abstract class WeakRefLists extends ListItems {
 
   /** Runs a callback; its error is CPython's "Exception ignored in": held, the first one thrown at the end. */
   protected callCallback(callback: (weakref: number) => void, weakref: number): void {
+    noteUserCode();
     try {
       callback(weakref);
     } catch (e) {

@@ -112,6 +112,32 @@ describe("CycleCollector", () => {
     expect(objects.isAlive(p)).toBe(false);
   });
 
+  it("an object a listener takes hold of mid-collection survives it, as a finalizer's would (every release)", () => {
+    for (const minor of [8, 9, 11, 12, 13, 14, 15]) {
+      const { objects, gc, Node } = setUp(profiles[`cpython-3.${minor}` as "cpython-3.11"]);
+      gc.disable();
+      const a = objects.new(Node);
+      const b = objects.new(Node);
+      objects.setSlot(a, 0, b);
+      objects.setSlot(b, 0, a);
+      objects.decref(a);
+      objects.decref(b);
+      let held = false;
+      // Past move_unreachable the set is known; resurrection checks must see the new reference.
+      gc.on("gc:phase", (e) => {
+        if (e.phase !== "move_unreachable" && !held) {
+          held = true;
+          objects.incref(a);
+        }
+      });
+      expect(gc.collect(), `3.${minor}`).toBe(0);
+      expect(objects.isAlive(a) && objects.isAlive(b), `3.${minor}`).toBe(true);
+      objects.decref(a);
+      expect(gc.collect(), `3.${minor}`).toBe(2);
+      expect(objects.liveObjects, `3.${minor}`).toBe(0);
+    }
+  });
+
   it("saveAll keeps unreachable objects in garbage instead of clearing them", () => {
     const { objects, gc, Node } = setUp();
     gc.disable();
