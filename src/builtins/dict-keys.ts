@@ -11,6 +11,7 @@
  * @module
  */
 
+import { fillBytes } from "../internal/words.js";
 import type { ObjectCore } from "../objects/object-core.js";
 import type { BuiltinRules } from "./builtin-rules.js";
 import { DICT_MINSIZE, indexBytes, keysBytes, usableFraction } from "./dict-layout.js";
@@ -191,7 +192,7 @@ export abstract class DictKeys {
     }
     this.setUsable(k, usable);
     this.setNentries(k, 0);
-    core.memory.u8.fill(0xff, k + this.header, k + this.header + size * indexBytes(size));
+    fillBytes(core.memory, k + this.header, k + this.header + size * indexBytes(size), 0xff);
   }
 
   /** new_keys_object: a table of `size` slots, from the keys free list when it is an 8-slot one it may keep. */
@@ -201,7 +202,7 @@ export abstract class DictKeys {
     if (k === 0) {
       const bytes = keysBytes(size, this.header, this.old || !unicode ? 24 : 16);
       k = this.core.allocator.malloc(bytes);
-      this.core.memory.u8.fill(0, k, k + bytes);
+      fillBytes(this.core.memory, k, k + bytes, 0);
     }
     this.initKeys(k, size, unicode);
     return k;

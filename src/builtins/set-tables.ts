@@ -10,6 +10,7 @@
  * @module
  */
 
+import { fillBytes } from "../internal/words.js";
 import type { ObjectCore } from "../objects/object-core.js";
 import type { ObjectType } from "../objects/object-type.js";
 import { type ValueReader, valuesEqual } from "./values.js";
@@ -186,7 +187,7 @@ export class SetTables {
     } else {
       table = core.allocator.malloc(16 * size);
     }
-    core.memory.u8.fill(0, table, table + 16 * size);
+    fillBytes(core.memory, table, table + 16 * size, 0);
     this.setWord(s + MASK, size - 1);
     this.setWord(s + TABLE, table);
     this.setWord(s + FILL, this.used(s));
@@ -342,7 +343,7 @@ export class SetTables {
       // The releases below may clear another set (a finalizer's doing): keep this one's copy apart.
       copy = smallCopy.slice();
     }
-    core.memory.u8.fill(0, small, small + 16 * SET_MINSIZE);
+    fillBytes(core.memory, small, small + 16 * SET_MINSIZE, 0);
     this.setWord(s + FILL, 0);
     this.setWord(s + USED, 0);
     this.setWord(s + MASK, SET_MINSIZE - 1);

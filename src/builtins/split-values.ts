@@ -18,6 +18,7 @@
  * @module
  */
 
+import { fillBytes } from "../internal/words.js";
 import type { ObjectCore } from "../objects/object-core.js";
 
 /** How a release lays out a split dict's values. */
@@ -51,7 +52,7 @@ export class SplitValues {
     const core = this.core;
     const bytes = this.bytes(n);
     const block = core.allocator.malloc(bytes);
-    core.memory.u8.fill(0, block, block + bytes);
+    fillBytes(core.memory, block, block + bytes, 0);
     if (this.layout === "array") return block;
     if (this.layout === "prefix") {
       const prefix = round8(n + 2);

@@ -26,3 +26,20 @@ export function writeWord(u32: Uint32Array, at: number, value: number): void {
   u32[i] = value >>> 0;
   u32[i + 1] = Math.floor(value / 0x1_0000_0000);
 }
+
+/** Runs of bytes up to this long are filled by a loop of words: a call to TypedArray fill costs more. */
+const SHORT_FILL = 512;
+
+/** Sets the bytes [`from`, `to`) of `memory` to `byte`, a word at a time where `from` is 4-aligned. */
+export function fillBytes(memory: { u8: Uint8Array; u32: Uint32Array }, from: number, to: number, byte: number): void {
+  if (to - from > SHORT_FILL || (from & 3) !== 0) {
+    memory.u8.fill(byte, from, to);
+    return;
+  }
+  const u32 = memory.u32;
+  const word = byte * 0x01010101;
+  const last = to >>> 2;
+  for (let w = from >>> 2; w < last; w++) u32[w] = word;
+  const u8 = memory.u8;
+  for (let b = last * 4; b < to; b++) u8[b] = byte;
+}

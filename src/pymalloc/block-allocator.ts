@@ -32,6 +32,7 @@ import { Emitter } from "../events.js";
 import { checkAddress, checkSize, MAX_ADDRESS } from "../internal/arguments.js";
 import { clearGranule, growGranules, setGranule, testGranule } from "../internal/granule-bitmap.js";
 import { declareLayer, fields, layerOf } from "../internal/layer-state.js";
+import { fillBytes } from "../internal/words.js";
 import type { ObjectAllocator } from "../object-allocator.js";
 import { defaultProfile, defineProfile, type Profile } from "../profiles.js";
 import { RawAllocator } from "../raw/raw-allocator.js";
@@ -279,7 +280,7 @@ export class BlockAllocator extends Emitter<BlockEvents> implements ObjectAlloca
     if (nbytes !== 0 && nbytes <= this.threshold) {
       const p = this.poolAlloc(nbytes);
       if (p !== 0) {
-        this.raw.memory.u8.fill(0, p, p + nbytes);
+        fillBytes(this.raw.memory, p, p + nbytes, 0);
         return p;
       }
     }

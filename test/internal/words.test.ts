@@ -1,0 +1,27 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { fillBytes, readWord, writeWord } from "../../src/internal/words.js";
+
+describe("words", () => {
+  it("fillBytes sets exactly the bytes asked for, whatever the alignment and length", () => {
+    fc.assert(
+      fc.property(fc.nat(64), fc.nat(700), fc.integer({ min: 0, max: 255 }), (from, n, byte) => {
+        const buffer = new ArrayBuffer(1024);
+        const memory = { u8: new Uint8Array(buffer), u32: new Uint32Array(buffer) };
+        memory.u8.fill(0xa5);
+        const to = Math.min(from + n, 1024);
+        fillBytes(memory, from, to, byte);
+        const expected = new Uint8Array(1024).fill(0xa5).fill(byte, from, to);
+        expect(memory.u8).toEqual(expected);
+      }),
+    );
+  });
+
+  it("a word written reads back, above 2^32 too", () => {
+    const u32 = new Uint32Array(4);
+    for (const v of [0, 1, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1]) {
+      writeWord(u32, 8, v);
+      expect(readWord(u32, 8)).toBe(v);
+    }
+  });
+});
