@@ -533,6 +533,8 @@ export abstract class Collection extends GcLists {
   protected handleWeakrefs(unreachable: number, old: number, late = false): number {
     const wrcb = this.head(WRCB_TO_CALL);
     this.listInit(wrcb);
+    // With no weak reference ever made, the pass would find none.
+    if (this.view.weakrefsMade === 0) return 0;
     const weakrefType = this.view.weakrefType;
     for (let g = this.next(unreachable); g !== unreachable; ) {
       const op = g + 16;
@@ -599,6 +601,7 @@ export abstract class Collection extends GcLists {
    * attached but can no longer be called.
    */
   protected clearWeakrefs(final: number): void {
+    if (this.view.weakrefsMade === 0) return;
     const weakrefType = this.view.weakrefType;
     for (let g = this.next(final); g !== final; g = this.next(g)) {
       const op = g + 16;
@@ -615,6 +618,8 @@ export abstract class Collection extends GcLists {
   protected finalizeGarbage(collectable: number): void {
     const seen = this.head(SEEN);
     this.listInit(seen);
+    // With no type that has a finalizer, the walk would call none and leave the list as it was.
+    if (this.view.finalizerTypes === 0) return;
     while (this.next(collectable) !== collectable) {
       const g = this.next(collectable);
       const op = g + 16;

@@ -49,6 +49,10 @@ export interface CollectorView {
   readonly u32: Uint32Array;
   /** The type of weak reference objects. */
   readonly weakrefType: ObjectType;
+  /** Types defined with a finalizer so far (while 0, no object has one). */
+  readonly finalizerTypes: number;
+  /** Weak references made so far (while 0, there are none). */
+  readonly weakrefsMade: number;
   /** Connects the collector (one per set of objects). */
   attach(hooks: CollectorHooks): void;
   /** Whether a collector is attached. */

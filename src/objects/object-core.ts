@@ -23,6 +23,8 @@ export class ObjectCore extends Deallocator implements CollectorView {
     "slotOffsets",
     "fixedSlots",
     "leafFlags",
+    "finalizerTypes",
+    "weakrefsMade",
     "weakrefType",
     "tupleType",
     "callbacks",

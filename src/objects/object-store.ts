@@ -72,6 +72,9 @@ export abstract class ObjectStore {
   // Live object addresses; finalized non-container objects (containers keep the bit in _gc_prev).
   protected live: Uint32Array = new Uint32Array(0);
   protected finalizedPlain: Uint32Array = new Uint32Array(0);
+  // Types defined with a finalizer, and weak references made, so far: while 0, the gc's passes over them find nothing.
+  finalizerTypes = 0;
+  weakrefsMade = 0;
   /** Live objects. */
   nLive = 0;
   /** The attached cycle collector's hooks. */
@@ -173,6 +176,7 @@ export abstract class ObjectStore {
     const refs = t.varSized || t.listLike || t.slots > 0;
     const leaf = !refs && !t.container && !t.weakrefable && !t.trashcan && t.finalize === undefined;
     this.leafFlags[t.id] = leaf && !t.legacyFinalizer ? 1 : 0;
+    if (t.finalize !== undefined) this.finalizerTypes++;
     return t;
   }
 

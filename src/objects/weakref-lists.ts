@@ -42,6 +42,7 @@ export abstract class WeakRefLists extends ListItems {
       return basic;
     }
     const wr = this.newObject(this.weakrefType, this.weakrefType.slots);
+    this.weakrefsMade++;
     this.writeWord(wr + WR_OBJECT, target);
     // hash = -1: not yet hashed.
     this.u32[(wr + WR_HASH) >>> 2] = 0xffff_ffff;
