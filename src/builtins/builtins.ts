@@ -16,26 +16,34 @@
  * @module
  */
 
-import { InvalidAddressError } from "../errors.js";
-import { checkAddress } from "../internal/arguments.js";
 import { declareLayer } from "../internal/layer-state.js";
 import type { ObjectCore } from "../objects/object-core.js";
 import { OB_ALLOCATED, OB_SIZE, type ObjectType } from "../objects/object-type.js";
 import { objectCoreOf, type RefCounter } from "../objects/ref-counter.js";
 import { type BuiltinRules, builtinRules } from "./builtin-rules.js";
+import { BuiltinChecks } from "./checks.js";
 import { DictTables } from "./dict-tables.js";
 import type { FreeList } from "./free-list.js";
 import { type FreeListSizes, FreeLists } from "./free-lists.js";
 import { Frozensets } from "./frozensets.js";
 import { type ClassDescription, type ClassOptions, Instances } from "./instances.js";
-import { digitCount, INT_HEADER, intAllocBytes, intSizeof, readDigits, SMALL_INT_MIN } from "./int-layout.js";
+import {
+  digitCount,
+  headerDigits,
+  INT_HEADER,
+  intAllocBytes,
+  intSizeof,
+  readDigits,
+  SMALL_INT_MIN,
+} from "./int-layout.js";
+import { Interning } from "./interning.js";
 import { KeyReader } from "./key-reader.js";
 import { SetTables } from "./set-tables.js";
 import { SplitValues } from "./split-values.js";
 import { StaticObjects, writeBytesHeader, writeInt } from "./static-objects.js";
 import { strAllocBytes, strShape } from "./str-layout.js";
 import { StrOps } from "./str-ops.js";
-import { fullHash } from "./values.js";
+import { fullHash, valuesEqual } from "./values.js";
 
 /** Options for {@link Builtins}. */
 export interface BuiltinsOptions {
@@ -107,7 +115,9 @@ export class Builtins {
   private readonly sets: SetTables;
   private readonly reader: KeyReader;
   private readonly strs: StrOps;
+  private readonly interning: Interning;
   private readonly instances: Instances;
+  private readonly check: BuiltinChecks;
   // The static objects (made on first use).
   private readonly statics: StaticObjects;
 
@@ -167,11 +177,16 @@ export class Builtins {
     this.intType = core.defineNativeType(
       { name: "int" },
       {
-        dispose: (a) => (this.free.ints.capacity > 0 && this.digitsAt(a) <= 1 && this.free.ints.push(a) ? 0 : a),
+        dispose: (a) =>
+          this.free.ints.capacity > 0 &&
+          headerDigits(core.u32[(a + OB_SIZE) >>> 2] as number, rules.intTagged) <= 1 &&
+          this.free.ints.push(a)
+            ? 0
+            : a,
       },
     );
     this.floatType = core.defineNativeType({ name: "float" }, { dispose: (a) => (this.free.floats.push(a) ? 0 : a) });
-    this.strType = core.defineType({ name: "str" });
+    this.strType = core.defineNativeType({ name: "str" }, { dispose: (a) => this.interning.dying(a) });
     this.bytesType = core.defineType({ name: "bytes" });
     this.listType = core.defineNativeType(
       { name: "list", listLike: true, container: true },
@@ -238,12 +253,19 @@ export class Builtins {
         return e;
       },
     );
+    this.interning = new Interning(
+      core,
+      rules.minor,
+      (a) => reader.hashOf(a),
+      (a, b) => valuesEqual(reader, a, b),
+    );
     this.instances = new Instances(core, rules, dicts, {
-      intern: (name) => this.statics.intern(name),
+      intern: (name) => this.interning.internName(this.statics.intern(name)),
       text: (a) => (core.typeAt(a) === this.strType ? this.strValue(a) : undefined),
       hash: (a) => reader.hashKey(a),
       hashHigh: () => reader.hashHi,
     });
+    this.check = new BuiltinChecks(core, this.objects, (t) => this.instances.isClass(t));
     core.freeListClearer = () => this.clearFreeLists();
     declareLayer(this, {
       kind: "builtins",
@@ -294,10 +316,20 @@ export class Builtins {
     return a;
   }
 
+  /**
+   * `sys.intern(s)`: a new reference to the one str interned with the text of
+   * `s` (attribute names are interned too), `s` itself when it is the first;
+   * immortal in 3.12, mortal in the other releases.
+   */
+  intern(s: number): number {
+    this.check.type(s, this.strType, "str");
+    return this.interning.intern(s);
+  }
+
   /** `a + b` of two strs (PyUnicode_Concat): a new reference; with one side empty, the other. */
   concat(a: number, b: number): number {
-    this.checkType(a, this.strType, "str");
-    this.checkType(b, this.strType, "str");
+    this.check.type(a, this.strType, "str");
+    this.check.type(b, this.strType, "str");
     return this.strs.concat(a, b);
   }
 
@@ -310,25 +342,25 @@ export class Builtins {
    * is made and `s` released.
    */
   iadd(s: number, t: number): number {
-    this.checkType(s, this.strType, "str");
-    this.checkType(t, this.strType, "str");
+    this.check.type(s, this.strType, "str");
+    this.check.type(t, this.strType, "str");
     return this.strs.append(s, t);
   }
 
   /** `sep.join(items)` of strs (_PyUnicode_JoinArray): one new str; one item: itself; none: the empty str. */
   join(sep: number, items: readonly number[]): number {
-    this.checkType(sep, this.strType, "str");
-    this.checkItems(items);
+    this.check.type(sep, this.strType, "str");
+    this.check.items(items);
     for (let i = 0; i < items.length; i++) {
       const v = items[i] as number;
-      if (this.core.typeAt(v) !== this.strType) this.checkType(v, this.strType, `items[${i}]: str`);
+      if (this.core.typeAt(v) !== this.strType) this.check.type(v, this.strType, `items[${i}]: str`);
     }
     return this.strs.join(sep, items);
   }
 
   /** The text of a str object. */
   strValue(address: number): string {
-    this.checkType(address, this.strType, "str");
+    this.check.type(address, this.strType, "str");
     let out = "";
     for (let i = 0, n = this.strs.length(address); i < n; i++)
       out += String.fromCodePoint(this.strs.charAt(address, i));
@@ -365,7 +397,7 @@ export class Builtins {
    * objects the gc never tracks (ints, strs, ...) untracked from the start.
    */
   tuple(items: readonly number[]): number {
-    this.checkItems(items);
+    this.check.items(items);
     const n = items.length;
     if (n === 0) return this.statics.emptyTuple();
     const reuse = n <= this.rules.tupleFreeMaxPop ? (this.free.tuples[n] as FreeList).pop() : 0;
@@ -387,7 +419,7 @@ export class Builtins {
 
   /** A list of `items` (`PyList_New(n)` and a new reference to each), the object from the free list when it holds one. */
   list(items: readonly number[] = []): number {
-    this.checkItems(items);
+    this.check.items(items);
     const n = items.length;
     const reuse = this.free.lists.pop();
     const gcHead = this.core.profile.gcHeadSize;
@@ -408,20 +440,20 @@ export class Builtins {
 
   /** list.append (over-allocating as the release does). */
   append(list: number, item: number): void {
-    this.checkList(list);
-    this.checkObject(item, "item");
+    this.check.type(list, this.listType, "list");
+    this.check.object(item, "item");
     this.core.append(list, item);
   }
 
   /** list.extend with a list or tuple of `items`. */
   extend(list: number, items: readonly number[]): void {
-    this.checkList(list);
+    this.check.type(list, this.listType, "list");
     this.objects.extend(list, items);
   }
 
   /** list.pop(): the last item; its reference passes to the caller. */
   pop(list: number): number {
-    this.checkList(list);
+    this.check.type(list, this.listType, "list");
     if (this.core.slotCount(list, this.listType) === 0) throw new RangeError("pop from empty list");
     return this.core.pop(list);
   }
@@ -438,17 +470,17 @@ export class Builtins {
    * @throws TypeError for an unhashable key (a list, a dict)
    */
   setItem(dict: number, key: number, value: number): void {
-    this.checkType(dict, this.dictType, "dict");
-    this.checkObject(key, "key");
-    this.checkObject(value, "value");
+    this.check.type(dict, this.dictType, "dict");
+    this.check.object(key, "key");
+    this.check.object(value, "value");
     const lo = this.reader.hashOf(key);
     this.dicts.setItem(dict, key, value, lo, this.reader.hashHi);
   }
 
   /** `d[key]`: the value (a borrowed reference), or 0 when the key is absent. */
   getItem(dict: number, key: number): number {
-    this.checkType(dict, this.dictType, "dict");
-    this.checkObject(key, "key");
+    this.check.type(dict, this.dictType, "dict");
+    this.check.object(key, "key");
     const lo = this.reader.hashOf(key);
     return this.dicts.getItem(dict, key, lo, this.reader.hashHi);
   }
@@ -458,8 +490,8 @@ export class Builtins {
    * @throws RangeError when the key is absent (Python's KeyError)
    */
   delItem(dict: number, key: number): void {
-    this.checkType(dict, this.dictType, "dict");
-    this.checkObject(key, "key");
+    this.check.type(dict, this.dictType, "dict");
+    this.check.object(key, "key");
     const lo = this.reader.hashOf(key);
     if (!this.dicts.delItem(dict, key, lo, this.reader.hashHi)) {
       throw new RangeError(`KeyError: key ${key} (a ${this.objects.typeOf(key).name}) is not in the dict`);
@@ -482,7 +514,7 @@ export class Builtins {
    */
   frozenset(items?: readonly number[]): number {
     if (items !== undefined) {
-      this.checkItems(items);
+      this.check.items(items);
       for (let i = 0; i < items.length; i++) this.reader.hashOf(items[i] as number);
     }
     return this.frozensets.make(items);
@@ -494,16 +526,16 @@ export class Builtins {
    * @throws TypeError for an unhashable item
    */
   add(set: number, item: number): void {
-    this.checkType(set, this.setType, "set");
-    this.checkObject(item, "item");
+    this.check.type(set, this.setType, "set");
+    this.check.object(item, "item");
     const lo = this.reader.hashOf(item);
     this.sets.add(set, item, lo, this.reader.hashHi);
   }
 
   /** `s.discard(item)`: the item's entry becomes the dummy and the item is released; nothing when absent. */
   discard(set: number, item: number): void {
-    this.checkType(set, this.setType, "set");
-    this.checkObject(item, "item");
+    this.check.type(set, this.setType, "set");
+    this.check.object(item, "item");
     const lo = this.reader.hashOf(item);
     this.sets.discard(set, item, lo, this.reader.hashHi);
   }
@@ -535,8 +567,8 @@ export class Builtins {
 
   /** `item in s` of a set or frozenset. */
   contains(set: number, item: number): boolean {
-    if (this.objects.typeOf(set) !== this.frozensetType) this.checkType(set, this.setType, "set");
-    this.checkObject(item, "item");
+    if (this.objects.typeOf(set) !== this.frozensetType) this.check.type(set, this.setType, "set");
+    this.check.object(item, "item");
     const lo = this.reader.hashOf(item);
     return this.sets.contains(set, item, lo, this.reader.hashHi);
   }
@@ -560,7 +592,7 @@ export class Builtins {
    * class's shared keys as they are now.
    */
   instance(cls: ObjectType): number {
-    this.checkClass(cls);
+    this.check.cls(cls);
     return this.instances.instance(cls);
   }
 
@@ -571,8 +603,8 @@ export class Builtins {
    * @throws RangeError (Python's AttributeError) for a name a `__slots__` class lacks
    */
   setAttr(obj: number, name: string, value: number): void {
-    this.checkAttr(obj, name, true);
-    this.checkObject(value, "value");
+    this.check.attr(obj, name, true);
+    this.check.object(value, "value");
     if (!this.instances.canSet(obj, name)) {
       throw new RangeError(`AttributeError: '${this.core.typeAt(obj).name}' object has no attribute '${name}'`);
     }
@@ -581,7 +613,7 @@ export class Builtins {
 
   /** `o.name` of an instance's own attributes (a borrowed reference), 0 when it has none. */
   getAttr(obj: number, name: string): number {
-    this.checkAttr(obj, name, true);
+    this.check.attr(obj, name, true);
     return this.instances.getAttr(obj, name);
   }
 
@@ -590,7 +622,7 @@ export class Builtins {
    * @throws RangeError (Python's AttributeError) when the instance has no such attribute
    */
   delAttr(obj: number, name: string): void {
-    this.checkAttr(obj, name, true);
+    this.check.attr(obj, name, true);
     if (this.instances.getAttr(obj, name) === 0) {
       throw new RangeError(`AttributeError: '${this.core.typeAt(obj).name}' object has no attribute '${name}'`);
     }
@@ -603,7 +635,7 @@ export class Builtins {
    * @throws TypeError for an instance of a `__slots__` class
    */
   instanceDict(obj: number): number {
-    this.checkAttr(obj, "__dict__");
+    this.check.attr(obj, "__dict__");
     if (!this.instances.hasDict(obj)) {
       throw new TypeError(`'${this.core.typeAt(obj).name}' object (${obj}) has no attribute '__dict__'`);
     }
@@ -612,7 +644,7 @@ export class Builtins {
 
   /** A class's slots, layout, shared keys (their address) and live instances, as they are now. */
   classInfo(cls: ObjectType): ClassDescription {
-    this.checkClass(cls);
+    this.check.cls(cls);
     return this.instances.describe(cls);
   }
 
@@ -622,7 +654,7 @@ export class Builtins {
    * @throws TypeError while an instance of it is alive
    */
   dropClass(cls: ObjectType): void {
-    this.checkClass(cls);
+    this.check.cls(cls);
     const n = this.instances.liveInstances(cls);
     if (n > 0) throw new TypeError(`class ${cls.name} still has ${n} live instance(s)`);
     this.instances.dropClass(cls);
@@ -666,7 +698,7 @@ export class Builtins {
     const gcHead = this.core.profile.gcHeadSize;
     switch (t) {
       case this.intType:
-        return intSizeof(this.digitsAt(address), r.intSizeofMinDigits);
+        return intSizeof(headerDigits(u32[(address + OB_SIZE) >>> 2] as number, r.intTagged), r.intSizeofMinDigits);
       case this.floatType:
         return FLOAT_BYTES;
       case this.bytesType:
@@ -695,16 +727,21 @@ export class Builtins {
 
   /** The value of an int object. */
   intValue(address: number): number | bigint {
-    this.checkType(address, this.intType);
+    this.check.type(address, this.intType);
     const u32 = this.core.u32;
     const word = this.core.readWord(address + OB_SIZE);
     const negative = this.rules.intTagged ? (word & 3) === 2 : (u32[((address + OB_SIZE) >>> 2) + 1] as number) !== 0;
-    return readDigits(u32, (address + INT_HEADER) >>> 2, this.digitsAt(address), negative);
+    return readDigits(
+      u32,
+      (address + INT_HEADER) >>> 2,
+      headerDigits(u32[(address + OB_SIZE) >>> 2] as number, this.rules.intTagged),
+      negative,
+    );
   }
 
   /** The value of a float object. */
   floatValue(address: number): number {
-    this.checkType(address, this.floatType);
+    this.check.type(address, this.floatType);
     f64Words[0] = this.core.u32[(address + 16) >>> 2] as number;
     f64Words[1] = this.core.u32[(address + 20) >>> 2] as number;
     return f64[0] as number;
@@ -718,70 +755,5 @@ export class Builtins {
   /** clear_freelists: frees what every free list keeps, in the release's order, most recently kept first. */
   clearFreeLists(): void {
     this.free.clear(this.core);
-  }
-
-  // --- layouts -------------------------------------------------------------
-
-  /** Digits of a live int. */
-  private digitsAt(a: number): number {
-    const word = this.core.u32[(a + OB_SIZE) >>> 2] as number;
-    if (this.rules.intTagged) return word >>> 3;
-    return Math.abs(word | 0);
-  }
-
-  // --- checks --------------------------------------------------------------
-
-  private checkItems(items: readonly number[]): void {
-    if (!Array.isArray(items)) throw new TypeError(`items must be an array of objects, got ${String(items)}`);
-    for (let i = 0; i < items.length; i++) {
-      // The item's name is built only for the error: a string per item would cost more than the check.
-      const v = items[i] as number;
-      if (!this.isObject(v)) this.checkObject(v, `items[${i}]`);
-    }
-  }
-
-  /** Whether `v` is a live object that can take a new reference. */
-  private isObject(v: number): boolean {
-    return Number.isInteger(v) && v > 0 && this.core.isAlive(v) && this.core.refcount(v) !== 0;
-  }
-
-  /** A live object that can take a new reference (`what` names it in the error). */
-  private checkObject(v: number, what: string): void {
-    if (this.isObject(v)) return;
-    if (!Number.isInteger(v) || v <= 0) checkAddress(v, what);
-    throw new InvalidAddressError(v, `${what} is not a live object of these objects`);
-  }
-
-  /** A class made by {@link Builtins.newClass} and not dropped. */
-  private checkClass(cls: ObjectType): void {
-    if (!this.instances.isClass(cls)) {
-      throw new TypeError(`not a class of these built-ins: ${String((cls as { name?: unknown })?.name ?? cls)}`);
-    }
-  }
-
-  /** An instance of a class and an attribute name (`plain`: not one of the descriptors every instance has). */
-  private checkAttr(obj: number, name: string, plain = false): void {
-    // A live object's type without a second look at the address (typeOf checks it, and throws what is wrong).
-    const t = this.core.isAlive(obj) ? this.core.typeAt(obj) : this.objects.typeOf(obj);
-    if (!this.instances.isClass(t)) throw new TypeError(`expected an instance of a class, got a ${t.name} at ${obj}`);
-    if (typeof name !== "string" || name.length === 0) {
-      throw new TypeError(`attribute name must be a non-empty string, got ${JSON.stringify(name)}`);
-    }
-    if (plain && (name === "__dict__" || name === "__weakref__" || name === "__class__")) {
-      throw new TypeError(
-        `attribute ${JSON.stringify(name)} is a descriptor of the type, not modelled as an attribute`,
-      );
-    }
-  }
-
-  private checkList(list: number): void {
-    this.checkType(list, this.listType, "list");
-  }
-
-  private checkType(address: number, t: ObjectType, what = t.name): void {
-    // The common case in one test; anything else goes through typeOf, which names what is wrong with the address.
-    if (this.core.isAlive(address) && this.core.typeAt(address) === t) return;
-    const actual = this.objects.typeOf(address);
-    if (actual !== t) throw new TypeError(`expected a ${what} object, got a ${actual.name} at ${address}`);
   }
 }

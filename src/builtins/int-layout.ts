@@ -53,6 +53,11 @@ export function intHeaderWord(v: number | bigint, n: number, tagged: boolean): n
   return n * 8 + (n === 0 ? 1 : negative ? 2 : 0);
 }
 
+/** The digit count a header word holds (intHeaderWord's inverse, sign dropped). */
+export function headerDigits(word: number, tagged: boolean): number {
+  return tagged ? word >>> 3 : Math.abs(word | 0);
+}
+
 /** Writes |v|'s digits as 32-bit words from word index `at` of `u32`. */
 export function writeDigits(u32: Uint32Array, at: number, v: number | bigint, n: number): void {
   if (typeof v === "number") {

@@ -377,6 +377,11 @@ export abstract class ObjectStore {
     this.nLive++;
   }
 
+  /** Undoes {@link placeStatic} of an object nothing references yet (its memory is the caller's to release). */
+  unplaceStatic(address: number): void {
+    this.forget(address);
+  }
+
   /** _PyObject_GC_Link for the new object's block; 3.8–3.11 may collect here, and a finalizer's error undoes the block. */
   private link(block: number): void {
     try {

@@ -446,3 +446,43 @@ describe("Builtins: frozensets", () => {
     expect(gc.isTracked(py.frozenset([py.frozenset()]))).toBe(true);
   });
 });
+
+describe("Builtins: interned strs", () => {
+  it("gives one str per text; mortal strs leave the table when they die, 3.12's never die", () => {
+    for (const name of ["cpython-3.11", "cpython-3.12", "cpython-3.13"] as const) {
+      const { blocks, objects, py } = heap(name);
+      const a = py.str("interned text");
+      expect(py.intern(a), name).toBe(a);
+      const copy = py.str("interned text");
+      expect(py.intern(copy), name).toBe(a);
+      objects.decref(a); // the reference intern(copy) returned
+      objects.decref(copy);
+      objects.decref(a); // the reference intern(a) returned
+      const left = blocks.allocatedBlocks();
+      objects.decref(a);
+      expect(blocks.allocatedBlocks(), name).toBe(name === "cpython-3.12" ? left : left - 1);
+      // Made again: a new str is the first of its text, unless 3.12 kept the old one.
+      const again = py.str("interned text");
+      expect(py.intern(again) === again, name).toBe(name !== "cpython-3.12");
+    }
+  });
+
+  it("names attributes with the interned str of their text", () => {
+    const { py } = heap("cpython-3.13");
+    const key = py.intern(py.str("key"));
+    const Node = py.newClass("Node");
+    const o = py.instance(Node);
+    py.setAttr(o, "key", py.int(1));
+    expect(py.keys(py.instanceDict(o))).toEqual([key]);
+  });
+
+  it("rejects what is not a live str, changing nothing", () => {
+    const { blocks, objects, py } = heap("cpython-3.13");
+    const n = py.int(5000);
+    const before = objects.refcount(n);
+    expect(() => py.intern(n)).toThrow(TypeError);
+    expect(() => py.intern(12345)).toThrow(InvalidAddressError);
+    expect(objects.refcount(n)).toBe(before);
+    expect(() => blocks.validate()).not.toThrow();
+  });
+});

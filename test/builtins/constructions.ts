@@ -61,7 +61,9 @@ export type Step =
   /** `r = src.__dict__`. */
   | { op: "getdict"; dst: number; src: number }
   /** `r = frozenset([items])`, or `frozenset()` without items. */
-  | { op: "frozenset"; dst: number; items?: number[] };
+  | { op: "frozenset"; dst: number; items?: number[] }
+  /** `r = sys.intern(src)`. */
+  | { op: "intern"; dst: number; src: number };
 
 /**
  * The classes instance steps make, defined afresh by each sequence (a class's
@@ -191,14 +193,14 @@ export function constructionSequence(seed: number, length: number): Step[] {
     else if (strs.length > 1 && z < 0.06) {
       const target = pickOne(rand, strs);
       step = { op: "iadd", dst: target, item: pickOne(rand, strs) };
-    } else if (strs.length > 0 && z < 0.08) {
+    } else if (strs.length > 0 && z < 0.075) {
       step = {
         op: "join",
         dst,
         sep: pickOne(rand, strs),
         items: Array.from({ length: intIn(rand, 0, 6) }, () => pickOne(rand, strs)),
       };
-    }
+    } else if (strs.length > 0 && z < 0.09) step = { op: "intern", dst, src: pickOne(rand, strs) };
     regs.apply(step);
     steps.push(step);
   }
@@ -407,6 +409,8 @@ export function statement(s: Step): string {
       return `${d} = ${reg(s.src)}.__dict__`;
     case "frozenset":
       return s.items === undefined ? `${d} = frozenset()` : `${d} = frozenset([${s.items.map(reg).join(", ")}])`;
+    case "intern":
+      return `${d} = sys.intern(${reg(s.src)})`;
   }
 }
 
@@ -603,6 +607,9 @@ export function runInPymem(profile: Profile, steps: readonly Step[], record = fa
         break;
       case "getdict":
         set(s.dst, py.instanceDict(regs[s.src] as number));
+        break;
+      case "intern":
+        set(s.dst, py.intern(regs[s.src] as number));
         break;
       case "frozenset": {
         if (s.items === undefined) {

@@ -20,7 +20,9 @@ import {
   instanceSequence,
   runInPymem,
   runInPython,
+  type Step,
 } from "./constructions.js";
+import { Registers } from "./registers.js";
 
 const sequences = [
   ...Array.from({ length: 60 }, (_, s) => constructionSequence(s, 300)),
@@ -47,6 +49,22 @@ for (const version of ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.
   const golden: string[] = existsSync(goldenPath) ? JSON.parse(readFileSync(goldenPath, "utf8")) : [];
   const { python, why } = releasePython(version);
 
+  // 3.12 never frees a str sys.intern made immortal: one block per text so interned
+  // (not the empty str nor a latin-1 character: shared statics).
+  const immortalInterned = (steps: readonly Step[]): number => {
+    if (version !== "3.12") return 0;
+    const regs = new Registers(12);
+    const texts = new Set<string>();
+    for (const step of steps) {
+      const text = step.op === "intern" ? regs.keyOf(step.src)?.slice(2) : undefined;
+      const chars = [...(text ?? "")];
+      const shared = chars.length === 0 || (chars.length === 1 && (chars[0]?.codePointAt(0) as number) < 256);
+      if (text !== undefined && !shared) texts.add(text);
+      regs.apply(step);
+    }
+    return texts.size;
+  };
+
   it(`sizes match those recorded from CPython ${version}, and every block goes back`, () => {
     expect(golden, `no goldens for ${version}: record them with UPDATE_GOLDEN=1`).toHaveLength(sequences.length);
     sequences.forEach((s, k) => {
@@ -54,7 +72,7 @@ for (const version of ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.
       expect(hash(run.sizes), `sequence ${k}`).toBe(golden[k]);
       // The registers are dropped: what is left sits on free lists, which a full collection empties.
       run.gc.collect();
-      expect((run.objects.allocator as BlockAllocator).allocatedBlocks(), `sequence ${k}`).toBe(0);
+      expect((run.objects.allocator as BlockAllocator).allocatedBlocks(), `sequence ${k}`).toBe(immortalInterned(s));
     });
     compared(version, "golden", "getsizeof", steps);
   });

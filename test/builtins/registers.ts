@@ -32,6 +32,11 @@ export class Registers {
     return this.held.flatMap((h, r) => (h ? [r] : []));
   }
 
+  /** What register `r` holds, as a key of equal values (`s:` and the text for a str), if anything hashable. */
+  keyOf(r: number): string | undefined {
+    return this.held[r]?.key;
+  }
+
   /** Registers holding a hashable value. */
   hashable(): number[] {
     return this.held.flatMap((h, r) => (h?.key !== undefined ? [r] : []));
@@ -183,6 +188,9 @@ export class Registers {
         h[s.dst] = { key: `F:{${items.join("|")}}` };
         break;
       }
+      case "intern":
+        h[s.dst] = { key: key(s.src) };
+        break;
       case "getdict":
         // The dict and the instance hold the same attributes from now on.
         h[s.dst] = { key: undefined, keys: (h[s.src] as Held).keys as Set<string> };

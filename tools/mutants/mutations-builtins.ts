@@ -418,6 +418,22 @@ export const builtinMutations: Mutation[] = [
     tests: [CALLS],
   },
   {
+    id: "builtins-intern-immortal-312",
+    file: "src/builtins/interning.ts",
+    find: "    this.immortal = minor === 12 && core.profile.immortalRefcount !== null;",
+    replace: "    this.immortal = false;",
+    rule: "3.12 makes a str sys.intern interns immortal: it is never freed",
+    tests: [CALLS],
+  },
+  {
+    id: "builtins-intern-mortal-313",
+    file: "src/builtins/interning.ts",
+    find: "    this.immortal = minor === 12 && core.profile.immortalRefcount !== null;",
+    replace: "    this.immortal = minor >= 12 && core.profile.immortalRefcount !== null;",
+    rule: "3.13+ keep the strs sys.intern interns mortal: freed with their last reference",
+    tests: [CALLS],
+  },
+  {
     id: "builtins-empty-frozenset-shared-39",
     file: RULES,
     find: "  9: Object.freeze({ ...UP_TO_310, minor: 9, setReusesDummy: false, emptyFrozensetShared: true }),",
