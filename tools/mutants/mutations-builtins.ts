@@ -69,8 +69,8 @@ export const builtinMutations: Mutation[] = [
   {
     id: "builtins-int-freelist-compact-only",
     file: "src/builtins/builtins.ts",
-    find: "this.digitsAt(a) <= 1 && this.free.ints.push(a)",
-    replace: "this.digitsAt(a) <= 2 && this.free.ints.push(a)",
+    find: "headerDigits(core.u32[(a + OB_SIZE) >>> 2] as number, rules.intTagged) <= 1 &&",
+    replace: "headerDigits(core.u32[(a + OB_SIZE) >>> 2] as number, rules.intTagged) <= 2 &&",
     rule: "3.14's long_dealloc keeps only compact (one-digit) ints on the free list",
     tests: [UNIT],
   },
