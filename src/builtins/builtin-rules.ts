@@ -54,6 +54,11 @@ export interface BuiltinRules {
   readonly frozensetUntracks: boolean;
   /** A new tuple holding no gc object is untracked from the start (3.14+; before, only a collection untracks it). */
   readonly tupleUntracksAtoms: boolean;
+  /**
+   * An instruction handing more than this many stack items to a C function as an array (BUILD_MAP: two per entry)
+   * copies them to a PyMem_Malloc'd one first, freed after (3.14+'s stack references); 0: never.
+   */
+  readonly stackScratchMax: number;
   /** Calling `frozenset(x)` packs its argument in a 1-tuple (3.8: tp_new; 3.9+ frozenset has vectorcall). */
   readonly frozensetArgsTuple: boolean;
   /** The order clear_freelists empties the lists in. */
@@ -90,6 +95,7 @@ const BASE = {
   emptyFrozensetShared: false,
   frozensetUntracks: false,
   tupleUntracksAtoms: false,
+  stackScratchMax: 0,
   frozensetArgsTuple: false,
 } as const;
 
@@ -129,6 +135,8 @@ const SINCE_314 = {
   ...SINCE_312,
   instanceLayout: "inline",
   tupleUntracksAtoms: true,
+  // MAX_STACKREF_SCRATCH.
+  stackScratchMax: 10,
   intFreeList: 100,
   listIterFreeList: 10,
   tupleFreeMaxPop: 20,

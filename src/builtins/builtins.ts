@@ -458,9 +458,40 @@ export class Builtins {
     return this.core.pop(list);
   }
 
-  /** An empty dict (`PyDict_New`): from the free list when it holds one, sharing the empty keys, untracked. */
-  dict(): number {
-    return this.dicts.newDict();
+  /**
+   * A dict: empty (`PyDict_New`, from the free list when it holds one, sharing
+   * the empty keys, untracked), or a dict display `{k: v, ...}` of `entries`
+   * (BUILD_MAP's `_PyDict_FromItems`: presized for all of them when more than
+   * five, then each set in order; 3.14+ first copy more than five entries'
+   * keys and values to an array of their own). CPython's compiler builds a
+   * display of more than 15 entries in pieces; this is one BUILD_MAP.
+   * @throws TypeError for an unhashable key, before anything is made
+   */
+  dict(entries?: ReadonlyArray<readonly [number, number]>): number {
+    if (entries === undefined) return this.dicts.newDict();
+    if (!Array.isArray(entries))
+      throw new TypeError(`entries must be an array of [key, value], got ${String(entries)}`);
+    const lo = new Float64Array(entries.length);
+    const hi = new Float64Array(entries.length);
+    let unicode = true;
+    entries.forEach((e, i) => {
+      if (!Array.isArray(e) || e.length !== 2) throw new TypeError(`entries[${i}] must be a [key, value] pair`);
+      this.check.object(e[0], `entries[${i}][0]`);
+      this.check.object(e[1], `entries[${i}][1]`);
+      lo[i] = this.reader.hashOf(e[0]);
+      hi[i] = this.reader.hashHi;
+      if (this.core.typeAt(e[0]) !== this.strType) unicode = false;
+    });
+    const items = 2 * entries.length;
+    const max = this.rules.stackScratchMax;
+    const scratch = max > 0 && items > max ? this.core.allocator.malloc((items + 1) * 8) : 0;
+    const d = this.dicts.newPresized(entries.length, unicode);
+    for (let i = 0; i < entries.length; i++) {
+      const [key, value] = entries[i] as readonly [number, number];
+      this.dicts.setItem(d, key, value, lo[i] as number, hi[i] as number);
+    }
+    if (scratch !== 0) this.core.allocator.free(scratch);
+    return d;
   }
 
   /**

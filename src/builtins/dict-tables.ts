@@ -34,6 +34,8 @@ const MA_KEYS = 32;
 const MA_VALUES = 40;
 /** sizeof(PyDictObject). */
 export const DICT_BASIC = 48;
+// dict_new_presized's cap: a table of 2^17 slots at most.
+const MAX_PRESIZE = 2 ** 17;
 
 /** The dict machinery of one Builtins. */
 export class DictTables extends DictKeys {
@@ -178,14 +180,26 @@ export class DictTables extends DictKeys {
   // --- the dict ---------------------------------------------------------------
 
   /** PyDict_New: from the free list when it holds one, sharing the empty keys; untracked until 3.13. */
-  newDict(): number {
+  newDict(keys = this.emptyKeys): number {
     const core = this.core;
     const reuse = this.dicts.pop();
     const gcHead = core.profile.gcHeadSize;
     const block = reuse === 0 ? 0 : reuse - gcHead;
     const d = core.newObject(this.dictType(), 0, gcHead + DICT_BASIC, block, this.lazyTracking);
-    core.writeWord(d + MA_KEYS, this.emptyKeys);
+    core.writeWord(d + MA_KEYS, keys);
     return d;
+  }
+
+  /**
+   * dict_new_presized (_PyDict_NewPresized up to 3.10): for more than five
+   * entries, a keys object sized for all of them, made before the dict; else
+   * PyDict_New. `unicode`: every key is a str (3.11+ then make a str-only table).
+   */
+  newPresized(n: number, unicode: boolean): number {
+    if (n <= usableFraction(DICT_MINSIZE)) return this.newDict();
+    // Past 2^17 slots' worth the table is capped; it grows by resizing as any other.
+    const size = n > usableFraction(MAX_PRESIZE) ? MAX_PRESIZE : tableSize((n * 3 + 1) >> 1, this.rules.minor);
+    return this.newDict(this.newKeys(size, this.old || unicode));
   }
 
   /** ma_used. */

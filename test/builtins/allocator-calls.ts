@@ -357,8 +357,34 @@ export function scripts(): Script[] {
     { name: "floats and ints past their free lists", steps: numbers },
     { name: "strs of every kind, bytes", steps: strs },
     { name: "strs interned, equal ones interned, all dropped", steps: interned() },
+    { name: "dict displays of 0 to 11 entries, of str keys and others", steps: displays() },
     ...[1, 2, 3, 4].map((seed) => ({ name: `mixture ${seed}`, steps: mixture(seed, 300) })),
   ];
+}
+
+/**
+ * Dict displays (BUILD_MAP): first two made while the dict free list is
+ * empty, so the object is allocated too (five entries: the dict, then its
+ * keys at the first insertion; six: the presized keys, then the dict); then
+ * of 0 to 11 distinct keys of every kind (up to five a PyDict_New, then
+ * presized), of 0 to 8 str keys (3.11+: a str-only table), and of one key
+ * seven times over (presized, one entry).
+ */
+function displays(): Step[] {
+  const steps: Step[] = [...operands()];
+  const entries = (keys: number[]) => keys.map((k, i): [number, number] => [k, keys[(i + 1) % keys.length] as number]);
+  for (let r = 4; r <= 10; r++) steps.push({ op: "int", dst: r, value: BigInt(5000 + 17 * r) });
+  steps.push({ op: "dictDisplay", dst: 11, entries: entries([0, 1, 2, 3, 4]) });
+  steps.push({ op: "dictDisplay", dst: 10, entries: entries([0, 1, 2, 3, 4, 5]) });
+  steps.push({ op: "del", dst: 10 }, { op: "del", dst: 11 }, { op: "int", dst: 10, value: 5170n });
+  const show = (e: Array<[number, number]>) =>
+    steps.push({ op: "dictDisplay", dst: 11, entries: e }, { op: "del", dst: 11 });
+  for (let n = 0; n <= 11; n++) show(entries(Array.from({ length: n }, (_, k) => k)));
+  for (let r = 4; r <= 10; r++) steps.push({ op: "str", dst: r, value: `display key ${r}` });
+  const strs = [2, 4, 5, 6, 7, 8, 9, 10];
+  for (let n = 0; n <= strs.length; n++) show(strs.slice(0, n).map((k): [number, number] => [k, 0]));
+  show(Array.from({ length: 7 }, (_, k): [number, number] => [4, k % 4]));
+  return steps;
 }
 
 /**

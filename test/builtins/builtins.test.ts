@@ -486,3 +486,29 @@ describe("Builtins: interned strs", () => {
     expect(() => blocks.validate()).not.toThrow();
   });
 });
+
+describe("Builtins: dict displays", () => {
+  it("presizes a display of more than five entries; a failed one makes nothing", () => {
+    const { blocks, objects, py } = heap("cpython-3.11");
+    const keys = Array.from({ length: 6 }, (_, i) => py.str(`key number ${i}`));
+    const d = py.dict(keys.map((k) => [k, k] as const));
+    expect(py.len(d)).toBe(6);
+    // A str-only table of 16 slots: the same size as a dict grown to 16 by assignment.
+    const grown = py.dict();
+    for (const k of keys) py.setItem(grown, k, k);
+    expect(py.getsizeof(d)).toBe(py.getsizeof(grown));
+    const list = py.list();
+    const before = blocks.allocatedBlocks();
+    const refs = objects.refcount(keys[0] as number);
+    expect(() =>
+      py.dict([
+        [keys[0] as number, list],
+        [list, list],
+      ]),
+    ).toThrow(/unhashable/);
+    expect(() => py.dict([[keys[0] as number] as unknown as [number, number]])).toThrow(TypeError);
+    expect(blocks.allocatedBlocks()).toBe(before);
+    expect(objects.refcount(keys[0] as number)).toBe(refs);
+    expect(() => blocks.validate()).not.toThrow();
+  });
+});

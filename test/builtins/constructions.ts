@@ -62,6 +62,8 @@ export type Step =
   | { op: "getdict"; dst: number; src: number }
   /** `r = frozenset([items])`, or `frozenset()` without items. */
   | { op: "frozenset"; dst: number; items?: number[] }
+  /** `r = {k: v, ...}`: a dict display of [key register, value register] pairs. */
+  | { op: "dictDisplay"; dst: number; entries: Array<[number, number]> }
   /** `r = sys.intern(src)`. */
   | { op: "intern"; dst: number; src: number };
 
@@ -158,8 +160,15 @@ export function constructionSequence(seed: number, length: number): Step[] {
       step = { op: "append", dst: pickOne(rand, lists), item: pickOne(rand, live) };
     else if (lists.length > 0 && x < 0.6) step = { op: "extend", dst: pickOne(rand, lists), items: someItems(40) };
     else if (regs.lists(true).length > 0 && x < 0.68) step = { op: "pop", dst: pickOne(rand, regs.lists(true)) };
-    else if (x < 0.71) step = { op: "dict", dst };
-    else if (dicts.length > 0 && keys.length > 0 && x < 0.88) {
+    else if (x < 0.69) step = { op: "dict", dst };
+    else if (keys.length > 0 && x < 0.71) {
+      const n = intIn(rand, 0, 15);
+      step = {
+        op: "dictDisplay",
+        dst,
+        entries: Array.from({ length: n }, () => [pickOne(rand, keys), pickOne(rand, live)]),
+      };
+    } else if (dicts.length > 0 && keys.length > 0 && x < 0.88) {
       step = { op: "setitem", dst: pickOne(rand, dicts), key: pickOne(rand, keys), value: pickOne(rand, live) };
     } else if (dicts.length > 0 && x < 0.95) {
       const d = pickOne(rand, dicts);
@@ -208,7 +217,16 @@ export function constructionSequence(seed: number, length: number): Step[] {
 }
 
 /** Steps after which the object's iteration order and its tracking by the gc are compared too (sets: where the keys landed). */
-const ORDERED = new Set<Step["op"]>(["set", "add", "discard", "setitem", "delitem", "getdict", "frozenset"]);
+const ORDERED = new Set<Step["op"]>([
+  "set",
+  "add",
+  "discard",
+  "setitem",
+  "delitem",
+  "getdict",
+  "frozenset",
+  "dictDisplay",
+]);
 
 /**
  * Sequences aimed at what random ones rarely reach: ints that all start their
@@ -411,6 +429,8 @@ export function statement(s: Step): string {
       return s.items === undefined ? `${d} = frozenset()` : `${d} = frozenset([${s.items.map(reg).join(", ")}])`;
     case "intern":
       return `${d} = sys.intern(${reg(s.src)})`;
+    case "dictDisplay":
+      return `${d} = {${s.entries.map(([k, v]) => `${reg(k)}: ${reg(v)}`).join(", ")}}`;
   }
 }
 
@@ -610,6 +630,9 @@ export function runInPymem(profile: Profile, steps: readonly Step[], record = fa
         break;
       case "intern":
         set(s.dst, py.intern(regs[s.src] as number));
+        break;
+      case "dictDisplay":
+        set(s.dst, py.dict(s.entries.map(([k, v]) => [regs[k] as number, regs[v] as number] as const)));
         break;
       case "frozenset": {
         if (s.items === undefined) {

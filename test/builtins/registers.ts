@@ -121,6 +121,11 @@ export class Registers {
       case "dict":
         h[s.dst] = { key: undefined, keys: new Set() };
         break;
+      case "dictDisplay": {
+        const keys = new Set(s.entries.map(([k]) => key(k)));
+        h[s.dst] = { key: undefined, keys };
+        break;
+      }
       case "append":
         (h[s.dst] as Held).length = ((h[s.dst] as Held).length as number) + 1;
         break;
