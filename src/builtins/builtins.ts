@@ -93,6 +93,10 @@ export class Builtins {
   readonly intType: ObjectType;
   /** `float`. */
   readonly floatType: ObjectType;
+  /** `bool`: True and False, ints laid out as the int type's. */
+  readonly boolType: ObjectType;
+  /** `NoneType`. */
+  readonly noneType: ObjectType;
   /** `str`. */
   readonly strType: ObjectType;
   /** `bytes`. */
@@ -153,6 +157,8 @@ export class Builtins {
         bytes: this.bytesType,
         tuple: this.tupleType,
         frozenset: this.frozensetType,
+        bool: this.boolType,
+        none: this.noneType,
         unhashable: [this.listType, this.dictType, this.setType],
       }),
       {
@@ -170,7 +176,14 @@ export class Builtins {
     this.statics = new StaticObjects(
       core,
       rules,
-      () => ({ int: this.intType, str: this.strType, bytes: this.bytesType, tuple: this.tupleType }),
+      () => ({
+        int: this.intType,
+        str: this.strType,
+        bytes: this.bytesType,
+        tuple: this.tupleType,
+        none: this.noneType,
+        bool: this.boolType,
+      }),
       () => this.strs,
     );
     const gcHead = core.profile.gcHeadSize;
@@ -188,6 +201,9 @@ export class Builtins {
     this.floatType = core.defineNativeType({ name: "float" }, { dispose: (a) => (this.free.floats.push(a) ? 0 : a) });
     this.strType = core.defineNativeType({ name: "str" }, { dispose: (a) => this.interning.dying(a) });
     this.bytesType = core.defineType({ name: "bytes" });
+    // Static objects only: nothing of theirs is ever freed.
+    this.boolType = core.defineType({ name: "bool" });
+    this.noneType = core.defineType({ name: "NoneType" });
     this.listType = core.defineNativeType(
       { name: "list", listLike: true, container: true },
       { dispose: (a) => (this.free.lists.push(a) ? 0 : a - gcHead) },
@@ -326,6 +342,17 @@ export class Builtins {
     return this.interning.intern(s);
   }
 
+  /** A new reference to None (static; immortal from 3.12). */
+  none(): number {
+    return this.statics.none();
+  }
+
+  /** A new reference to True or False (static ints; immortal from 3.12). */
+  bool(v: boolean): number {
+    if (typeof v !== "boolean") throw new TypeError(`bool needs a boolean, got ${String(v)}`);
+    return this.statics.bool(v);
+  }
+
   /** `a + b` of two strs (PyUnicode_Concat): a new reference; with one side empty, the other. */
   concat(a: number, b: number): number {
     this.check.type(a, this.strType, "str");
@@ -459,39 +486,18 @@ export class Builtins {
   }
 
   /**
-   * A dict: empty (`PyDict_New`, from the free list when it holds one, sharing
-   * the empty keys, untracked), or a dict display `{k: v, ...}` of `entries`
-   * (BUILD_MAP's `_PyDict_FromItems`: presized for all of them when more than
-   * five, then each set in order; 3.14+ first copy more than five entries'
-   * keys and values to an array of their own). CPython's compiler builds a
-   * display of more than 15 entries in pieces; this is one BUILD_MAP.
+   * A dict: empty (`PyDict_New`: from the free list when it holds one, untracked), or the display `{k: v, ...}` of
+   * `entries` (BUILD_MAP's `_PyDict_FromItems`, presized past five entries; docs/builtins.md says how).
    * @throws TypeError for an unhashable key, before anything is made
    */
   dict(entries?: ReadonlyArray<readonly [number, number]>): number {
     if (entries === undefined) return this.dicts.newDict();
-    if (!Array.isArray(entries))
-      throw new TypeError(`entries must be an array of [key, value], got ${String(entries)}`);
-    const lo = new Float64Array(entries.length);
-    const hi = new Float64Array(entries.length);
-    let unicode = true;
-    entries.forEach((e, i) => {
-      if (!Array.isArray(e) || e.length !== 2) throw new TypeError(`entries[${i}] must be a [key, value] pair`);
-      this.check.object(e[0], `entries[${i}][0]`);
-      this.check.object(e[1], `entries[${i}][1]`);
-      lo[i] = this.reader.hashOf(e[0]);
-      hi[i] = this.reader.hashHi;
-      if (this.core.typeAt(e[0]) !== this.strType) unicode = false;
-    });
-    const items = 2 * entries.length;
-    const max = this.rules.stackScratchMax;
-    const scratch = max > 0 && items > max ? this.core.allocator.malloc((items + 1) * 8) : 0;
-    const d = this.dicts.newPresized(entries.length, unicode);
-    for (let i = 0; i < entries.length; i++) {
-      const [key, value] = entries[i] as readonly [number, number];
-      this.dicts.setItem(d, key, value, lo[i] as number, hi[i] as number);
-    }
-    if (scratch !== 0) this.core.allocator.free(scratch);
-    return d;
+    const [lo, hi] = this.check.entries(
+      entries,
+      (k) => this.reader.hashOf(k),
+      () => this.reader.hashHi,
+    );
+    return this.dicts.fromItems(entries, lo, hi, this.rules.stackScratchMax);
   }
 
   /**
@@ -729,6 +735,7 @@ export class Builtins {
     const gcHead = this.core.profile.gcHeadSize;
     switch (t) {
       case this.intType:
+      case this.boolType:
         return intSizeof(headerDigits(u32[(address + OB_SIZE) >>> 2] as number, r.intTagged), r.intSizeofMinDigits);
       case this.floatType:
         return FLOAT_BYTES;
@@ -758,7 +765,9 @@ export class Builtins {
 
   /** The value of an int object. */
   intValue(address: number): number | bigint {
-    this.check.type(address, this.intType);
+    if (!(this.core.isAlive(address) && this.core.typeAt(address) === this.boolType)) {
+      this.check.type(address, this.intType);
+    }
     const u32 = this.core.u32;
     const word = this.core.readWord(address + OB_SIZE);
     const negative = this.rules.intTagged ? (word & 3) === 2 : (u32[((address + OB_SIZE) >>> 2) + 1] as number) !== 0;

@@ -32,6 +32,29 @@ export class BuiltinChecks {
     }
   }
 
+  /**
+   * [key, value] pairs of live objects, every key hashable: their hashes (low
+   * and high halves), worked out before anything is made.
+   */
+  entries(
+    entries: ReadonlyArray<readonly [number, number]>,
+    hash: (key: number) => number,
+    high: () => number,
+  ): [Float64Array, Float64Array] {
+    if (!Array.isArray(entries))
+      throw new TypeError(`entries must be an array of [key, value], got ${String(entries)}`);
+    const lo = new Float64Array(entries.length);
+    const hi = new Float64Array(entries.length);
+    entries.forEach((e, i) => {
+      if (!Array.isArray(e) || e.length !== 2) throw new TypeError(`entries[${i}] must be a [key, value] pair`);
+      this.object(e[0], `entries[${i}][0]`);
+      this.object(e[1], `entries[${i}][1]`);
+      lo[i] = hash(e[0]);
+      hi[i] = high();
+    });
+    return [lo, hi];
+  }
+
   /** Whether `v` is a live object that can take a new reference. */
   isObject(v: number): boolean {
     return Number.isInteger(v) && v > 0 && this.core.isAlive(v) && this.core.refcount(v) !== 0;

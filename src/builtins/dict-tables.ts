@@ -202,6 +202,31 @@ export class DictTables extends DictKeys {
     return this.newDict(this.newKeys(size, this.old || unicode));
   }
 
+  /**
+   * _PyDict_FromItems (BUILD_MAP): a dict presized for `entries`, each set in
+   * order, their hashes given. More than `scratchMax` keys and values (3.14+)
+   * are first copied to an array of their own, freed once the dict is built.
+   */
+  fromItems(
+    entries: ReadonlyArray<readonly [number, number]>,
+    lo: Float64Array,
+    hi: Float64Array,
+    scratchMax: number,
+  ): number {
+    const n = entries.length;
+    const scratch = scratchMax > 0 && 2 * n > scratchMax ? this.core.allocator.malloc((2 * n + 1) * 8) : 0;
+    const d = this.newPresized(
+      n,
+      entries.every(([k]) => this.isStr(k)),
+    );
+    for (let i = 0; i < n; i++) {
+      const [key, value] = entries[i] as readonly [number, number];
+      this.setItem(d, key, value, lo[i] as number, hi[i] as number);
+    }
+    if (scratch !== 0) this.core.allocator.free(scratch);
+    return d;
+  }
+
   /** ma_used. */
   used(d: number): number {
     return this.core.readWord(d + MA_USED);

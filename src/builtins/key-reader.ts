@@ -23,6 +23,8 @@ export interface KeyTypes {
   bytes: ObjectType;
   tuple: ObjectType;
   frozenset: ObjectType;
+  bool: ObjectType;
+  none: ObjectType;
   /** Types whose objects are unhashable (list, dict, set). */
   unhashable: readonly ObjectType[];
 }
@@ -79,7 +81,8 @@ export class KeyReader implements ValueReader {
   kindOf(a: number): ValueKind {
     const t = this.core.typeAt(a);
     const k = this.types();
-    if (t === k.int) return ValueKind.Int;
+    if (t === k.int || t === k.bool) return ValueKind.Int;
+    if (t === k.none) return ValueKind.None;
     if (t === k.float) return ValueKind.Float;
     if (t === k.str) return ValueKind.Str;
     if (t === k.bytes) return ValueKind.Bytes;

@@ -1,7 +1,7 @@
 /**
  * The interpreter's static objects, which live in its binary's data and are
  * never freed: the small ints, the empty str, bytes and tuple, the
- * one-character latin-1 strs and one-byte bytes, the empty dict keys, the
+ * one-character latin-1 strs and one-byte bytes, None, True and False, the empty dict keys, the
  * set dummy and (3.8–3.9) the empty frozenset, in one region of the raw allocator, each made the first time it
  * is asked for; and interned attribute names, each in a raw block of its own
  * (in CPython the code objects hold them; 3.12+ make them immortal).
@@ -28,7 +28,10 @@ const EMPTY_TUPLE_AT = EMPTY_BYTES_AT + 64;
 const EMPTY_KEYS_AT = EMPTY_TUPLE_AT + 64;
 const DUMMY_AT = EMPTY_KEYS_AT + 64;
 const EMPTY_FROZENSET_AT = DUMMY_AT + 64;
-const SMALL_INTS_AT = EMPTY_FROZENSET_AT + 224;
+const NONE_AT = EMPTY_FROZENSET_AT + 224;
+const TRUE_AT = NONE_AT + 32;
+const FALSE_AT = TRUE_AT + 32;
+const SMALL_INTS_AT = FALSE_AT + 32;
 
 /** Writes an int's size (or tag) word and its digits. */
 export function writeInt(core: ObjectCore, tagged: boolean, a: number, v: number | bigint, n: number): void {
@@ -53,6 +56,8 @@ export interface StaticTypes {
   str: ObjectType;
   bytes: ObjectType;
   tuple: ObjectType;
+  none: ObjectType;
+  bool: ObjectType;
 }
 
 /** The static objects of one Builtins. */
@@ -106,6 +111,24 @@ export class StaticObjects {
     return (
       this.shared(at, address) ||
       this.place(this.types().int, at, address, (a) => writeInt(this.core, this.rules.intTagged, a, v, digitCount(v)))
+    );
+  }
+
+  /** None (`_Py_NoneStruct`). */
+  none(): number {
+    const address = this.base + NONE_AT;
+    return this.shared(NONE_AT, address) || this.place(this.types().none, NONE_AT, address, () => {});
+  }
+
+  /** True or False: ints of one digit 1 and of no digit (3.12+: a compact zero). */
+  bool(v: boolean): number {
+    const at = v ? TRUE_AT : FALSE_AT;
+    const address = this.base + at;
+    return (
+      this.shared(at, address) ||
+      this.place(this.types().bool, at, address, (a) =>
+        writeInt(this.core, this.rules.intTagged, a, v ? 1 : 0, v ? 1 : 0),
+      )
     );
   }
 

@@ -21,6 +21,7 @@ export const ValueKind = {
   /** list, dict, set: unhashable. */
   Unhashable: 6,
   FrozenSet: 7,
+  None: 8,
 } as const;
 /** One of {@link ValueKind}'s values. */
 export type ValueKind = (typeof ValueKind)[keyof typeof ValueKind];
@@ -90,10 +91,18 @@ export function fullHash(r: ValueReader, a: number): bigint | undefined {
       return r.frozensetHash(a);
     case ValueKind.Unhashable:
       return undefined;
+    case ValueKind.None:
+      // 3.12+: a constant (gh-99540); before, object.__hash__ of its address, as below.
+      if (r.minor >= 12) return 0xfca86420n;
+      return pointerHash(a);
     default:
-      // object.__hash__: the address rotated by 4 bits (_Py_HashPointer).
-      return BigInt.asIntN(64, (BigInt(a) >> 4n) | ((BigInt(a) & 15n) << 60n));
+      return pointerHash(a);
   }
+}
+
+/** object.__hash__: the address rotated by 4 bits (_Py_HashPointer). */
+function pointerHash(a: number): bigint {
+  return BigInt.asIntN(64, (BigInt(a) >> 4n) | ((BigInt(a) & 15n) << 60n));
 }
 
 /**

@@ -512,3 +512,27 @@ describe("Builtins: dict displays", () => {
     expect(() => blocks.validate()).not.toThrow();
   });
 });
+
+describe("Builtins: None, True and False", () => {
+  it("are shared static objects, never freed; True is the key 1 is, None hashes to a constant from 3.12", () => {
+    for (const name of ["cpython-3.8", "cpython-3.11", "cpython-3.12", "cpython-3.15"] as const) {
+      const { blocks, objects, py } = heap(name);
+      const none = py.none();
+      expect(py.none(), name).toBe(none);
+      expect(py.getsizeof(none), name).toBe(16);
+      expect(py.getsizeof(py.bool(true)), name).toBe(28);
+      expect(py.getsizeof(py.bool(false)), name).toBe(name === "cpython-3.8" ? 24 : 28);
+      expect(blocks.allocatedBlocks(), name).toBe(0);
+      const d = py.dict();
+      py.setItem(d, py.int(1), none);
+      py.setItem(d, py.bool(true), none);
+      expect(py.len(d), name).toBe(1);
+      if (name !== "cpython-3.8" && name !== "cpython-3.11") expect(py.hash(none), name).toBe(4238894112n);
+      // The references taken given back (and from 3.12, immortal, any number more): the interpreter keeps its own.
+      const extra = name === "cpython-3.8" || name === "cpython-3.11" ? 0 : 10;
+      for (let i = 0; i < 2 + extra; i++) objects.decref(none);
+      expect(objects.isAlive(none), name).toBe(true);
+      expect(() => py.bool(1 as unknown as boolean)).toThrow(TypeError);
+    }
+  });
+});

@@ -30,6 +30,9 @@ export type Step =
   | { op: "str"; dst: number; value: string }
   | { op: "bytes"; dst: number; length: number }
   | { op: "byte"; dst: number; value: number }
+  /** `r = None`, `r = True`, `r = False`: the static objects. */
+  | { op: "none"; dst: number }
+  | { op: "bool"; dst: number; value: boolean }
   | { op: "tuple"; dst: number; items: number[] }
   | { op: "list"; dst: number; items: number[] }
   | { op: "append"; dst: number; item: number }
@@ -153,7 +156,8 @@ export function constructionSequence(seed: number, length: number): Step[] {
     else if (x < 0.13) step = { op: "float", dst, value: (rand() - 0.5) * 10 ** intIn(rand, 0, 30) };
     else if (x < 0.25) step = { op: "str", dst, value: randomStr(rand) };
     else if (x < 0.28) step = { op: "bytes", dst, length: pickOne(rand, [0, 1, 2, intIn(rand, 3, 700)]) };
-    else if (x < 0.3) step = { op: "byte", dst, value: intIn(rand, 0, 255) };
+    else if (x < 0.29) step = { op: "byte", dst, value: intIn(rand, 0, 255) };
+    else if (x < 0.3) step = rand() < 0.3 ? { op: "none", dst } : { op: "bool", dst, value: rand() < 0.5 };
     else if (x < 0.37) step = { op: "tuple", dst, items: someItems(pickOne(rand, [3, 25])) };
     else if (x < 0.43) step = { op: "list", dst, items: someItems(pickOne(rand, [3, 40])) };
     else if (lists.length > 0 && x < 0.56)
@@ -380,6 +384,10 @@ export function statement(s: Step): string {
       return `${d} = bytes(${s.length})`;
     case "byte":
       return `${d} = b"\\x${s.value.toString(16).padStart(2, "0")}"`;
+    case "none":
+      return `${d} = None`;
+    case "bool":
+      return `${d} = ${s.value ? "True" : "False"}`;
     case "tuple":
       return `${d} = (${s.items.map(reg).join(", ")}${s.items.length === 1 ? "," : ""})`;
     case "list":
@@ -537,6 +545,12 @@ export function runInPymem(profile: Profile, steps: readonly Step[], record = fa
         break;
       case "byte":
         set(s.dst, py.bytes(Uint8Array.of(s.value)));
+        break;
+      case "none":
+        set(s.dst, py.none());
+        break;
+      case "bool":
+        set(s.dst, py.bool(s.value));
         break;
       case "tuple":
         set(s.dst, py.tuple(items(s.items)));

@@ -110,6 +110,13 @@ export class Registers {
       case "byte":
         h[s.dst] = { key: `b:${s.value},` };
         break;
+      case "none":
+        // Hashable, but up to 3.11 by its address, which differs from run to run: never a key here.
+        h[s.dst] = { key: undefined };
+        break;
+      case "bool":
+        h[s.dst] = { key: `n:${s.value ? 1 : 0}` };
+        break;
       case "tuple": {
         const items = s.items.map((r) => h[r]?.key);
         h[s.dst] = { key: items.every((k) => k !== undefined) ? `t:(${items.join("|")})` : undefined };
