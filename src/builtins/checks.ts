@@ -45,13 +45,15 @@ export class BuiltinChecks {
       throw new TypeError(`entries must be an array of [key, value], got ${String(entries)}`);
     const lo = new Float64Array(entries.length);
     const hi = new Float64Array(entries.length);
-    entries.forEach((e, i) => {
+    // A plain loop: forEach would pass over a sparse array's holes.
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i];
       if (!Array.isArray(e) || e.length !== 2) throw new TypeError(`entries[${i}] must be a [key, value] pair`);
       this.object(e[0], `entries[${i}][0]`);
       this.object(e[1], `entries[${i}][1]`);
       lo[i] = hash(e[0]);
       hi[i] = high();
-    });
+    }
     return [lo, hi];
   }
 

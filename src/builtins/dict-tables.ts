@@ -215,10 +215,8 @@ export class DictTables extends DictKeys {
   ): number {
     const n = entries.length;
     const scratch = scratchMax > 0 && 2 * n > scratchMax ? this.core.allocator.malloc((2 * n + 1) * 8) : 0;
-    const d = this.newPresized(
-      n,
-      entries.every(([k]) => this.isStr(k)),
-    );
+    const unicode = entries.every(([k]) => this.isStr(k));
+    const d = this.newPresized(n, unicode);
     for (let i = 0; i < n; i++) {
       const [key, value] = entries[i] as readonly [number, number];
       this.setItem(d, key, value, lo[i] as number, hi[i] as number);

@@ -47,7 +47,7 @@ export class Interning {
     const at = (s + STATE) >>> 2;
     const state = core.u32[at] as number;
     if (core.immortal(s)) {
-      // A static str (a name, a one-character latin-1 str) is interned as it stands.
+      // Already immortal (3.12+'s static strs: names, one-character latin-1 strs): interned as it stands.
       core.u32[at] = (state & ~INTERNED_BITS) | INTERNED_IMMORTAL;
       return s;
     }

@@ -1,10 +1,11 @@
 /**
  * The interpreter's static objects, which live in its binary's data and are
  * never freed: the small ints, the empty str, bytes and tuple, the
- * one-character latin-1 strs and one-byte bytes, None, True and False, the empty dict keys, the
- * set dummy and (3.8–3.9) the empty frozenset, in one region of the raw allocator, each made the first time it
- * is asked for; and interned attribute names, each in a raw block of its own
- * (in CPython the code objects hold them; 3.12+ make them immortal).
+ * one-character latin-1 strs and one-byte bytes, None, True and False, the
+ * empty dict keys, the set dummy and (3.8–3.9) the empty frozenset, in one
+ * region of the raw allocator, each made the first time it is asked for; and
+ * interned attribute names, each in a raw block of its own (in CPython the
+ * code objects hold them; 3.12+ make them immortal).
  *
  * @module
  */

@@ -637,7 +637,7 @@ export abstract class Collection extends GcLists {
 
   /** handle_resurrected_objects (3.9+): what finalizers made reachable survives into the old generation. */
   protected handleResurrected(unreachable: number, still: number, old: number): void {
-    if (this.unchangedSinceDeduced(unreachable)) {
+    if (this.unchangedSinceDeduced()) {
       // What deduce_unreachable would find again: all of the set, in its order, gc_refs spent.
       this.listInit(still);
       this.listMerge(unreachable, still);
@@ -653,17 +653,17 @@ export abstract class Collection extends GcLists {
 
   /**
    * Whether no user code (finalizer, weakref callback, listener) has run since
-   * `set` was found unreachable: then every reference to it still comes from
+   * the unreachable set was found: then every reference to it still comes from
    * inside it, and resurrection checks would find nothing. The set's objects
    * keep their COLLECTING flags and list pointers, as after the checks.
    */
-  protected unchangedSinceDeduced(set: number): boolean {
-    return userCodeRuns() === this.deducedAt && set !== 0;
+  protected unchangedSinceDeduced(): boolean {
+    return userCodeRuns() === this.deducedAt;
   }
 
   /** 3.8's check_garbage: true when a finalizer resurrected something. */
   protected checkGarbage(collectable: number): boolean {
-    if (this.unchangedSinceDeduced(collectable)) {
+    if (this.unchangedSinceDeduced()) {
       for (let g = this.next(collectable); g !== collectable; g = this.next(g)) {
         this.clearPrevFlag(g, PREV_MASK_COLLECTING);
       }

@@ -134,7 +134,10 @@ export class RefCounter extends Emitter<ObjectEvents> {
         `type ${type.name} has a fixed ${type.slots} slots; size ${String(options?.size)} is not allowed`,
       );
     }
-    return this.core.newObject(type, n);
+    const address = this.core.newObject(type, n);
+    // A weak reference object made bare still has the gc's weak reference passes look at it.
+    if (type === this.core.weakrefType) this.core.weakrefsMade++;
+    return address;
   }
 
   /** Number of slots of the object. */

@@ -507,6 +507,10 @@ describe("Builtins: dict displays", () => {
       ]),
     ).toThrow(/unhashable/);
     expect(() => py.dict([[keys[0] as number] as unknown as [number, number]])).toThrow(TypeError);
+    // A hole in the array is a missing pair, not one to pass over.
+    const sparse: Array<[number, number]> = [];
+    sparse[1] = [keys[0] as number, list];
+    expect(() => py.dict(sparse)).toThrow(/entries\[0\]/);
     expect(blocks.allocatedBlocks()).toBe(before);
     expect(objects.refcount(keys[0] as number)).toBe(refs);
     expect(() => blocks.validate()).not.toThrow();

@@ -1,6 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BlockAllocator, CycleCollector, profiles, RawAllocator, RefCounter } from "../../src/index.js";
+import {
+  BlockAllocator,
+  CycleCollector,
+  type ObjectType,
+  profiles,
+  RawAllocator,
+  RefCounter,
+} from "../../src/index.js";
 
 function setUp(profile = profiles["cpython-3.11"]) {
   const blocks = new BlockAllocator({ raw: new RawAllocator(), profile });
@@ -8,6 +15,17 @@ function setUp(profile = profiles["cpython-3.11"]) {
   const gc = new CycleCollector({ objects });
   const Node = objects.defineType({ name: "Node", slots: 2, container: true, weakrefable: true });
   return { blocks, objects, gc, Node };
+}
+
+/** Two objects referencing each other, the caller's references dropped: a cycle only the gc frees. */
+function droppedCycle(objects: RefCounter, first: ObjectType, second: ObjectType): [number, number] {
+  const a = objects.new(first);
+  const b = objects.new(second);
+  objects.setSlot(a, 0, b);
+  objects.setSlot(b, 0, a);
+  objects.decref(a);
+  objects.decref(b);
+  return [a, b];
 }
 
 describe("CycleCollector", () => {
@@ -29,12 +47,7 @@ describe("CycleCollector", () => {
   it("collects cycles, counts generations as CPython does, and keeps statistics", () => {
     const { blocks, objects, gc, Node } = setUp();
     gc.disable();
-    const a = objects.new(Node);
-    const b = objects.new(Node);
-    objects.setSlot(a, 0, b);
-    objects.setSlot(b, 0, a);
-    objects.decref(a);
-    objects.decref(b);
+    droppedCycle(objects, Node, Node);
     expect(gc.collect(0)).toBe(2);
     expect(gc.getCount()).toEqual([0, 1, 0]);
     expect(objects.liveObjects).toBe(0);
@@ -116,12 +129,7 @@ describe("CycleCollector", () => {
     for (const minor of [8, 9, 11, 12, 13, 14, 15]) {
       const { objects, gc, Node } = setUp(profiles[`cpython-3.${minor}` as "cpython-3.11"]);
       gc.disable();
-      const a = objects.new(Node);
-      const b = objects.new(Node);
-      objects.setSlot(a, 0, b);
-      objects.setSlot(b, 0, a);
-      objects.decref(a);
-      objects.decref(b);
+      const [a, b] = droppedCycle(objects, Node, Node);
       let held = false;
       // Past move_unreachable the set is known; resurrection checks must see the new reference.
       gc.on("gc:phase", (e) => {
@@ -134,6 +142,22 @@ describe("CycleCollector", () => {
       expect(objects.isAlive(a) && objects.isAlive(b), `3.${minor}`).toBe(true);
       objects.decref(a);
       expect(gc.collect(), `3.${minor}`).toBe(2);
+      expect(objects.liveObjects, `3.${minor}`).toBe(0);
+    }
+  });
+
+  it("an object a weakref callback takes hold of mid-collection survives it (every release)", () => {
+    for (const minor of [8, 9, 11, 12, 13, 14, 15]) {
+      const { objects, gc, Node } = setUp(profiles[`cpython-3.${minor}` as "cpython-3.11"]);
+      gc.disable();
+      const [a, b] = droppedCycle(objects, Node, Node);
+      // The weak reference lives outside the cycle, so handle_weakrefs calls its callback.
+      const wr = objects.weakref(b, () => objects.incref(a));
+      expect(gc.collect(), `3.${minor}`).toBe(0);
+      expect(objects.isAlive(a) && objects.isAlive(b), `3.${minor}`).toBe(true);
+      objects.decref(a);
+      expect(gc.collect(), `3.${minor}`).toBe(2);
+      objects.decref(wr);
       expect(objects.liveObjects, `3.${minor}`).toBe(0);
     }
   });
@@ -222,12 +246,7 @@ describe("CycleCollector", () => {
     const { objects, gc, Node } = setUp();
     gc.disable();
     const Legacy = objects.defineType({ name: "Legacy", slots: 1, container: true, legacyFinalizer: true });
-    const a = objects.new(Legacy);
-    const b = objects.new(Node);
-    objects.setSlot(a, 0, b);
-    objects.setSlot(b, 0, a);
-    objects.decref(a);
-    objects.decref(b);
+    const [a, b] = droppedCycle(objects, Legacy, Node);
     const info: string[] = [];
     gc.on("gc:stop", (e) => info.push(`${e.collected}/${e.uncollectable}`));
     expect(gc.collect()).toBe(2);
