@@ -18,6 +18,7 @@ import {
   RefCounter,
   TraceRecorder,
 } from "../../src/index.js";
+import { stdinProgram } from "../support/python.js";
 import { intIn, pickOne, rng } from "../support/random.js";
 import { Registers } from "./registers.js";
 
@@ -469,7 +470,7 @@ export function pythonProgram(sequences: readonly Step[][]): string {
 /** Runs the sequences in `python`: the sizes per sequence, or the error text. */
 export function runInPython(python: string, sequences: readonly Step[][]): Array<Array<number | string>> | string {
   // PYTHONHASHSEED=0, as pymem's default: where a set's keys land (and so its size) depends on their hashes.
-  const r = spawnSync(python, ["-s", "-"], {
+  const r = spawnSync(python, stdinProgram("-s"), {
     input: pythonProgram(sequences),
     encoding: "utf8",
     maxBuffer: 1 << 28,

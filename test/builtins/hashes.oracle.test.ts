@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
 import { Builtins, type ProfileName, profileProofs, profiles, RefCounter } from "../../src/index.js";
 import { compared } from "../support/comparisons.js";
-import { releasePython } from "../support/python.js";
+import { releasePython, stdinProgram } from "../support/python.js";
 import { intIn, pickOne, rng } from "../support/random.js";
 import { pyStr } from "./allocator-calls.js";
 
@@ -141,7 +141,7 @@ for (const version of ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.
     it.skipIf(python === undefined)(
       `hash() of ${values.length.toLocaleString("en-US")} values equals CPython ${version}'s, PYTHONHASHSEED=${seed}${python === undefined ? ` (skipped: ${why})` : ""}`,
       () => {
-        const r = spawnSync(python as string, ["-s", "-"], {
+        const r = spawnSync(python as string, stdinProgram("-s"), {
           input: program,
           encoding: "utf8",
           env: { ...process.env, PYTHONHASHSEED: String(seed) },

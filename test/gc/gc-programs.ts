@@ -14,6 +14,7 @@ import {
   RawAllocator,
   RefCounter,
 } from "../../src/index.js";
+import { stdinProgram } from "../support/python.js";
 import { intIn, rng } from "../support/random.js";
 
 export type GcOp =
@@ -470,7 +471,7 @@ function heapSizeSetter(gcState: number): string[] {
 }
 
 export function runGcWithPython(python: string, script: string): string[] {
-  const r = spawnSync(python, ["-I", "-"], { input: script, encoding: "utf8", maxBuffer: 1 << 26 });
+  const r = spawnSync(python, stdinProgram("-I", "-S"), { input: script, encoding: "utf8", maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`${python} failed:\n${r.stderr}`);
   return JSON.parse(r.stdout) as string[];
 }
@@ -484,7 +485,7 @@ export async function runGcWithPythonMany(python: string, scripts: string[], par
     while (next < scripts.length) {
       const i = next++;
       out[i] = await new Promise<string[]>((resolve, reject) => {
-        const child = spawn(python, ["-I", "-"]);
+        const child = spawn(python, stdinProgram("-I", "-S"));
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d: Buffer) => {

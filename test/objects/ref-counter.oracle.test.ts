@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { BlockAllocator, type ProfileName, profiles, RefCounter } from "../../src/index.js";
 import { compared } from "../support/comparisons.js";
-import { debianPython, pythonFor } from "../support/python.js";
+import { debianPython, pythonFor, stdinProgram } from "../support/python.js";
 import { generateProgram, pythonScript, runWithPymem, runWithPython } from "./refcount-programs.js";
 
 // Plain programs, programs after a chain deeper than the trashcan's unwind level, and one long chain.
@@ -146,7 +146,7 @@ describe("list-like objects", () => {
           "    out.append((sys.getsizeof(l) - sys.getsizeof([])) // 8)",
           "print(' '.join(map(str, out)))",
         ].join("\n");
-        const r = spawnSync(python as string, ["-I", "-"], { input: script, encoding: "utf8" });
+        const r = spawnSync(python as string, stdinProgram("-I", "-S"), { input: script, encoding: "utf8" });
         expect(r.status, r.stderr).toBe(0);
         const real = r.stdout.trim().split(" ").map(Number);
         expect(capacities(version)).toEqual(real);

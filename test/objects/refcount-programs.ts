@@ -5,6 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { BlockAllocator, type Profile, RawAllocator, RefCounter } from "../../src/index.js";
+import { stdinProgram } from "../support/python.js";
 import { intIn, rng } from "../support/random.js";
 
 /**
@@ -135,7 +136,7 @@ export function pythonScript(ops: ObjectOp[]): string {
 export function runWithPython(python: string, scripts: string[]): Array<Array<number | string>> | string {
   const out: Array<Array<number | string>> = [];
   for (const script of scripts) {
-    const r = spawnSync(python, ["-I", "-"], { input: script, encoding: "utf8", maxBuffer: 1 << 28 });
+    const r = spawnSync(python, stdinProgram("-I", "-S"), { input: script, encoding: "utf8", maxBuffer: 1 << 28 });
     if (r.error) return `${python} is not available: ${r.error.message}`;
     if (r.status !== 0) throw new Error(`${python} failed:\n${r.stderr}`);
     out.push(JSON.parse(r.stdout) as Array<number | string>);
