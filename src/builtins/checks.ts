@@ -59,7 +59,7 @@ export class BuiltinChecks {
 
   /** Whether `v` is a live object that can take a new reference. */
   isObject(v: number): boolean {
-    return Number.isInteger(v) && v > 0 && this.core.isAlive(v) && this.core.refcount(v) !== 0;
+    return this.core.isReferenceable(v);
   }
 
   /** A live object that can take a new reference (`what` names it in the error). */
@@ -93,7 +93,7 @@ export class BuiltinChecks {
 
   type(address: number, t: ObjectType, what = t.name): void {
     // The common case in one test; anything else goes through typeOf, which names what is wrong with the address.
-    if (this.core.isAlive(address) && this.core.typeAt(address) === t) return;
+    if (this.core.isLiveOf(address, t)) return;
     const actual = this.objects.typeOf(address);
     if (actual !== t) throw new TypeError(`expected a ${what} object, got a ${actual.name} at ${address}`);
   }

@@ -23,9 +23,10 @@ export function growGranules(map: Uint32Array, bytes: number): Uint32Array {
   return grown(map, Math.max(words, map.length * 2));
 }
 
-/** Whether the bit of `address` is set. */
+/** Whether the bit of `address` is set; false for anything but an integer 0 … 2^32 - 1. */
 export function testGranule(map: Uint32Array, address: number): boolean {
-  if (!(address >= 0 && address <= 0xffff_ffff) || (address & (GRANULE - 1)) !== 0) return false;
+  // `>>> 0` gives back exactly the integers in range: one test for range, fraction, NaN and non-numbers.
+  if (address >>> 0 !== address || (address & (GRANULE - 1)) !== 0) return false;
   const w = address >>> 9;
   const g = address >>> 4;
   return w < map.length && (((map[w] as number) >>> (g & 31)) & 1) !== 0;

@@ -213,7 +213,19 @@ export abstract class ObjectStore {
 
   /** Whether `address` is a live object. */
   isAlive(address: number): boolean {
-    return Number.isInteger(address) && address > 0 && testGranule(this.live, address);
+    return testGranule(this.live, address);
+  }
+
+  /** Whether `v` is a live object that can take a new reference (refcount not 0): the argument checks' common case. */
+  isReferenceable(v: number): boolean {
+    if (!testGranule(this.live, v)) return false;
+    const i = v >>> 2;
+    return ((this.u32[i] as number) | (this.u32[i + 1] as number)) !== 0;
+  }
+
+  /** Whether `v` is a live object of type `t`: a type check's common case. */
+  isLiveOf(v: number, t: ObjectType): boolean {
+    return testGranule(this.live, v) && this.typeList[(this.u32[(v + OB_TYPE) >>> 2] as number) - 1] === t;
   }
 
   /** Whether `address`, known to be a valid address, is a live object: the checks' fast path. */
