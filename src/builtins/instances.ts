@@ -44,6 +44,15 @@ export interface ClassOptions {
    * and a `__weakref__`.
    */
   slots?: readonly string[];
+  /**
+   * `__del__` (tp_finalize, PEP 442): called with an instance's address once,
+   * before it is freed: from its deallocation, or by the gc for an instance
+   * in unreachable cycles. It may resurrect the instance by taking a
+   * reference to it ({@link RefCounter.incref}, the address kept). A Python
+   * `__del__` that runs no code of its own allocates nothing (3.8–3.10 keep
+   * its frame for the next call), so the allocator calls are the same.
+   */
+  finalize?: (address: number) => void;
 }
 
 /** What {@link Builtins.classInfo} says of a class. */
@@ -165,6 +174,10 @@ export class Instances {
       weakref = seen.has("__weakref__");
       slots = [...seen].filter((s) => s !== "__weakref__");
     }
+    const finalize = options?.finalize;
+    if (finalize !== undefined && typeof finalize !== "function") {
+      throw new TypeError(`finalize must be a function, got ${String(finalize)}`);
+    }
     const hasDict = declared === undefined;
     const n = slots.length;
     let basicSize = 16 + 8 * n;
@@ -198,6 +211,7 @@ export class Instances {
         ...(weaklistAt === undefined ? {} : { weaklistOffset: weaklistAt }),
         preHeaderBytes: preHeader,
         dataBytes: basicSize - 16,
+        ...(finalize === undefined ? {} : { finalize }),
       },
       {
         dispose: (a) => this.dispose(a),

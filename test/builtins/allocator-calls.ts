@@ -93,7 +93,7 @@ export function segmentSteps(steps: readonly Step[]): Step[] {
  */
 function classSetup(steps: readonly Step[]): string[] {
   if (!usesClasses(steps)) return [];
-  const names = new Set(["__init__", "__new__", "__dict__"]);
+  const names = new Set(["__init__", "__new__", "__dict__", "__del__"]);
   for (const s of steps) if (s.op === "setattr" || s.op === "delattr") names.add(s.name);
   const warm = CLASSES.map((c) => [...names].map((n) => `hasattr(${c.name}, ${JSON.stringify(n)})`).join("; "));
   return [...classDefinitions(""), ...warm];
@@ -347,6 +347,10 @@ export function scripts(): Script[] {
     { name: "instances without __slots__", steps: plainInstances() },
     { name: "instances with __slots__", steps: slotInstances() },
     ...[1, 2].map((seed) => ({ name: `instance mixture ${seed}`, steps: instanceSequence(100 + seed, 250, false) })),
+    {
+      name: "instances of a class with __del__, finalized as they die",
+      steps: instanceSequence(300, 250, false, [4, 4, 0, 2]),
+    },
     { name: "str += in a loop, and join", steps: text },
     { name: "sets filled, emptied in part and cleared", steps: sets },
     { name: "frozensets made, nested, used as keys, dropped", steps: frozensets() },

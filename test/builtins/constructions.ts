@@ -76,11 +76,13 @@ export type Step =
  * shared keys change as its instances are made and given attributes): two
  * plain classes, a `__slots__` class, and one with a slot and a weaklist.
  */
-export const CLASSES: ReadonlyArray<{ name: string; slots?: readonly string[] }> = [
+export const CLASSES: ReadonlyArray<{ name: string; slots?: readonly string[]; del?: boolean }> = [
   { name: "A" },
   { name: "C" },
   { name: "B", slots: ["x", "y"] },
   { name: "W", slots: ["x", "__weakref__"] },
+  // `def __del__(self): pass`: a finalizer that runs no code of its own.
+  { name: "D", del: true },
 ];
 
 /** The member slots of class `cls` (without `__weakref__`), empty for a class with a `__dict__`. */
@@ -95,10 +97,12 @@ export function usesClasses(steps: readonly Step[]): boolean {
 
 /** The Python statements defining {@link CLASSES}, indented by `indent`. */
 export function classDefinitions(indent: string): string[] {
-  return CLASSES.map((c) =>
-    c.slots === undefined
-      ? `${indent}class ${c.name}: pass`
-      : `${indent}class ${c.name}: __slots__ = (${c.slots.map((n) => JSON.stringify(n)).join(", ")},)`,
+  return CLASSES.flatMap((c) =>
+    c.del === true
+      ? [`${indent}class ${c.name}:`, `${indent}    def __del__(self): pass`]
+      : c.slots === undefined
+        ? [`${indent}class ${c.name}: pass`]
+        : [`${indent}class ${c.name}: __slots__ = (${c.slots.map((n) => JSON.stringify(n)).join(", ")},)`],
   );
 }
 
@@ -299,6 +303,9 @@ function attrName(rand: () => number): string {
   return `a${rand() < 0.7 ? intIn(rand, 0, 7) : intIn(rand, 0, 39)}`;
 }
 
+/** The classes instanceSequence draws from (A thrice as often): those without `__del__`. */
+const PLAIN_DRAW = [0, 0, 0, 1, 2, 3];
+
 /**
  * A sequence aimed at instances: made from the classes, given attributes in
  * different orders and more than their shared keys hold, attributes
@@ -307,8 +314,9 @@ function attrName(rand: () => number): string {
  * strs and lists as values. `collects`: with full collections on the way
  * (the allocator-call oracle's mixtures have none: what a collection
  * allocates of its own would shift the names of the blocks after it).
+ * `classes`: the {@link CLASSES} indices a new instance is drawn from.
  */
-export function instanceSequence(seed: number, length: number, collects = true): Step[] {
+export function instanceSequence(seed: number, length: number, collects = true, classes = PLAIN_DRAW): Step[] {
   const rand = rng(50_000 + seed);
   const steps: Step[] = [];
   const regs = new Registers(REGISTERS);
@@ -320,7 +328,7 @@ export function instanceSequence(seed: number, length: number, collects = true):
     const withAttrs = objects.filter((r) => regs.attrsOf(r).length > 0);
     const dicts = regs.dicts();
     let step: Step;
-    if (x < 0.1 || objects.length === 0) step = { op: "object", dst, cls: pickOne(rand, [0, 0, 0, 1, 2, 3]) };
+    if (x < 0.1 || objects.length === 0) step = { op: "object", dst, cls: pickOne(rand, classes) };
     else if (x < 0.5 && live.length > 0) {
       const o = pickOne(rand, objects);
       const slots = slotNames(regs.classOf(o));
@@ -506,7 +514,10 @@ export function runInPymem(profile: Profile, steps: readonly Step[], record = fa
   const regs = new Array<number>(REGISTERS).fill(0);
   const sizes: Array<number | string> = [];
   // The classes, made afresh, as the Python side defines them in its function.
-  const classes = usesClasses(steps) ? CLASSES.map((c) => py.newClass(c.name, c.slots ? { slots: c.slots } : {})) : [];
+  // D's __del__ is `pass`: a finalizer that does nothing.
+  const classes = usesClasses(steps)
+    ? CLASSES.map((c) => py.newClass(c.name, c.slots ? { slots: c.slots } : c.del ? { finalize: () => undefined } : {}))
+    : [];
   const set = (r: number, a: number) => {
     const old = regs[r] as number;
     regs[r] = a;

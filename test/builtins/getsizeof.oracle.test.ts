@@ -29,6 +29,8 @@ const sequences = [
   ...directedSequences(),
   // Instances of classes with and without __slots__, their attributes and their __dict__.
   ...Array.from({ length: 20 }, (_, s) => instanceSequence(s, 300)),
+  // Instances of a class with __del__ among them: finalized as they die, and by the collections in cycles.
+  ...Array.from({ length: 6 }, (_, s) => instanceSequence(500 + s, 300, true, [4, 4, 0, 1, 2])),
   // Frozensets: empty both ways, nested, as keys.
   ...Array.from({ length: 12 }, (_, s) => frozensetSequence(s, 300)),
 ];

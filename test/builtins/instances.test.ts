@@ -197,6 +197,97 @@ describe("Builtins: instances, as each release lays them out", () => {
     }
   });
 
+  it("__del__ runs once per instance: at its deallocation, before its attributes go; a resurrected one lives on", () => {
+    for (const name of RELEASES) {
+      const { py, objects, gc, blocks } = heap(name);
+      const before = blocks.allocatedBlocks();
+      const seen: Array<[number, number]> = [];
+      let keep = 0;
+      const D = py.newClass("D", {
+        finalize: (a) => {
+          // The attributes are still there when __del__ runs.
+          seen.push([a, py.getAttr(a, "v")]);
+          if (keep === -1) {
+            objects.incref(a);
+            keep = a;
+          }
+        },
+      });
+      const v = py.int(777777);
+      const d = py.instance(D);
+      py.setAttr(d, "v", v);
+      objects.decref(d);
+      expect(seen, name).toEqual([[d, v]]);
+      expect(objects.isAlive(d), name).toBe(false);
+      // Resurrected: alive with its attributes, and never finalized again.
+      keep = -1;
+      const e = py.instance(D);
+      py.setAttr(e, "v", v);
+      objects.decref(e);
+      expect(keep, name).toBe(e);
+      expect(py.getAttr(e, "v"), name).toBe(v);
+      expect(py.classInfo(D).instances, name).toBe(1);
+      objects.decref(e);
+      expect(
+        seen.map(([a]) => a),
+        name,
+      ).toEqual([d, e]);
+      expect(objects.isAlive(e), name).toBe(false);
+      objects.decref(v);
+      py.dropClass(D);
+      gc.collect();
+      expect(blocks.allocatedBlocks(), name).toBe(before);
+    }
+  });
+
+  it("__del__ in a cycle: the gc calls each once and frees the cycle (PEP 442); a resurrection keeps it all", () => {
+    for (const name of RELEASES) {
+      const { py, objects, gc, blocks } = heap(name);
+      const before = blocks.allocatedBlocks();
+      const calls: number[] = [];
+      let rescue = false;
+      let kept = 0;
+      const D = py.newClass("D", {
+        finalize: (a) => {
+          calls.push(a);
+          if (rescue && kept === 0) {
+            objects.incref(a);
+            kept = a;
+          }
+        },
+      });
+      const cycle = () => {
+        const a = py.instance(D);
+        const b = py.instance(D);
+        py.setAttr(a, "peer", b);
+        py.setAttr(b, "peer", a);
+        objects.decref(a);
+        objects.decref(b);
+        return [a, b];
+      };
+      const [a, b] = cycle();
+      // 3.8–3.10: each instance's __dict__ is an object of the cycle too.
+      expect(gc.collect(), name).toBe(py.rules.minor <= 10 ? 4 : 2);
+      expect([...calls].sort(), name).toEqual([a, b].sort());
+      expect(py.classInfo(D).instances, name).toBe(0);
+      // One finalizer takes a reference: nothing of the cycle is freed, and no finalizer runs twice.
+      calls.length = 0;
+      rescue = true;
+      const [c, d] = cycle();
+      gc.collect();
+      expect(calls.length, name).toBe(2);
+      expect([objects.isAlive(c as number), objects.isAlive(d as number)], name).toEqual([true, true]);
+      objects.decref(kept);
+      calls.length = 0;
+      gc.collect();
+      expect(calls, name).toEqual([]);
+      expect(py.classInfo(D).instances, name).toBe(0);
+      py.dropClass(D);
+      gc.collect();
+      expect(blocks.allocatedBlocks(), name).toBe(before);
+    }
+  });
+
   it("collects in one go a cycle through a __dict__ still over an object's inline values (3.13.18+ visit both)", () => {
     for (const name of ["cpython-3.11", "cpython-3.13", "cpython-3.15"] as const) {
       const { py, objects, gc } = heap(name);
@@ -267,6 +358,11 @@ describe("Builtins: instances, bad input", () => {
     expect(() => py.newClass("B", { slots: ["1x"] })).toThrow(/identifiers/);
     expect(() => py.newClass("B", { slots: ["x", "x"] })).toThrow(/twice/);
     expect(() => py.newClass("B", { slots: ["__dict__"] })).toThrow(/not modelled/);
+    const types = objects.types().length;
+    expect(() => py.newClass("B", { finalize: "no" as unknown as () => void })).toThrow(
+      /finalize must be a function, got no/,
+    );
+    expect(objects.types().length).toBe(types);
     expect(() => py.instance(objects.weakrefType)).toThrow(/not a class/);
     expect(() => py.setAttr(l, "x", a)).toThrow(/instance of a class/);
     expect(() => py.setAttr(a, "", a)).toThrow(TypeError);

@@ -513,4 +513,12 @@ export const builtinMutations: Mutation[] = [
     rule: "frozenset_hash mixes in the number of items plus one",
     tests: [HASHES],
   },
+  {
+    id: "builtins-class-del-finalizes",
+    file: INST,
+    find: "        ...(finalize === undefined ? {} : { finalize }),",
+    replace: "",
+    rule: "a class with __del__ gets tp_finalize: called once per instance, at its deallocation or by the gc",
+    tests: [INSTANCES],
+  },
 ];
