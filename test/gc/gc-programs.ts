@@ -14,7 +14,7 @@ import {
   RawAllocator,
   RefCounter,
 } from "../../src/index.js";
-import { stdinProgram } from "../support/python.js";
+import { runForked, stdinProgram } from "../support/python.js";
 import { intIn, rng } from "../support/random.js";
 
 export type GcOp =
@@ -476,33 +476,16 @@ export function runGcWithPython(python: string, script: string): string[] {
   return JSON.parse(r.stdout) as string[];
 }
 
-/** Runs many scripts in `python`, `parallel` processes at a time; resolves to their logs in order. */
+/**
+ * Runs many scripts in `python`: `parallel` forked servers (test/support/python.ts runForked), each a share of
+ * the scripts in order; resolves to their logs in order.
+ */
 export async function runGcWithPythonMany(python: string, scripts: string[], parallel = 4): Promise<string[][]> {
-  const { spawn } = await import("node:child_process");
-  const out: string[][] = new Array(scripts.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < scripts.length) {
-      const i = next++;
-      out[i] = await new Promise<string[]>((resolve, reject) => {
-        const child = spawn(python, stdinProgram("-I", "-S"));
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d: Buffer) => {
-          stdout += d.toString("utf8");
-        });
-        child.stderr.on("data", (d: Buffer) => {
-          stderr += d.toString("utf8");
-        });
-        child.on("error", reject);
-        child.on("close", (code) => {
-          if (code !== 0) reject(new Error(`${python} failed on program ${i}:\n${stderr}`));
-          else resolve(JSON.parse(stdout) as string[]);
-        });
-        child.stdin.end(scripts[i]);
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: parallel }, worker));
-  return out;
+  const share = Math.ceil(scripts.length / parallel);
+  const parts = await Promise.all(
+    Array.from({ length: parallel }, (_, k) =>
+      runForked(python, ["-I", "-S"], scripts.slice(k * share, (k + 1) * share)),
+    ),
+  );
+  return parts.flat().map((out) => JSON.parse(out) as string[]);
 }

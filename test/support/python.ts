@@ -88,3 +88,86 @@ export function recordingPython(version: string): Found {
 export function stdinProgram(...flags: string[]): string[] {
   return [...flags, "-c", "import sys; exec(compile(sys.stdin.read(), '<oracle>', 'exec'))"];
 }
+
+/**
+ * Runs each of `programs` in a child of one CPython that started once: forked, the child execs the program and
+ * writes what it prints back through a pipe. A child starts where a fresh interpreter of the same flags would be
+ * once started (modules loaded by start-up only; nothing imported for the server but what start-up loads), for a
+ * fraction of a process's start-up: the gc oracles run thousands of short programs. The programs get `__main__`'s
+ * name in a dict of their own.
+ */
+const FORK_SERVER = `
+import os, sys
+sources = sys.stdin.buffer.read().split(b"\\0")
+out = sys.stdout.buffer
+for i, source in enumerate(sources):
+    code = compile(source, "<oracle>", "exec")
+    # The child would write what is buffered here as its own.
+    out.flush()
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        os.dup2(w, 1)
+        os.close(w)
+        del sources, source, out, r, w, pid
+        try:
+            exec(code, {"__name__": "__main__", "__builtins__": __builtins__})
+            sys.stdout.flush()
+        except BaseException:
+            import traceback
+            traceback.print_exc()
+            sys.stderr.flush()
+            os._exit(1)
+        os._exit(0)
+    os.close(w)
+    chunks = []
+    while True:
+        chunk = os.read(r, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(r)
+    status = os.waitpid(pid, 0)[1]
+    if status != 0:
+        sys.stderr.write("program %d failed (wait status %d)\\n" % (i, status))
+        sys.exit(1)
+    body = b"".join(chunks)
+    out.write(b"%d\\n" % len(body))
+    out.write(body)
+out.flush()
+`;
+
+/** What each of `programs` printed, run by one forked-server CPython with `flags` (see FORK_SERVER). */
+export async function runForked(python: string, flags: string[], programs: readonly string[]): Promise<string[]> {
+  if (programs.length === 0) return [];
+  const { spawn } = await import("node:child_process");
+  return new Promise<string[]>((resolve, reject) => {
+    const child = spawn(python, [...flags, "-c", FORK_SERVER]);
+    const chunks: Buffer[] = [];
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => chunks.push(d));
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString("utf8");
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0) {
+        reject(new Error(`${python} failed:\n${stderr}`));
+        return;
+      }
+      const all = Buffer.concat(chunks);
+      const outs: string[] = [];
+      let at = 0;
+      while (at < all.length) {
+        const nl = all.indexOf(10, at);
+        const n = Number(all.subarray(at, nl).toString("latin1"));
+        outs.push(all.subarray(nl + 1, nl + 1 + n).toString("utf8"));
+        at = nl + 1 + n;
+      }
+      if (outs.length !== programs.length) reject(new Error(`${python}: ${outs.length} of ${programs.length} outputs`));
+      else resolve(outs);
+    });
+    child.stdin.end(programs.join("\0"));
+  });
+}
