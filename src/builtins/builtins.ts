@@ -27,15 +27,7 @@ import type { FreeList } from "./free-list.js";
 import { type FreeListSizes, FreeLists } from "./free-lists.js";
 import { Frozensets } from "./frozensets.js";
 import { type ClassDescription, type ClassOptions, Instances } from "./instances.js";
-import {
-  digitCount,
-  headerDigits,
-  INT_HEADER,
-  intAllocBytes,
-  intSizeof,
-  readDigits,
-  SMALL_INT_MIN,
-} from "./int-layout.js";
+import { digitCount, headerDigits, intAllocBytes, intAt, intSizeof, SMALL_INT_MIN } from "./int-layout.js";
 import { Interning } from "./interning.js";
 import { KeyReader } from "./key-reader.js";
 import { SetTables } from "./set-tables.js";
@@ -546,10 +538,20 @@ export class Builtins {
    * with no items, 3.8–3.9 give the one shared empty frozenset (`frozenset([])`
    * makes an empty set and drops it first, as they do). 3.15 untracks a new
    * frozenset whose items the gc would never track. Items are hashed before
-   * anything is made, so an unhashable one changes nothing.
-   * @throws TypeError for an unhashable item
+   * anything is made, so an unhashable one changes nothing. Given an object:
+   * `frozenset(f)` of a frozenset is `f`, of a set its table merged in
+   * (copied slot for slot when it has no dummies), of a dict its keys.
+   * @throws TypeError for an unhashable item, or an object other than a set, frozenset or dict
    */
-  frozenset(items?: readonly number[]): number {
+  frozenset(items?: readonly number[] | number): number {
+    if (typeof items === "number") {
+      const t = this.objects.typeOf(items);
+      if (t === this.frozensetType || t === this.setType) {
+        return this.frozensets.makeOf(items, t === this.setType ? "set" : "frozenset");
+      }
+      if (t === this.dictType) return this.frozensets.makeOf(items, "dict", this.dicts.keys(items));
+      throw new TypeError(`frozenset of an object takes a set, frozenset or dict, got a ${t.name} at ${items}`);
+    }
     if (items !== undefined) {
       this.check.items(items);
       for (let i = 0; i < items.length; i++) this.reader.hashOf(items[i] as number);
@@ -768,15 +770,7 @@ export class Builtins {
     if (!(this.core.isAlive(address) && this.core.typeAt(address) === this.boolType)) {
       this.check.type(address, this.intType);
     }
-    const u32 = this.core.u32;
-    const word = this.core.readWord(address + OB_SIZE);
-    const negative = this.rules.intTagged ? (word & 3) === 2 : (u32[((address + OB_SIZE) >>> 2) + 1] as number) !== 0;
-    return readDigits(
-      u32,
-      (address + INT_HEADER) >>> 2,
-      headerDigits(u32[(address + OB_SIZE) >>> 2] as number, this.rules.intTagged),
-      negative,
-    );
+    return intAt(this.core.u32, address, this.rules.intTagged);
   }
 
   /** The value of a float object. */

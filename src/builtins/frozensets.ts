@@ -71,14 +71,52 @@ export class Frozensets {
       sets.add(s, v, lo, reader.hashHi);
     }
     this.core.decref(it);
-    let result = s;
-    if (items.length === 0 && r.emptyFrozensetShared) {
-      // Made, found empty, dropped: the shared one instead.
-      this.core.decref(s);
-      result = this.empty();
-    } else if (r.frozensetUntracks && sets.holdsOnlyAtomic(s, this.parts.tuple())) this.core.untrackNow(s);
+    // Made, found empty, dropped: the shared one instead (3.8–3.9).
+    const result = this.finish(s);
     if (args !== 0) this.core.decref(args);
     return result;
+  }
+
+  /**
+   * `frozenset(x)` of a frozenset (`x` itself: frozenset(f) is idempotent),
+   * a set (set_merge) or a dict (`keys`, with their hashes: the dict path of
+   * set_update_internal); 3.8 makes the call's argument tuple all the same.
+   */
+  makeOf(x: number, kind: "frozenset" | "set" | "dict", keys?: readonly number[]): number {
+    const r = this.rules;
+    const { sets, reader } = this.parts;
+    const args = r.frozensetArgsTuple ? this.argsTuple() : 0;
+    let result = x;
+    if (kind === "frozenset") this.core.incref(x);
+    else {
+      const s = sets.newSet(this.parts.frozenset);
+      if (kind === "set") sets.merge(s, x);
+      else {
+        const ks = keys as readonly number[];
+        const lo = new Float64Array(ks.length);
+        const hi = new Float64Array(ks.length);
+        for (let i = 0; i < ks.length; i++) {
+          lo[i] = reader.hashOf(ks[i] as number);
+          hi[i] = reader.hashHi;
+        }
+        sets.updateFromDict(s, ks, lo, hi);
+      }
+      result = this.finish(s);
+    }
+    if (args !== 0) this.core.decref(args);
+    return result;
+  }
+
+  /** A frozenset just filled: 3.8–3.9 drop an empty one for the shared one; 3.15 untracks one of atoms only. */
+  private finish(s: number): number {
+    const r = this.rules;
+    const { sets } = this.parts;
+    if (sets.used(s) === 0 && r.emptyFrozensetShared) {
+      this.core.decref(s);
+      return this.empty();
+    }
+    if (r.frozensetUntracks && sets.holdsOnlyAtomic(s, this.parts.tuple())) this.core.untrackNow(s);
+    return s;
   }
 
   /** 3.8–3.9's shared empty frozenset. */

@@ -82,3 +82,12 @@ export function readDigits(u32: Uint32Array, at: number, n: number, negative: bo
   if (negative) v = -v;
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
+
+/** The value of the int object at `address` (its header word at OB_SIZE, 16 bytes in; digits from INT_HEADER). */
+export function intAt(u32: Uint32Array, address: number, tagged: boolean): number | bigint {
+  const i = (address + 16) >>> 2;
+  const low = u32[i] as number;
+  // 3.12+ keep the sign in the tag bits; before, a negative ob_size fills the high half too.
+  const negative = tagged ? (low & 3) === 2 : (u32[i + 1] as number) !== 0;
+  return readDigits(u32, (address + INT_HEADER) >>> 2, headerDigits(low, tagged), negative);
+}

@@ -133,6 +133,55 @@ export class SetTables {
     this.resize(s, used > 50000 ? used * 2 : used * 4);
   }
 
+  /**
+   * set_merge of set or frozenset `other` into `s`: one resize up front for
+   * both; into an empty table of the other's size, from one without dummies,
+   * the other's entries are copied slot for slot; into another empty table
+   * inserted clean in the other's table order; otherwise added one by one.
+   */
+  merge(s: number, other: number): void {
+    const core = this.core;
+    const u32 = core.u32;
+    const otherUsed = this.used(other);
+    if (other === s || otherUsed === 0) return;
+    if ((this.word(s + FILL) + otherUsed) * 5 >= this.word(s + MASK) * 3)
+      this.resize(s, (this.used(s) + otherUsed) * 2);
+    const table = this.word(s + TABLE);
+    const mask = this.word(s + MASK);
+    const otherTable = this.word(other + TABLE);
+    const otherMask = this.word(other + MASK);
+    const fill = this.word(s + FILL);
+    const copy = fill === 0 && mask === otherMask && this.word(other + FILL) === otherUsed;
+    if (fill === 0) {
+      this.setWord(s + FILL, copy ? this.word(other + FILL) : otherUsed);
+      this.setWord(s + USED, otherUsed);
+    }
+    for (let i = 0; i <= otherMask; i++) {
+      const e = otherTable + 16 * i;
+      const key = this.word(e);
+      if (key === 0 || key === this.dummy) continue;
+      const lo = u32[(e + 8) >>> 2] as number;
+      const hi = u32[((e + 8) >>> 2) + 1] as number;
+      if (fill !== 0) {
+        this.add(s, key, lo, hi);
+        continue;
+      }
+      core.incref(key);
+      if (copy) this.setEntry(table + 16 * i, key, lo, hi);
+      else this.insertClean(table, mask, key, lo, hi);
+    }
+  }
+
+  /**
+   * set_update_internal's path for a dict: one resize for the dict's size,
+   * then each key added (set_add_entry) with its hash, in the dict's order.
+   */
+  updateFromDict(s: number, keys: readonly number[], lo: ArrayLike<number>, hi: ArrayLike<number>): void {
+    const n = keys.length;
+    if ((this.word(s + FILL) + n) * 5 >= this.word(s + MASK) * 3) this.resize(s, (this.used(s) + n) * 2);
+    for (let i = 0; i < n; i++) this.add(s, keys[i] as number, lo[i] as number, hi[i] as number);
+  }
+
   private setEntry(e: number, key: number, lo: number, hi: number): void {
     this.setWord(e, key);
     this.core.u32[(e + 8) >>> 2] = lo;

@@ -19,6 +19,7 @@ import { intIn, pickOne, rng } from "../support/random.js";
 import {
   CLASSES,
   classDefinitions,
+  frozensetOfSequence,
   instanceSequence,
   reg,
   runInPymem,
@@ -354,6 +355,7 @@ export function scripts(): Script[] {
     { name: "str += in a loop, and join", steps: text },
     { name: "sets filled, emptied in part and cleared", steps: sets },
     { name: "frozensets made, nested, used as keys, dropped", steps: frozensets() },
+    { name: "frozensets of sets, frozensets and dicts", steps: frozensetOfSequence(1, 250, false) },
     { name: "dicts built by assignment, emptied by del", steps: dicts },
     { name: "free lists emptied by a full collection", steps: collect },
     { name: "list displays and extend", steps: display },

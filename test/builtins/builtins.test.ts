@@ -410,6 +410,8 @@ describe("Builtins: frozensets", () => {
       expect(() => py.frozenset([a, dead])).toThrow(InvalidAddressError);
       expect(() => py.frozenset([a, 0.5])).toThrow(RangeError);
       expect(() => py.frozenset("ab" as unknown as number[])).toThrow(TypeError);
+      expect(() => py.frozenset(l)).toThrow(/takes a set, frozenset or dict, got a list/);
+      expect(() => py.frozenset(dead)).toThrow(InvalidAddressError);
       expect(blocks.allocatedBlocks(), name).toBe(before);
       expect(objects.refcount(a)).toBe(1);
       blocks.validate();
@@ -431,6 +433,33 @@ describe("Builtins: frozensets", () => {
     expect(() => py.add(f, one)).toThrow(TypeError);
     expect(() => py.clear(f)).toThrow(TypeError);
     expect(gc.isTracked(f)).toBe(true);
+  });
+
+  it("frozenset(x): of a frozenset, itself; of a set, its items; of a dict, its keys", () => {
+    for (const name of ["cpython-3.8", "cpython-3.12", "cpython-3.15"] as const) {
+      const { py, objects, gc, blocks } = heap(name);
+      const before = blocks.allocatedBlocks();
+      const items = [5001, 5002, 5003, 5004, 5005, 5006].map((v) => py.int(v));
+      const f = py.frozenset(items);
+      const same = py.frozenset(f);
+      expect(same, name).toBe(f);
+      const s = py.set();
+      for (const v of items) py.add(s, v);
+      py.discard(s, items[2] as number);
+      const fs = py.frozenset(s);
+      expect(py.keys(fs), name).toEqual(py.keys(s));
+      const d = py.dict();
+      for (const v of items) py.setItem(d, v, v);
+      const fd = py.frozenset(d);
+      expect(py.len(fd), name).toBe(6);
+      // Equal frozensets are one key.
+      const k = py.dict();
+      py.setItem(k, f, f);
+      expect(py.getItem(k, fd), name).toBe(f);
+      for (const o of [...items, f, same, s, fs, d, fd, k]) objects.decref(o);
+      gc.collect();
+      expect(blocks.allocatedBlocks(), name).toBe(before);
+    }
   });
 
   it("shares one empty frozenset in 3.8-3.9 only; 3.15 leaves one of atoms untracked", () => {

@@ -66,6 +66,8 @@ export type Step =
   | { op: "getdict"; dst: number; src: number }
   /** `r = frozenset([items])`, or `frozenset()` without items. */
   | { op: "frozenset"; dst: number; items?: number[] }
+  /** `r = frozenset(src)` of a register holding a set, frozenset or dict. */
+  | { op: "frozensetOf"; dst: number; src: number }
   /** `r = {k: v, ...}`: a dict display of [key register, value register] pairs. */
   | { op: "dictDisplay"; dst: number; entries: Array<[number, number]> }
   /** `r = sys.intern(src)`. */
@@ -234,6 +236,7 @@ const ORDERED = new Set<Step["op"]>([
   "delitem",
   "getdict",
   "frozenset",
+  "frozensetOf",
   "dictDisplay",
 ]);
 
@@ -292,6 +295,46 @@ export function frozensetSequence(seed: number, length: number): Step[] {
     } else if (x < 0.98 && regs.has(dst)) step = { op: "del", dst };
     else if (x < 0.99) step = { op: "collect", dst };
     else step = { op: "int", dst, value: 7n };
+    regs.apply(step);
+    steps.push(step);
+  }
+  return steps;
+}
+
+/**
+ * A sequence aimed at `frozenset(x)` of sets (with and without dummies,
+ * small and grown), frozensets (itself) and dicts (their keys, resized for
+ * at once), made empty and full, nested, used as keys and dropped;
+ * `collects`: with full collections on the way (see instanceSequence).
+ */
+export function frozensetOfSequence(seed: number, length: number, collects = true): Step[] {
+  const rand = rng(90_000 + seed);
+  const steps: Step[] = [];
+  const regs = new Registers(REGISTERS);
+  for (let k = 0; k < length; k++) {
+    const x = rand();
+    const dst = intIn(rand, 0, REGISTERS - 1);
+    const keys = regs.hashable();
+    const sources = [...regs.sets(), ...regs.dicts(), ...regs.frozensets()];
+    let step: Step;
+    if (x < 0.14 || keys.length === 0) step = { op: "int", dst, value: BigInt(intIn(rand, -10, 5000)) };
+    else if (x < 0.22)
+      step = { op: "str", dst, value: pickOne(rand, ["ab", "key", "x1", `k${intIn(rand, 0, 60)}`, "\u03b1\u03b2"]) };
+    else if (x < 0.26)
+      step = { op: "tuple", dst, items: Array.from({ length: intIn(rand, 1, 2) }, () => pickOne(rand, keys)) };
+    else if (x < 0.32) step = rand() < 0.6 ? { op: "set", dst } : { op: "dict", dst };
+    else if (x < 0.56 && regs.sets().length + regs.dicts().length > 0) {
+      const c = pickOne(rand, [...regs.sets(), ...regs.dicts()]);
+      const inside = regs.keysIn(c);
+      if (!regs.sets().includes(c))
+        step = { op: "setitem", dst: c, key: pickOne(rand, keys), value: pickOne(rand, keys) };
+      else if (inside.length > 0 && rand() < 0.2) step = { op: "discard", dst: c, item: pickOne(rand, inside) };
+      else step = { op: "add", dst: c, item: pickOne(rand, keys) };
+    } else if (x < 0.82 && sources.length > 0) step = { op: "frozensetOf", dst, src: pickOne(rand, sources) };
+    else if (x < 0.84) step = { op: "frozenset", dst };
+    else if (x < 0.97 && regs.has(dst)) step = { op: "del", dst };
+    else if (x < 0.98 && collects) step = { op: "collect", dst };
+    else step = { op: "set", dst };
     regs.apply(step);
     steps.push(step);
   }
@@ -444,6 +487,8 @@ export function statement(s: Step): string {
       return `${d} = ${reg(s.src)}.__dict__`;
     case "frozenset":
       return s.items === undefined ? `${d} = frozenset()` : `${d} = frozenset([${s.items.map(reg).join(", ")}])`;
+    case "frozensetOf":
+      return `${d} = frozenset(${reg(s.src)})`;
     case "intern":
       return `${d} = sys.intern(${reg(s.src)})`;
     case "dictDisplay":
@@ -672,6 +717,9 @@ export function runInPymem(profile: Profile, steps: readonly Step[], record = fa
         set(s.dst, f);
         break;
       }
+      case "frozensetOf":
+        set(s.dst, py.frozenset(regs[s.src] as number));
+        break;
     }
     sizes.push(s.op === "del" || s.op === "collect" ? -1 : py.getsizeof(regs[s.dst] as number));
     // (Not while recording calls: the Python side of that oracle makes no such tuple.)

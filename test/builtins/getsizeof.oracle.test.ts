@@ -16,6 +16,7 @@ import { releasePython } from "../support/python.js";
 import {
   constructionSequence,
   directedSequences,
+  frozensetOfSequence,
   frozensetSequence,
   instanceSequence,
   runInPymem,
@@ -33,6 +34,8 @@ const sequences = [
   ...Array.from({ length: 6 }, (_, s) => instanceSequence(500 + s, 300, true, [4, 4, 0, 1, 2])),
   // Frozensets: empty both ways, nested, as keys.
   ...Array.from({ length: 12 }, (_, s) => frozensetSequence(s, 300)),
+  // frozenset(x) of sets (with dummies and without), frozensets and dicts.
+  ...Array.from({ length: 8 }, (_, s) => frozensetOfSequence(s, 300)),
 ];
 const steps = sequences.reduce((n, s) => n + s.length, 0);
 const goldenDir = fileURLToPath(new URL("./golden/", import.meta.url));

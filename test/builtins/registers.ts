@@ -79,6 +79,11 @@ export class Registers {
     return this.held.flatMap((h, r) => (h?.isSet ? [r] : []));
   }
 
+  /** Registers holding a frozenset. */
+  frozensets(): number[] {
+    return this.held.flatMap((h, r) => (h?.key?.startsWith("F:") ? [r] : []));
+  }
+
   /** Registers holding a key that dict (or set) `d` has. */
   keysIn(d: number): number[] {
     const keys = this.held[d]?.keys as Set<string>;
@@ -198,6 +203,12 @@ export class Registers {
         // Equal items once; its identity as a key is the set of theirs.
         const items = [...new Set((s.items ?? []).map(key))].sort();
         h[s.dst] = { key: `F:{${items.join("|")}}` };
+        break;
+      }
+      case "frozensetOf": {
+        const src = h[s.src] as Held;
+        // A frozenset is itself; a set's items or a dict's keys, once each.
+        h[s.dst] = src.keys === undefined ? { key: src.key } : { key: `F:{${[...src.keys].sort().join("|")}}` };
         break;
       }
       case "intern":
