@@ -134,38 +134,31 @@ export class SetTables {
   }
 
   /**
-   * set_merge of set or frozenset `other` into `s`: one resize up front for
-   * both; into an empty table of the other's size, from one without dummies,
-   * the other's entries are copied slot for slot; into another empty table
-   * inserted clean in the other's table order; otherwise added one by one.
+   * set_merge of set or frozenset `other` into `s`, a new (empty) set: one
+   * resize up front for the other's items; into a table of the other's size,
+   * from one without dummies, its entries are copied slot for slot, else
+   * inserted clean in its table order. (CPython's third way, adding one by
+   * one into a set already holding some, is for `update`, not modelled.)
    */
   merge(s: number, other: number): void {
     const core = this.core;
     const u32 = core.u32;
-    const otherUsed = this.used(other);
-    if (other === s || otherUsed === 0) return;
-    if ((this.word(s + FILL) + otherUsed) * 5 >= this.word(s + MASK) * 3)
-      this.resize(s, (this.used(s) + otherUsed) * 2);
+    const used = this.used(other);
+    if (used === 0) return;
+    if (used * 5 >= this.word(s + MASK) * 3) this.resize(s, used * 2);
     const table = this.word(s + TABLE);
     const mask = this.word(s + MASK);
     const otherTable = this.word(other + TABLE);
     const otherMask = this.word(other + MASK);
-    const fill = this.word(s + FILL);
-    const copy = fill === 0 && mask === otherMask && this.word(other + FILL) === otherUsed;
-    if (fill === 0) {
-      this.setWord(s + FILL, copy ? this.word(other + FILL) : otherUsed);
-      this.setWord(s + USED, otherUsed);
-    }
+    const copy = mask === otherMask && this.word(other + FILL) === used;
+    this.setWord(s + FILL, used);
+    this.setWord(s + USED, used);
     for (let i = 0; i <= otherMask; i++) {
       const e = otherTable + 16 * i;
       const key = this.word(e);
       if (key === 0 || key === this.dummy) continue;
       const lo = u32[(e + 8) >>> 2] as number;
       const hi = u32[((e + 8) >>> 2) + 1] as number;
-      if (fill !== 0) {
-        this.add(s, key, lo, hi);
-        continue;
-      }
       core.incref(key);
       if (copy) this.setEntry(table + 16 * i, key, lo, hi);
       else this.insertClean(table, mask, key, lo, hi);

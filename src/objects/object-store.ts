@@ -228,11 +228,6 @@ export abstract class ObjectStore {
     return testGranule(this.live, v) && this.typeList[(this.u32[(v + OB_TYPE) >>> 2] as number) - 1] === t;
   }
 
-  /** Whether `address`, known to be a valid address, is a live object: the checks' fast path. */
-  isLive(address: number): boolean {
-    return testGranule(this.live, address);
-  }
-
   /** The 64-bit word at `at`. */
   readWord(at: number): number {
     return readWord(this.u32, at);

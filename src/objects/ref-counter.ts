@@ -315,7 +315,7 @@ export class RefCounter extends Emitter<ObjectEvents> {
 
   private checkObject(address: number, what = "address"): void {
     checkAddress(address, what);
-    if (!this.core.isLive(address)) {
+    if (!this.core.isAlive(address)) {
       throw new InvalidAddressError(address, "not a live object of this RefCounter (never created, or freed)");
     }
   }

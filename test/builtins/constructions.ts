@@ -142,18 +142,36 @@ function randomInt(rand: () => number): bigint {
 }
 
 /** A sequence of `length` steps from `seed`. */
-export function constructionSequence(seed: number, length: number): Step[] {
+/**
+ * `length` seeded steps: each round draws `x` in [0, 1) and a register `dst`,
+ * then `next` picks the step from them and the registers as the steps so far
+ * leave them.
+ */
+function seeded(
+  seed: number,
+  length: number,
+  next: (rand: () => number, regs: Registers, x: number, dst: number) => Step,
+): Step[] {
   const rand = rng(seed);
   const steps: Step[] = [];
   const regs = new Registers(REGISTERS);
-  const someItems = (max: number) => {
-    const live = regs.live();
-    const n = live.length === 0 ? 0 : intIn(rand, 0, max);
-    return Array.from({ length: n }, () => pickOne(rand, live));
-  };
   for (let k = 0; k < length; k++) {
     const x = rand();
     const dst = intIn(rand, 0, REGISTERS - 1);
+    const step = next(rand, regs, x, dst);
+    regs.apply(step);
+    steps.push(step);
+  }
+  return steps;
+}
+
+export function constructionSequence(seed: number, length: number): Step[] {
+  return seeded(seed, length, (rand, regs, x, dst) => {
+    const someItems = (max: number) => {
+      const live = regs.live();
+      const n = live.length === 0 ? 0 : intIn(rand, 0, max);
+      return Array.from({ length: n }, () => pickOne(rand, live));
+    };
     const lists = regs.lists();
     const dicts = regs.dicts();
     const keys = regs.hashable();
@@ -221,10 +239,8 @@ export function constructionSequence(seed: number, length: number): Step[] {
         items: Array.from({ length: intIn(rand, 0, 6) }, () => pickOne(rand, strs)),
       };
     } else if (strs.length > 0 && z < 0.09) step = { op: "intern", dst, src: pickOne(rand, strs) };
-    regs.apply(step);
-    steps.push(step);
-  }
-  return steps;
+    return step;
+  });
 }
 
 /** Steps after which the object's iteration order and its tracking by the gc are compared too (sets: where the keys landed). */
@@ -265,12 +281,7 @@ export function directedSequences(): Step[][] {
  * collection.
  */
 export function frozensetSequence(seed: number, length: number): Step[] {
-  const rand = rng(70_000 + seed);
-  const steps: Step[] = [];
-  const regs = new Registers(REGISTERS);
-  for (let k = 0; k < length; k++) {
-    const x = rand();
-    const dst = intIn(rand, 0, REGISTERS - 1);
+  return seeded(70_000 + seed, length, (rand, regs, x, dst) => {
     const keys = regs.hashable();
     const containers = [...regs.sets(), ...regs.dicts()];
     let step: Step;
@@ -295,10 +306,8 @@ export function frozensetSequence(seed: number, length: number): Step[] {
     } else if (x < 0.98 && regs.has(dst)) step = { op: "del", dst };
     else if (x < 0.99) step = { op: "collect", dst };
     else step = { op: "int", dst, value: 7n };
-    regs.apply(step);
-    steps.push(step);
-  }
-  return steps;
+    return step;
+  });
 }
 
 /**
@@ -308,12 +317,7 @@ export function frozensetSequence(seed: number, length: number): Step[] {
  * `collects`: with full collections on the way (see instanceSequence).
  */
 export function frozensetOfSequence(seed: number, length: number, collects = true): Step[] {
-  const rand = rng(90_000 + seed);
-  const steps: Step[] = [];
-  const regs = new Registers(REGISTERS);
-  for (let k = 0; k < length; k++) {
-    const x = rand();
-    const dst = intIn(rand, 0, REGISTERS - 1);
+  return seeded(90_000 + seed, length, (rand, regs, x, dst) => {
     const keys = regs.hashable();
     const sources = [...regs.sets(), ...regs.dicts(), ...regs.frozensets()];
     let step: Step;
@@ -335,10 +339,8 @@ export function frozensetOfSequence(seed: number, length: number, collects = tru
     else if (x < 0.97 && regs.has(dst)) step = { op: "del", dst };
     else if (x < 0.98 && collects) step = { op: "collect", dst };
     else step = { op: "set", dst };
-    regs.apply(step);
-    steps.push(step);
-  }
-  return steps;
+    return step;
+  });
 }
 
 /** An attribute name: mostly among the first few, now and then one of 40 (more than 3.11+'s shared keys take). */
@@ -360,12 +362,7 @@ const PLAIN_DRAW = [0, 0, 0, 1, 2, 3];
  * `classes`: the {@link CLASSES} indices a new instance is drawn from.
  */
 export function instanceSequence(seed: number, length: number, collects = true, classes = PLAIN_DRAW): Step[] {
-  const rand = rng(50_000 + seed);
-  const steps: Step[] = [];
-  const regs = new Registers(REGISTERS);
-  for (let k = 0; k < length; k++) {
-    const x = rand();
-    const dst = intIn(rand, 0, REGISTERS - 1);
+  return seeded(50_000 + seed, length, (rand, regs, x, dst) => {
     const objects = regs.instances();
     const live = regs.live();
     const withAttrs = objects.filter((r) => regs.attrsOf(r).length > 0);
@@ -403,10 +400,8 @@ export function instanceSequence(seed: number, length: number, collects = true, 
     else if (x < 0.92) step = { op: "list", dst, items: live.length > 0 ? [pickOne(rand, live)] : [] };
     else if (x < 0.925 && collects) step = { op: "collect", dst };
     else step = { op: "float", dst, value: intIn(rand, 0, 1000) / 4 };
-    regs.apply(step);
-    steps.push(step);
-  }
-  return steps;
+    return step;
+  });
 }
 
 /** A register's Python name. */

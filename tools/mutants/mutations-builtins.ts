@@ -516,8 +516,8 @@ export const builtinMutations: Mutation[] = [
   {
     id: "builtins-set-merge-presize",
     file: "src/builtins/set-tables.ts",
-    find: "this.resize(s, (this.used(s) + otherUsed) * 2);",
-    replace: "this.resize(s, (this.used(s) + otherUsed) * 4);",
+    find: "if (used * 5 >= this.word(s + MASK) * 3) this.resize(s, used * 2);",
+    replace: "if (used * 5 >= this.word(s + MASK) * 3) this.resize(s, used * 4);",
     rule: "set_merge resizes once up front to hold twice both sets' items",
     tests: [SIZES, CALLS],
   },
@@ -532,8 +532,8 @@ export const builtinMutations: Mutation[] = [
   {
     id: "builtins-set-merge-copy-needs-no-dummies",
     file: "src/builtins/set-tables.ts",
-    find: "const copy = fill === 0 && mask === otherMask && this.word(other + FILL) === otherUsed;",
-    replace: "const copy = fill === 0 && mask === otherMask;",
+    find: "const copy = mask === otherMask && this.word(other + FILL) === used;",
+    replace: "const copy = mask === otherMask;",
     rule: "set_merge copies the other table slot for slot only when it holds no dummies",
     tests: [SIZES, CALLS],
   },
