@@ -357,6 +357,26 @@ export abstract class DictKeys {
     return i;
   }
 
+  /**
+   * The first entry of a new 8-slot table (insert_to_emptydict): append() with
+   * what a fresh table already says worked out (its first probe is empty, its
+   * indices one byte, its entries right after them). `unicode`: 16-byte entries.
+   */
+  protected appendFirst(k: number, key: number, lo: number, hi: number, value: number, unicode: boolean): void {
+    const core = this.core;
+    core.memory.u8[k + this.header + (lo & (DICT_MINSIZE - 1))] = 0;
+    const e = k + this.header + DICT_MINSIZE;
+    if (!unicode) {
+      core.u32[e >>> 2] = lo;
+      core.u32[(e >>> 2) + 1] = hi;
+    }
+    const keyAt = unicode ? 0 : 8;
+    core.writeWord(e + keyAt, key);
+    core.writeWord(e + keyAt + 8, value);
+    this.setUsable(k, usableFraction(DICT_MINSIZE) - 1);
+    this.setNentries(k, 1);
+  }
+
   /** Appends an entry (the references are the caller's, already counted). */
   protected append(k: number, key: number, lo: number, hi: number, value: number): void {
     const n = this.nentries(k);

@@ -32,7 +32,9 @@ export function keysBytes(size: number, header: number, entryBytes: number): num
 export function tableSize(minsize: number, minor: number): number {
   if (minor >= 10 && minor <= 12) {
     const m = ((minsize | DICT_MINSIZE) - 1) | (DICT_MINSIZE - 1);
-    return 2 ** (32 - Math.clz32(m));
+    const log = 32 - Math.clz32(m);
+    // A shift where it fits: `2 ** n` is a call to pow in optimized code.
+    return log < 31 ? 1 << log : 2 ** log;
   }
   let size = DICT_MINSIZE;
   while (size < minsize) size *= 2;

@@ -293,10 +293,11 @@ export class DictTables extends DictKeys {
     let k = core.readWord(d + MA_KEYS);
     if (k === this.emptyKeys) {
       // insert_to_emptydict: a fresh 8-slot table (3.11+: str-only when the key is a str).
-      k = this.newKeys(DICT_MINSIZE, this.isStr(key));
+      const str = this.isStr(key);
+      k = this.newKeys(DICT_MINSIZE, str);
       core.writeWord(d + MA_KEYS, k);
       core.writeWord(d + MA_VALUES, 0);
-      this.append(k, key, lo, hi, value);
+      this.appendFirst(k, key, lo, hi, value, !this.old && str);
       core.writeWord(d + MA_USED, 1);
       return;
     }

@@ -110,8 +110,8 @@ export class Instances {
   private readonly lazyTracking: boolean;
   /** By type id: the class's record. */
   private readonly classes: (ClassInfo | undefined)[] = [];
-  /** Attribute names, interned: a static str each (hashed once). */
-  private readonly names = new Map<string, number>();
+  /** Attribute names, interned: a static str each, with its hash's halves (hashed once). */
+  private readonly names = new Map<string, { s: number; lo: number; hi: number }>();
   private readonly intern: (name: string) => number;
   private readonly text: (key: number) => string | undefined;
   private readonly hashOf: (str: number) => number;
@@ -342,14 +342,15 @@ export class Instances {
 
   /** An interned name's str and hash halves (`hi` in {@link hi}). */
   private name(name: string): number {
-    let s = this.names.get(name);
-    if (s === undefined) {
-      s = this.intern(name);
-      this.names.set(name, s);
+    let n = this.names.get(name);
+    if (n === undefined) {
+      const s = this.intern(name);
+      n = { s, lo: this.hashOf(s), hi: this.hashHigh() };
+      this.names.set(name, n);
     }
-    this.lo = this.hashOf(s);
-    this.hi = this.hashHigh();
-    return s;
+    this.lo = n.lo;
+    this.hi = n.hi;
+    return n.s;
   }
 
   // The last name's hash halves.

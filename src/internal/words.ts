@@ -27,6 +27,40 @@ export function writeWord(u32: Uint32Array, at: number, value: number): void {
   u32[i + 1] = Math.floor(value / 0x1_0000_0000);
 }
 
+/**
+ * Sets the 32-bit words [`from`, `to`) of `u32` to `word`, four a turn: in a
+ * fill of a few words the loop's own test and jump cost as much as the stores.
+ */
+export function fillWords(u32: Uint32Array, from: number, to: number, word: number): void {
+  let w = from;
+  for (const last = to - 3; w < last; w += 4) {
+    u32[w] = word;
+    u32[w + 1] = word;
+    u32[w + 2] = word;
+    u32[w + 3] = word;
+  }
+  for (; w < to; w++) u32[w] = word;
+}
+
+/**
+ * Copies `n` bytes from `from` to `to`, blocks that do not overlap: by words
+ * when both are 4-aligned and the run is short (a call to copyWithin costs
+ * more than a few words' loop).
+ */
+export function copyBytes(memory: { u8: Uint8Array; u32: Uint32Array }, to: number, from: number, n: number): void {
+  if (n > SHORT_FILL || ((to | from) & 3) !== 0) {
+    memory.u8.copyWithin(to, from, from + n);
+    return;
+  }
+  const u32 = memory.u32;
+  const words = n >>> 2;
+  const t = to >>> 2;
+  const f = from >>> 2;
+  for (let w = 0; w < words; w++) u32[t + w] = u32[f + w] as number;
+  const u8 = memory.u8;
+  for (let b = words * 4; b < n; b++) u8[to + b] = u8[from + b] as number;
+}
+
 /** Runs of bytes up to this long are filled by a loop of words: a call to TypedArray fill costs more. */
 const SHORT_FILL = 512;
 
@@ -36,10 +70,8 @@ export function fillBytes(memory: { u8: Uint8Array; u32: Uint32Array }, from: nu
     memory.u8.fill(byte, from, to);
     return;
   }
-  const u32 = memory.u32;
-  const word = byte * 0x01010101;
   const last = to >>> 2;
-  for (let w = from >>> 2; w < last; w++) u32[w] = word;
+  fillWords(memory.u32, from >>> 2, last, byte * 0x01010101);
   const u8 = memory.u8;
   for (let b = last * 4; b < to; b++) u8[b] = byte;
 }

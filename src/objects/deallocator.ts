@@ -195,75 +195,17 @@ export abstract class Deallocator extends WeakRefLists {
   private step(): void {
     const top = this.sp - 1;
     const kind = (this.stackChain[top] as number) & 3;
-    if (kind === FRAME_DRAIN) {
-      // _PyTrash_thread_destroy_chain: deallocate the most recent deposit, until none is left.
-      if (this.nFrames > 0 && this.frameAbove[this.nFrames - 1] === this.trashHead) {
-        // A finalizer's frame: frame_dealloc goes through the trashcan too, then lets go of its object.
-        this.nFrames--;
-        this.trashDepth++;
-        this.push(this.frameObjects[this.nFrames] as number, -1, FRAME_HOLDER);
-        return;
-      }
-      if (this.trashHead === 0) {
-        this.sp--;
-        if (this.profile.trashcan.kind !== "stack") this.trashDepth--;
-        return;
-      }
-      const op = this.trashHead;
-      this.trashHead = ((this.u32[(op + GC_PREV) >>> 2] as number) & ~PREV_FLAG_BITS) >>> 0;
-      this.enter(op, true);
-      return;
-    }
-    if (kind === FRAME_HOLDER) {
-      // The frame's locals: its object's last reference.
-      if (this.stackNext[top] === -1) {
-        this.stackNext[top] = 0;
-        this.decrefHeld(this.stackOp[top] as number);
-      } else {
-        this.sp--;
-        this.trashDepth--;
-      }
+    if (kind !== FRAME_OBJECT) {
+      if (kind === FRAME_DRAIN) this.stepDrain();
+      else this.stepHolder(top);
       return;
     }
     const address = this.stackOp[top] as number;
     const t = this.typeList[(this.u32[(address + OB_TYPE) >>> 2] as number) - 1] as ObjectType;
     let next = this.stackNext[top] as number;
     if (next === -1) {
-      if (t.finalize !== undefined && !this.finalized(address, t)) {
-        // PyObject_CallFinalizerFromDealloc: a temporary reference while the finalizer runs.
-        this.writeWord(address, 1);
-        this.setFinalized(address, t);
-        // subtype_dealloc tracks the object again while its finalizer runs; it stays tracked if resurrected.
-        const gc = t.container ? this.collector : undefined;
-        gc?.track(address);
-        if (this.events.hasListeners("object:finalize")) {
-          this.events.emit("object:finalize", { address, type: t.name });
-        }
-        noteUserCode();
-        try {
-          t.finalize(address);
-        } catch (e) {
-          reportError(this.events, e);
-        }
-        let left = this.refcount(address) - 1;
-        const tc = this.profile.trashcan;
-        if (tc.kind === "nesting" && tc.finalizerFrame === true && this.trashDepth >= tc.unwindLevel) {
-          // The finalizer's frame is deposited, and with it the reference its `self` holds: the object lives on
-          // until the deposits are freed.
-          this.holdInFrame(address);
-          left++;
-        }
-        this.writeWord(address, left);
-        if (left === 0 && gc !== undefined && gc.isTracked(address)) gc.untrack(address);
-        if (left > 0) {
-          this.sp--;
-          this.trashcanEnd(t, this.stackChain[top] as number);
-          if (this.events.hasListeners("object:resurrect")) {
-            this.events.emit("object:resurrect", { address, type: t.name, refcount: left });
-          }
-          return;
-        }
-      }
+      // The rare work before the references go (a finalizer, weak references) is elsewhere: this loop is hot.
+      if (t.finalize !== undefined && !this.finalized(address, t) && this.finalizeInDealloc(address, t, top)) return;
       next = 0;
       this.stackNext[top] = 0;
       if (t === this.weakrefType) {
@@ -320,6 +262,77 @@ export abstract class Deallocator extends WeakRefLists {
     if (block !== 0) this.release(block);
     if (this.events.hasListeners("object:dealloc")) this.events.emit("object:dealloc", { address, type: t.name });
     this.trashcanEnd(t, this.stackChain[top] as number);
+  }
+
+  /** A drain frame's step: _PyTrash_thread_destroy_chain, the most recent deposit deallocated, until none is left. */
+  private stepDrain(): void {
+    if (this.nFrames > 0 && this.frameAbove[this.nFrames - 1] === this.trashHead) {
+      // A finalizer's frame: frame_dealloc goes through the trashcan too, then lets go of its object.
+      this.nFrames--;
+      this.trashDepth++;
+      this.push(this.frameObjects[this.nFrames] as number, -1, FRAME_HOLDER);
+      return;
+    }
+    if (this.trashHead === 0) {
+      this.sp--;
+      if (this.profile.trashcan.kind !== "stack") this.trashDepth--;
+      return;
+    }
+    const op = this.trashHead;
+    this.trashHead = ((this.u32[(op + GC_PREV) >>> 2] as number) & ~PREV_FLAG_BITS) >>> 0;
+    this.enter(op, true);
+  }
+
+  /** A holder frame's step: the frame's locals let go of its object's last reference, then the frame goes. */
+  private stepHolder(top: number): void {
+    if (this.stackNext[top] === -1) {
+      this.stackNext[top] = 0;
+      this.decrefHeld(this.stackOp[top] as number);
+    } else {
+      this.sp--;
+      this.trashDepth--;
+    }
+  }
+
+  /**
+   * PyObject_CallFinalizerFromDealloc, at the start of an object's frame: true
+   * when the finalizer resurrected the object (its frame is gone).
+   */
+  private finalizeInDealloc(address: number, t: ObjectType, top: number): boolean {
+    // A temporary reference while the finalizer runs.
+    this.writeWord(address, 1);
+    this.setFinalized(address, t);
+    // subtype_dealloc tracks the object again while its finalizer runs; it stays tracked if resurrected.
+    const gc = t.container ? this.collector : undefined;
+    gc?.track(address);
+    if (this.events.hasListeners("object:finalize")) {
+      this.events.emit("object:finalize", { address, type: t.name });
+    }
+    noteUserCode();
+    try {
+      (t.finalize as (a: number) => void)(address);
+    } catch (e) {
+      reportError(this.events, e);
+    }
+    let left = this.refcount(address) - 1;
+    const tc = this.profile.trashcan;
+    if (tc.kind === "nesting" && tc.finalizerFrame === true && this.trashDepth >= tc.unwindLevel) {
+      // The finalizer's frame is deposited, and with it the reference its `self` holds: the object lives on
+      // until the deposits are freed.
+      this.holdInFrame(address);
+      left++;
+    }
+    this.writeWord(address, left);
+    if (left === 0 && gc !== undefined && gc.isTracked(address)) gc.untrack(address);
+    if (left > 0) {
+      this.sp--;
+      this.trashcanEnd(t, this.stackChain[top] as number);
+      if (this.events.hasListeners("object:resurrect")) {
+        this.events.emit("object:resurrect", { address, type: t.name, refcount: left });
+      }
+      return true;
+    }
+    return false;
   }
 
   /**

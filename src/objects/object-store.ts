@@ -16,7 +16,7 @@ import type { Emitter } from "../events.js";
 import { clearGranule, growGranules, setGranule, testGranule } from "../internal/granule-bitmap.js";
 import { releaseMinor } from "../internal/release.js";
 import { grown } from "../internal/typed-arrays.js";
-import { readWord, writeWord } from "../internal/words.js";
+import { fillWords, readWord, writeWord } from "../internal/words.js";
 import type { ObjectAllocator } from "../object-allocator.js";
 import type { Profile } from "../profiles.js";
 import type { Memory } from "../raw/memory.js";
@@ -344,8 +344,7 @@ export abstract class ObjectStore {
     // A fresh object is untracked, unfinalized and holds nothing.
     // Small objects by words (a block is 16-byte aligned and its size rounded up to 16); fill() costs more.
     if (bytes <= 256) {
-      const u32 = this.u32;
-      for (let w = block >>> 2, end = (block + bytes + 3) >>> 2; w < end; w++) u32[w] = 0;
+      fillWords(this.u32, block >>> 2, (block + bytes + 3) >>> 2, 0);
     } else {
       this.memory.u8.fill(0, block, block + bytes);
     }
@@ -361,14 +360,18 @@ export abstract class ObjectStore {
     this.nLive++;
     if (t.listLike && n > 0) this.allocItems(address, block, n);
     if (t.container && this.collector !== undefined && !untracked) this.track(address);
+    if (this.events.hasListeners("object:alloc")) this.emitAlloc(address, t, bytes);
+    else this.allocator.releaseListenerErrors?.();
+    return address;
+  }
+
+  /** The object:alloc event of a new object, then the allocator's held errors (the first is thrown). */
+  private emitAlloc(address: number, t: ObjectType, bytes: number): void {
     try {
-      if (this.events.hasListeners("object:alloc")) {
-        this.events.emit("object:alloc", { address, type: t.name, size: bytes });
-      }
+      this.events.emit("object:alloc", { address, type: t.name, size: bytes });
     } finally {
       this.allocator.releaseListenerErrors?.();
     }
-    return address;
   }
 
   /**

@@ -32,7 +32,7 @@ import { Emitter } from "../events.js";
 import { checkAddress, checkSize, MAX_ADDRESS } from "../internal/arguments.js";
 import { clearGranule, growGranules, setGranule, testGranule } from "../internal/granule-bitmap.js";
 import { declareLayer, fields, layerOf } from "../internal/layer-state.js";
-import { fillBytes } from "../internal/words.js";
+import { copyBytes, fillBytes } from "../internal/words.js";
 import type { ObjectAllocator } from "../object-allocator.js";
 import { defaultProfile, defineProfile, type Profile } from "../profiles.js";
 import { RawAllocator } from "../raw/raw-allocator.js";
@@ -295,6 +295,41 @@ export class BlockAllocator extends Emitter<BlockEvents> implements ObjectAlloca
    * moves (the new block is taken before the old is freed). A raw block stays raw.
    */
   realloc(address: number, size: number): number {
+    // The common case first (a list's items growing): a pool block and a small new size, valid by these tests.
+    if (address >>> 0 === address && address !== 0 && size > 0 && size <= this.threshold && Number.isInteger(size)) {
+      if (this.owns(address)) {
+        this.checkLiveSmall(address);
+        return this.reallocSmall(address, size);
+      }
+    }
+    return this.reallocOther(address, size);
+  }
+
+  /** realloc() of a live pool block to a size pools serve: reallocChecked's first branch, without its tests. */
+  private reallocSmall(address: number, size: number): number {
+    const pool = address - (address & this.poolMask);
+    const capacity = this.classSize[this.u32[(pool + POOL_SZIDX) >>> 2] as number] as number;
+    this.holdListenerErrors();
+    this.raw.holdListenerErrors();
+    let result = address;
+    try {
+      if (!reallocStaysInPlace(size, capacity)) {
+        result = this.mallocChecked(size);
+        copyBytes(this.raw.memory, result, address, Math.min(size, capacity));
+        this.poolFree(address, pool);
+      }
+      if (this.hasListeners("realloc")) this.emit("realloc", { address: result, oldAddress: address, size });
+    } catch (e) {
+      this.raw.releaseListenerErrors(true);
+      this.releaseListenerErrors(true);
+      throw e;
+    }
+    this.releaseBoth();
+    return result;
+  }
+
+  /** realloc() of anything else: 0 (malloc), a raw block, a large new size, or bad input. */
+  private reallocOther(address: number, size: number): number {
     checkAddress(address);
     checkSize(size, "size");
     if (address === 0) return this.malloc(size);
@@ -323,9 +358,8 @@ export class BlockAllocator extends Emitter<BlockEvents> implements ObjectAlloca
       if (reallocStaysInPlace(size, capacity)) {
         result = address;
       } else {
-        const copy = Math.min(size, capacity);
         result = this.mallocChecked(size);
-        this.raw.memory.u8.copyWithin(result, address, address + copy);
+        copyBytes(this.raw.memory, result, address, Math.min(size, capacity));
         this.poolFree(address, pool);
       }
     } else {
