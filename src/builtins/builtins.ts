@@ -644,10 +644,9 @@ export class Builtins {
   setAttr(obj: number, name: string, value: number): void {
     this.check.attr(obj, name, true);
     this.check.object(value, "value");
-    if (!this.instances.canSet(obj, name)) {
+    if (!this.instances.setAttr(obj, name, value)) {
       throw new RangeError(`AttributeError: '${this.core.typeAt(obj).name}' object has no attribute '${name}'`);
     }
-    this.instances.setAttr(obj, name, value);
   }
 
   /** `o.name` of an instance's own attributes (a borrowed reference), 0 when it has none. */

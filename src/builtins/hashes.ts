@@ -173,6 +173,9 @@ export function secretHalves(key: readonly [bigint, bigint]): Uint32Array {
  * call per round, cost three times as much), so the round is written out:
  * once for the message words, once for the finalization. `start` and `n`:
  * the bytes of `data` hashed (a str's characters in memory, without a view).
+ * `words32`, a 32-bit view of the same buffer from the same offset: with it,
+ * a 4-aligned run is read a word at a time (the platform is little-endian,
+ * as the message words are), the bytes past its end masked off.
  */
 export function bytesHashHalves(
   data: Uint8Array,
@@ -180,6 +183,7 @@ export function bytesHashHalves(
   minor: number,
   start = 0,
   n = data.length - start,
+  words32?: Uint32Array,
 ): number {
   if (n === 0) {
     siphashHigh = 0;
@@ -204,28 +208,44 @@ export function bytesHashHalves(
   let t: number;
   // Every 8-byte word, then the last 0–7 bytes with the length in the top byte.
   const words = n >>> 3;
+  const u32 = words32 !== undefined && (start & 3) === 0 ? words32 : undefined;
   for (let w = 0; w <= words; w++) {
     const i = w << 3;
     let ml = 0;
     let mh = 0;
     if (w < words) {
-      ml =
-        (data[start + i] as number) |
-        ((data[start + i + 1] as number) << 8) |
-        ((data[start + i + 2] as number) << 16) |
-        ((data[start + i + 3] as number) << 24);
-      mh =
-        (data[start + i + 4] as number) |
-        ((data[start + i + 5] as number) << 8) |
-        ((data[start + i + 6] as number) << 16) |
-        ((data[start + i + 7] as number) << 24);
-    } else {
-      mh = (n & 0xff) << 24;
-      for (let j = 0; i + j < n; j++) {
-        const byte = data[start + i + j] as number;
-        if (j < 4) ml |= byte << (8 * j);
-        else mh |= byte << (8 * (j - 4));
+      if (u32 !== undefined) {
+        ml = u32[(start + i) >>> 2] as number;
+        mh = u32[(start + i + 4) >>> 2] as number;
+      } else {
+        ml =
+          (data[start + i] as number) |
+          ((data[start + i + 1] as number) << 8) |
+          ((data[start + i + 2] as number) << 16) |
+          ((data[start + i + 3] as number) << 24);
+        mh =
+          (data[start + i + 4] as number) |
+          ((data[start + i + 5] as number) << 8) |
+          ((data[start + i + 6] as number) << 16) |
+          ((data[start + i + 7] as number) << 24);
       }
+    } else {
+      const rest = n - i;
+      if (u32 !== undefined) {
+        // The words holding the last 1–7 bytes, what follows them masked off.
+        if (rest > 0) {
+          const a = u32[(start + i) >>> 2] as number;
+          ml = rest >= 4 ? a : a & ((1 << (8 * rest)) - 1);
+          if (rest > 4) mh = (u32[(start + i + 4) >>> 2] as number) & ((1 << (8 * (rest - 4))) - 1);
+        }
+      } else {
+        for (let j = 0; j < rest; j++) {
+          const byte = data[start + i + j] as number;
+          if (j < 4) ml |= byte << (8 * j);
+          else mh |= byte << (8 * (j - 4));
+        }
+      }
+      mh |= (n & 0xff) << 24;
     }
     v3l ^= ml;
     v3h ^= mh;

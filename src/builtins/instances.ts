@@ -398,18 +398,13 @@ export class Instances {
     return 0;
   }
 
-  /** Whether `name` can be set on the instance (a slot of its class, or any name with a `__dict__`). */
-  canSet(a: number, name: string): boolean {
-    const c = this.infoAt(a);
-    return c.hasDict || this.slotIndex(c, name) >= 0;
-  }
-
   /**
    * `o.name = value` (PyObject_GenericSetAttr), or `del o.name` for value 0
    * (the caller has checked the attribute is there): a member slot, else the
-   * release's path into the values or the dict.
+   * release's path into the values or the dict. False, with nothing done,
+   * for a name the instance has no place for (a `__slots__` class's other names).
    */
-  setAttr(a: number, name: string, value: number): void {
+  setAttr(a: number, name: string, value: number): boolean {
     const core = this.core;
     const c = this.infoAt(a);
     const slot = this.slotIndex(c, name);
@@ -419,13 +414,15 @@ export class Instances {
       if (value !== 0) core.incref(value);
       core.writeWord(at, value);
       if (old !== 0) core.decref(old);
-      return;
+      return true;
     }
+    if (!c.hasDict) return false;
     const s = this.name(name);
     const v = this.valuesOf(a);
     if (this.layout === "dict") this.storeInDict310(a, c, s, value);
     else if (v !== 0) this.storeInValues(a, c, v, s, value);
     else this.storeInDict(this.dictOf(a, c), s, value);
+    return true;
   }
 
   /** PyDict_SetItem or PyDict_DelItem on the instance's dict. */

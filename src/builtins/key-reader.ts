@@ -135,10 +135,12 @@ export class KeyReader implements ValueReader {
   hashStored(a: number): number {
     const u8 = this.core.memory.u8;
     if (!this.isStr(a)) {
-      return bytesHashHalves(u8, this.secretHalves, this.minor, a + 32, this.core.u32[(a + OB_SIZE) >>> 2] as number);
+      const n = this.core.u32[(a + OB_SIZE) >>> 2] as number;
+      return bytesHashHalves(u8, this.secretHalves, this.minor, a + 32, n, this.core.u32);
     }
     const kind = ((this.core.u32[(a + 32) >>> 2] as number) >>> 2) & 7;
-    return bytesHashHalves(u8, this.secretHalves, this.minor, this.strData(a), this.core.readWord(a + 16) * kind);
+    const n = this.core.readWord(a + 16) * kind;
+    return bytesHashHalves(u8, this.secretHalves, this.minor, this.strData(a), n, this.core.u32);
   }
 
   storedBytes(a: number): Uint8Array {

@@ -35,6 +35,25 @@ describe("hashes", () => {
     },
   );
 
+  test.prop([fc.uint8Array({ maxLength: 80 }), fc.nat(40), fc.nat(40), fc.constantFrom(10, 11)])(
+    "SipHash read by words equals SipHash read by bytes, whatever follows the bytes",
+    (bytes, a, b, minor) => {
+      // A buffer as the heap is: words over the same bytes; the run starts 4-aligned or not, and what follows
+      // it in memory is noise the word reads must mask off.
+      const buffer = new ArrayBuffer(128);
+      const data = new Uint8Array(buffer);
+      data.set(bytes);
+      for (let i = bytes.length; i < 128; i++) data[i] = (i * 37 + 11) & 0xff;
+      const start = Math.min(a, bytes.length);
+      const n = Math.min(b, bytes.length - start);
+      const halves = secretHalves(hashSecret(2));
+      const byBytes = bytesHashHalves(data, halves, minor, start, n);
+      const high = siphashHigh;
+      expect(bytesHashHalves(data, halves, minor, start, n, new Uint32Array(buffer))).toBe(byBytes);
+      expect(siphashHigh).toBe(high);
+    },
+  );
+
   it("hashes ints and floats alike when they are equal, modulo 2**61 - 1, and never -1", () => {
     expect(intHash(-1n)).toBe(-2n);
     expect(intHash(2n ** 61n - 1n)).toBe(0n);
