@@ -100,6 +100,15 @@ const INLINE_VALUES = 16;
 /** A Python identifier, as `__slots__` takes them. */
 const IDENTIFIER = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
 
+/** An attribute name: its str, hash halves, and its index in the shared keys it was last found in. */
+interface AttrName {
+  s: number;
+  lo: number;
+  hi: number;
+  keys: number;
+  ix: number;
+}
+
 /** The classes and instances of one Builtins. */
 export class Instances {
   private readonly core: ObjectCore;
@@ -110,8 +119,14 @@ export class Instances {
   private readonly lazyTracking: boolean;
   /** By type id: the class's record. */
   private readonly classes: (ClassInfo | undefined)[] = [];
-  /** Attribute names, interned: a static str each, with its hash's halves (hashed once). */
-  private readonly names = new Map<string, { s: number; lo: number; hi: number }>();
+  /**
+   * Attribute names, interned: a static str each, with its hash's halves (hashed once), and where it last
+   * was in a class's shared keys (`keys`, 0 for none; 3.11+ only add keys to them, so an index found stays
+   * true while the keys live), as CPython's STORE_ATTR caches the index instead of looking it up again.
+   */
+  private readonly names = new Map<string, AttrName>();
+  // The entry of the name name() last gave.
+  private lastName: AttrName = { s: 0, lo: 0, hi: 0, keys: 0, ix: -1 };
   private readonly intern: (name: string) => number;
   private readonly text: (key: number) => string | undefined;
   private readonly hashOf: (str: number) => number;
@@ -247,6 +262,8 @@ export class Instances {
     const c = this.classOf(t) as ClassInfo;
     c.dropped = true;
     if (c.cachedKeys !== 0) this.dropCachedKeys(c, 0);
+    // Its keys may be freed and their block reused for another class's: no index found in them holds.
+    for (const n of this.names.values()) n.keys = 0;
   }
 
   /** Whether `t` is a class made here. */
@@ -345,9 +362,10 @@ export class Instances {
     let n = this.names.get(name);
     if (n === undefined) {
       const s = this.intern(name);
-      n = { s, lo: this.hashOf(s), hi: this.hashHigh() };
+      n = { s, lo: this.hashOf(s), hi: this.hashHigh(), keys: 0, ix: -1 };
       this.names.set(name, n);
     }
+    this.lastName = n;
     this.lo = n.lo;
     this.hi = n.hi;
     return n.s;
@@ -485,7 +503,12 @@ export class Instances {
   private storeInValues(a: number, c: ClassInfo, v: number, s: number, value: number): void {
     const core = this.core;
     const k = c.cachedKeys;
-    const ix = this.dicts.insertSharedKey(k, s, this.lo, this.hi);
+    const n = this.lastName;
+    const ix = n.keys === k ? n.ix : this.dicts.insertSharedKey(k, s, this.lo, this.hi);
+    if (ix >= 0 && n.keys !== k) {
+      n.keys = k;
+      n.ix = ix;
+    }
     const inline = this.layout === "inline";
     let d = inline ? this.dictOf(a, c) : 0;
     if (ix < 0) {

@@ -197,6 +197,30 @@ describe("Builtins: instances, as each release lays them out", () => {
     }
   });
 
+  it("an attribute's place in a dropped class's shared keys is not taken for a new class's, whose keys reuse the block", () => {
+    for (const name of RELEASES) {
+      const { py, objects } = heap(name);
+      const v = py.int(5000);
+      const A = py.newClass("A");
+      const a = py.instance(A);
+      py.setAttr(a, "x", v);
+      py.setAttr(a, "y", v);
+      objects.decref(a);
+      py.dropClass(A);
+      const B = py.newClass("B");
+      const b = py.instance(B);
+      // "y" is B's first key: at index 0 of B's keys, wherever A had it.
+      py.setAttr(b, "y", v);
+      expect(py.getAttr(b, "y"), name).toBe(v);
+      expect(py.getAttr(b, "x"), name).toBe(0);
+      const d = py.instanceDict(b);
+      expect(py.keys(d).map((k) => py.strValue(k)), name).toEqual(["y"]);
+      objects.decref(d);
+      objects.decref(b);
+      py.dropClass(B);
+    }
+  });
+
   it("__del__ runs once per instance: at its deallocation, before its attributes go; a resurrected one lives on", () => {
     for (const name of RELEASES) {
       const { py, objects, gc, blocks } = heap(name);
