@@ -11,7 +11,7 @@
  * @module
  */
 
-import { fillBytes } from "../internal/words.js";
+import { fillBytes, fillWords } from "../internal/words.js";
 import type { ObjectCore } from "../objects/object-core.js";
 import type { BuiltinRules } from "./builtin-rules.js";
 import { DICT_MINSIZE, indexBytes, keysBytes, usableFraction } from "./dict-layout.js";
@@ -175,35 +175,46 @@ export abstract class DictKeys {
     }
   }
 
-  /** Writes a keys object's header and empties its index (new_keys_object). */
+  /**
+   * new_keys_object's writes: the header, the index all empty (DKIX_EMPTY),
+   * the entries zeroed; every byte of the object, so a block fresh from the
+   * allocator needs no clearing first.
+   */
   protected initKeys(k: number, size: number, unicode: boolean): void {
     const core = this.core;
     if (k === this.memoKeys) this.memoKeys = 0;
+    const width = indexBytes(size);
     const usable = usableFraction(size);
     core.writeWord(k, 1);
     if (this.old) {
       core.writeWord(k + 8, size);
       core.writeWord(k + 16, unicode ? LOOKUP_UNICODE : LOOKUP_GENERAL);
     } else {
-      const u8 = core.memory.u8;
-      u8[k + 8] = 31 - Math.clz32(size);
-      u8[k + 9] = 31 - Math.clz32(size * indexBytes(size));
-      u8[k + 10] = unicode ? KIND_UNICODE : KIND_GENERAL;
+      // dk_log2_size, dk_log2_index_bytes, dk_kind and a pad byte in one word; then dk_version, 0.
+      const kind = unicode ? KIND_UNICODE : KIND_GENERAL;
+      core.u32[(k + 8) >>> 2] = (31 - Math.clz32(size)) | ((31 - Math.clz32(size * width)) << 8) | (kind << 16);
+      core.u32[(k + 12) >>> 2] = 0;
     }
     this.setUsable(k, usable);
     this.setNentries(k, 0);
-    fillBytes(core.memory, k + this.header, k + this.header + size * indexBytes(size), 0xff);
+    const index = k + this.header;
+    const entries = index + size * width;
+    const end = entries + usable * (this.old || !unicode ? 24 : 16);
+    if (size >= 4 && end - index <= 512) {
+      // Index and entries start 4-aligned (the header is 32 or 40 bytes): by words.
+      fillWords(core.u32, index >>> 2, entries >>> 2, 0xffffffff);
+      fillWords(core.u32, entries >>> 2, end >>> 2, 0);
+    } else {
+      fillBytes(core.memory, index, entries, 0xff);
+      fillBytes(core.memory, entries, end, 0);
+    }
   }
 
   /** new_keys_object: a table of `size` slots, from the keys free list when it is an 8-slot one it may keep. */
   protected newKeys(size: number, unicode: boolean): number {
     const keepable = size === DICT_MINSIZE && (this.old || unicode);
     let k = keepable ? this.keysFree.pop() : 0;
-    if (k === 0) {
-      const bytes = keysBytes(size, this.header, this.old || !unicode ? 24 : 16);
-      k = this.core.allocator.malloc(bytes);
-      fillBytes(this.core.memory, k, k + bytes, 0);
-    }
+    if (k === 0) k = this.core.allocator.malloc(keysBytes(size, this.header, this.old || !unicode ? 24 : 16));
     this.initKeys(k, size, unicode);
     return k;
   }

@@ -9,7 +9,7 @@
 import type { ObjectCore } from "../objects/object-core.js";
 import { OB_SIZE, type ObjectType } from "../objects/object-type.js";
 import type { BuiltinRules } from "./builtin-rules.js";
-import { bytesHashHalves, frozensetHash, hashSecret, secretHalves } from "./hashes.js";
+import { bytesHashHalves, frozensetHash, hashSecret, secretHalves, siphashHigh } from "./hashes.js";
 import { hashHigh, hashValue, ValueKind, type ValueReader } from "./values.js";
 
 // PyASCIIObject.state's ascii bit.
@@ -133,14 +133,16 @@ export class KeyReader implements ValueReader {
   }
 
   hashStored(a: number): number {
-    const u8 = this.core.memory.u8;
-    if (!this.isStr(a)) {
-      const n = this.core.u32[(a + OB_SIZE) >>> 2] as number;
-      return bytesHashHalves(u8, this.secretHalves, this.minor, a + 32, n, this.core.u32);
-    }
+    if (this.isStr(a)) return this.strHash(a);
+    const n = this.core.u32[(a + OB_SIZE) >>> 2] as number;
+    return bytesHashHalves(this.core.memory.u8, this.secretHalves, this.minor, a + 32, n, this.core.u32);
+  }
+
+  /** A str's hash from its characters in memory (low half; the high one in siphashHigh). */
+  private strHash(a: number): number {
     const kind = ((this.core.u32[(a + 32) >>> 2] as number) >>> 2) & 7;
     const n = this.core.readWord(a + 16) * kind;
-    return bytesHashHalves(u8, this.secretHalves, this.minor, this.strData(a), n, this.core.u32);
+    return bytesHashHalves(this.core.memory.u8, this.secretHalves, this.minor, this.strData(a), n, this.core.u32);
   }
 
   storedBytes(a: number): Uint8Array {
@@ -175,8 +177,10 @@ export class KeyReader implements ValueReader {
       this.hashHi = u32[i + 1] as number;
       return u32[i] as number;
     }
-    const lo = hashValue(this, a);
-    this.hashHi = hashHigh;
+    // A str, the common key, straight to its bytes' hash; anything else by its kind.
+    const str = t === k.str;
+    const lo = str ? this.strHash(a) : hashValue(this, a);
+    this.hashHi = str ? siphashHigh : hashHigh;
     if (cached) {
       u32[i] = lo;
       u32[i + 1] = this.hashHi;
