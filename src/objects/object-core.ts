@@ -52,6 +52,7 @@ export class ObjectCore extends Deallocator implements CollectorView {
     "gcHead",
     "collector",
     "minor",
+    "immortals",
     "natives",
     "freeListClearer",
   ];

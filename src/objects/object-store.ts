@@ -54,6 +54,8 @@ export abstract class ObjectStore {
   protected readonly gcHead: number;
   /** The CPython 3 release the profile models (0: a custom one), for the rules that changed between releases. */
   readonly minor: number;
+  // Whether the profile has immortal objects (3.12+): tested on every incref and decref.
+  private readonly immortals: boolean;
   /** By type id: what a type of a layer above (the built-ins) does with a dead object's memory. */
   protected natives: (NativeHooks | undefined)[] = [];
   /** The types, by id - 1. */
@@ -88,6 +90,7 @@ export abstract class ObjectStore {
     this.u32 = this.memory.u32;
     this.gcHead = profile.gcHeadSize;
     this.minor = releaseMinor(profile.python);
+    this.immortals = profile.immortalRefcount !== null;
     this.weakrefType = this.defineType({ name: "weakref", container: true, dataBytes: 48, trashcan: false });
     this.tupleType = this.defineType({
       name: "tuple",
@@ -245,7 +248,7 @@ export abstract class ObjectStore {
 
   /** Whether immortal: 3.12+, when the low 32 bits of the refcount, read as int32, are negative. */
   immortal(address: number): boolean {
-    return this.profile.immortalRefcount !== null && ((this.u32[address >>> 2] as number) | 0) < 0;
+    return this.immortals && ((this.u32[address >>> 2] as number) | 0) < 0;
   }
 
   /** Py_INCREF. */

@@ -40,6 +40,7 @@ import { type Arena, arenaView } from "./arena.js";
 import { type ArenaAllocator, rawArenas } from "./arena-allocator.js";
 import { ArenaMap } from "./arena-map.js";
 import { ArenaObjects, NO_ARENA } from "./arena-objects.js";
+import type { BlockAllocatorOptions } from "./block-allocator-options.js";
 import type { BlockEvents } from "./block-events.js";
 import { badLargeFree, badSmallFree, type PoolGeometry } from "./checked-mode.js";
 import { type Pool, poolView } from "./pool.js";
@@ -56,21 +57,7 @@ import { blockSizeOf, blocksPerPool, reallocStaysInPlace, sizeClassCount } from 
 import { type BlockStats, collectMallocStats, formatMallocStats, type MallocStats, withBlockCounts } from "./stats.js";
 import { validatePymalloc } from "./validate.js";
 
-/** Options for {@link BlockAllocator}. */
-export interface BlockAllocatorOptions {
-  /** Where arenas and large blocks come from. Default: a new RawAllocator with default options. */
-  raw?: RawAllocator;
-  /** The CPython profile (default {@link defaultProfile}). */
-  profile?: Profile;
-  /** Detect invalid, interior and double frees (default true). */
-  checked?: boolean;
-  /**
-   * Where arenas come from, as CPython's `PyObject_SetArenaAllocator` sets it
-   * (default: page-aligned regions of `raw`, aligned to the profile's
-   * `arenaAlignment`, reading zero as fresh pages do).
-   */
-  arenaAllocator?: ArenaAllocator;
-}
+export type { BlockAllocatorOptions } from "./block-allocator-options.js";
 
 // Events raised in the middle of an allocation wait until it is complete (bits of `pending`).
 const PENDING_ARENA = 1;
@@ -245,11 +232,16 @@ export class BlockAllocator extends Emitter<BlockEvents> implements ObjectAlloca
 
   /** PyObject_Calloc: `nelem * elsize` zeroed bytes. */
   calloc(nelem: number, elsize: number): number {
-    checkSize(nelem, "nelem", Number.MAX_SAFE_INTEGER);
-    checkSize(elsize, "elsize", Number.MAX_SAFE_INTEGER);
     const nbytes = nelem * elsize;
-    if (nbytes > MAX_ADDRESS) {
-      throw new RangeError(`calloc(${nelem}, ${elsize}) overflows: ${nelem} * ${elsize} exceeds ${MAX_ADDRESS} bytes`);
+    // The common case (a list's items) is valid by its first tests: a product pools serve, of whole counts.
+    if (!(nbytes > 0 && nbytes <= this.threshold && Number.isInteger(nelem) && Number.isInteger(elsize) && nelem > 0)) {
+      checkSize(nelem, "nelem", Number.MAX_SAFE_INTEGER);
+      checkSize(elsize, "elsize", Number.MAX_SAFE_INTEGER);
+      if (nbytes > MAX_ADDRESS) {
+        throw new RangeError(
+          `calloc(${nelem}, ${elsize}) overflows: ${nelem} * ${elsize} exceeds ${MAX_ADDRESS} bytes`,
+        );
+      }
     }
     this.holdListenerErrors();
     this.raw.holdListenerErrors();
@@ -296,46 +288,21 @@ export class BlockAllocator extends Emitter<BlockEvents> implements ObjectAlloca
    */
   realloc(address: number, size: number): number {
     // The common case first (a list's items growing): a pool block and a small new size, valid by these tests.
-    if (address >>> 0 === address && address !== 0 && size > 0 && size <= this.threshold && Number.isInteger(size)) {
-      if (this.owns(address)) {
-        this.checkLiveSmall(address);
-        return this.reallocSmall(address, size);
-      }
+    const small = address >>> 0 === address && address !== 0 && size > 0 && size <= this.threshold;
+    if (small && Number.isInteger(size) && this.owns(address)) {
+      this.checkLiveSmall(address);
+      return this.reallocHeld(address, size);
     }
-    return this.reallocOther(address, size);
-  }
-
-  /** realloc() of a live pool block to a size pools serve: reallocChecked's first branch, without its tests. */
-  private reallocSmall(address: number, size: number): number {
-    const pool = address - (address & this.poolMask);
-    const capacity = this.classSize[this.u32[(pool + POOL_SZIDX) >>> 2] as number] as number;
-    this.holdListenerErrors();
-    this.raw.holdListenerErrors();
-    let result = address;
-    try {
-      if (!reallocStaysInPlace(size, capacity)) {
-        result = this.mallocChecked(size);
-        copyBytes(this.raw.memory, result, address, Math.min(size, capacity));
-        this.poolFree(address, pool);
-      }
-      if (this.hasListeners("realloc")) this.emit("realloc", { address: result, oldAddress: address, size });
-    } catch (e) {
-      this.raw.releaseListenerErrors(true);
-      this.releaseListenerErrors(true);
-      throw e;
-    }
-    this.releaseBoth();
-    return result;
-  }
-
-  /** realloc() of anything else: 0 (malloc), a raw block, a large new size, or bad input. */
-  private reallocOther(address: number, size: number): number {
     checkAddress(address);
     checkSize(size, "size");
     if (address === 0) return this.malloc(size);
     if (this.owns(address)) this.checkLiveSmall(address);
     else this.checkLiveLarge(address);
-    // A moving realloc allocates, copies, then frees: listeners' errors wait until all three are done.
+    return this.reallocHeld(address, size);
+  }
+
+  /** A moving realloc allocates, copies, then frees: listeners' errors wait until all three are done. */
+  private reallocHeld(address: number, size: number): number {
     this.holdListenerErrors();
     this.raw.holdListenerErrors();
     let result: number;
@@ -353,7 +320,7 @@ export class BlockAllocator extends Emitter<BlockEvents> implements ObjectAlloca
   private reallocChecked(address: number, size: number): number {
     let result: number;
     if (this.owns(address)) {
-      const pool = address - (address % this.poolSize);
+      const pool = address - (address & this.poolMask);
       const capacity = this.classSize[this.u32[(pool + POOL_SZIDX) >>> 2] as number] as number;
       if (reallocStaysInPlace(size, capacity)) {
         result = address;
