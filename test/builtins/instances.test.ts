@@ -214,7 +214,10 @@ describe("Builtins: instances, as each release lays them out", () => {
       expect(py.getAttr(b, "y"), name).toBe(v);
       expect(py.getAttr(b, "x"), name).toBe(0);
       const d = py.instanceDict(b);
-      expect(py.keys(d).map((k) => py.strValue(k)), name).toEqual(["y"]);
+      expect(
+        py.keys(d).map((k) => py.strValue(k)),
+        name,
+      ).toEqual(["y"]);
       objects.decref(d);
       objects.decref(b);
       py.dropClass(B);
