@@ -177,7 +177,7 @@ export const objectMutations: Mutation[] = [
   {
     id: "obj-trashcan-finalizer-frame-kept",
     file: "src/objects/deallocator.ts",
-    find: "          this.holdInFrame(address);\n          left++;",
+    find: "      this.holdInFrame(address);\n      left++;",
     replace: "",
     rule: "3.8–3.10: a __del__ frame deposited by the trashcan keeps its object alive until the drain",
     tests: [DEALLOC_ORACLE],
@@ -265,9 +265,8 @@ export const objectMutations: Mutation[] = [
   {
     id: "obj-immortal-exact-value",
     file: "src/objects/object-store.ts",
-    find: "    return this.profile.immortalRefcount !== null && ((this.u32[address >>> 2] as number) | 0) < 0;",
-    replace:
-      "    return this.profile.immortalRefcount !== null && (this.u32[address >>> 2] as number) === 0xffff_ffff;",
+    find: "    return this.immortals && ((this.u32[address >>> 2] as number) | 0) < 0;",
+    replace: "    return this.immortals && (this.u32[address >>> 2] as number) === 0xffff_ffff;",
     rule: "_Py_IsImmortal: the refcount's low 32 bits as int32 are negative (3.14's 3 << 30 too), not 3.12's 0xFFFFFFFF (unit test only: no oracle program has immortals)",
     tests: [OBJ_UNIT],
   },
