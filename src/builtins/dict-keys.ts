@@ -11,7 +11,7 @@
  * @module
  */
 
-import { fillBytes, fillWords } from "../internal/words.js";
+import { fillBytes } from "../internal/words.js";
 import type { ObjectCore } from "../objects/object-core.js";
 import type { BuiltinRules } from "./builtin-rules.js";
 import { DICT_MINSIZE, indexBytes, keysBytes, usableFraction } from "./dict-layout.js";
@@ -199,15 +199,8 @@ export abstract class DictKeys {
     this.setNentries(k, 0);
     const index = k + this.header;
     const entries = index + size * width;
-    const end = entries + usable * (this.old || !unicode ? 24 : 16);
-    if (size >= 4 && end - index <= 512) {
-      // Index and entries start 4-aligned (the header is 32 or 40 bytes): by words.
-      fillWords(core.u32, index >>> 2, entries >>> 2, 0xffffffff);
-      fillWords(core.u32, entries >>> 2, end >>> 2, 0);
-    } else {
-      fillBytes(core.memory, index, entries, 0xff);
-      fillBytes(core.memory, entries, end, 0);
-    }
+    fillBytes(core.memory, index, entries, 0xff);
+    fillBytes(core.memory, entries, entries + usable * (this.old || !unicode ? 24 : 16), 0);
   }
 
   /** new_keys_object: a table of `size` slots, from the keys free list when it is an 8-slot one it may keep. */

@@ -27,6 +27,9 @@ export function writeWord(u32: Uint32Array, at: number, value: number): void {
   u32[i + 1] = Math.floor(value / 0x1_0000_0000);
 }
 
+/** Runs up to this many bytes are filled or copied by words: a call to fill or copyWithin costs more. */
+const SHORT_FILL = 512;
+
 /**
  * Sets the 32-bit words [`from`, `to`) of `u32` to `word`, four a turn: in a
  * fill of a few words the loop's own test and jump cost as much as the stores.
@@ -60,9 +63,6 @@ export function copyBytes(memory: { u8: Uint8Array; u32: Uint32Array }, to: numb
   const u8 = memory.u8;
   for (let b = words * 4; b < n; b++) u8[to + b] = u8[from + b] as number;
 }
-
-/** Runs of bytes up to this long are filled by a loop of words: a call to TypedArray fill costs more. */
-const SHORT_FILL = 512;
 
 /** Sets the bytes [`from`, `to`) of `memory` to `byte`, a word at a time where `from` is 4-aligned. */
 export function fillBytes(memory: { u8: Uint8Array; u32: Uint32Array }, from: number, to: number, byte: number): void {
